@@ -1,0 +1,80 @@
+"""Which history each g-method model conditions on, and the design matrices that encode it.
+
+Within period ``t`` the order is ``L_{t,1}, ..., L_{t,k}, A_t`` (confounders in the order given,
+then treatment); the outcome follows the last period. A model for a variable conditions on the
+baseline covariates and on every earlier variable of the current period and of the ``history``
+previous periods (``history=None``: all previous periods). Terms are ``("V", j)``,
+``("L", s, j)`` and ``("A", s)``.
+
+>>> [t for t in terms_before("L", 1, 0, k=1, p=0, history=None)]
+[('L', 0, 0), ('A', 0)]
+>>> [t for t in terms_before("Y", 2, 0, k=1, p=0, history=1)]
+[('L', 1, 0), ('A', 1), ('L', 2, 0), ('A', 2)]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = ["Term", "build_design", "term_names", "terms_before"]
+
+Term = tuple
+
+
+def terms_before(
+    kind: str, t: int, j: int, *, k: int, p: int, history: int | None
+) -> list[Term]:
+    """Predictor terms (excluding intercept) for a model of ``kind`` at period ``t``.
+
+    ``kind`` is ``"L"`` (confounder ``j`` of period ``t``), ``"A"`` (treatment at ``t``), ``"Q"``
+    (everything up to and including ``A_t``; used by ICE and the outcome) or ``"Y"`` (alias of
+    ``"Q"`` at the last period).
+    """
+    first = 0 if history is None else max(0, t - history)
+    out: list[Term] = [("V", i) for i in range(p)]
+    for s in range(first, t + 1):
+        for jj in range(k):
+            if s < t or kind in ("A", "Q", "Y") or jj < j:
+                out.append(("L", s, jj))
+        if s < t or kind in ("Q", "Y"):
+            out.append(("A", s))
+    return out
+
+
+def build_design(
+    terms: Sequence[Term], V: np.ndarray, L: np.ndarray, A: np.ndarray
+) -> np.ndarray:
+    """Design matrix ``[1, terms...]``; ``L`` (..., N, T, k) and ``A`` (..., N, T) may be batched.
+
+    ``V`` is (N, p) and is broadcast over any leading batch dimension of ``L``/``A``.
+    """
+    batch = np.broadcast_shapes(L.shape[:-3], A.shape[:-2])
+    N = A.shape[-2]
+    cols = [np.ones((*batch, N))]
+    for term in terms:
+        if term[0] == "V":
+            col = V[:, term[1]]
+        elif term[0] == "L":
+            col = L[..., term[1], term[2]]
+        else:
+            col = A[..., term[1]]
+        cols.append(np.broadcast_to(col, (*batch, N)))
+    return np.stack(cols, axis=-1)
+
+
+def term_names(
+    terms: Sequence[Term], *, treatment: str, confounders: Sequence[str], baseline: Sequence[str],
+    periods: Sequence[int],
+) -> list[str]:
+    """Readable names: ``"(intercept)"``, baseline names, ``"<confounder>[t]"``, ``"<treatment>[t]"``."""
+    names = ["(intercept)"]
+    for term in terms:
+        if term[0] == "V":
+            names.append(str(baseline[term[1]]))
+        elif term[0] == "L":
+            names.append(f"{confounders[term[2]]}[{periods[term[1]]}]")
+        else:
+            names.append(f"{treatment}[{periods[term[1]]}]")
+    return names
