@@ -16,7 +16,7 @@ contrast; a :class:`~facmech.errors.PositivityWarning` counts unit-periods whose
 probability is below ``positivity`` or above ``1 - positivity``.
 
 >>> from facmech.gmethods.simulate import adaptive_dose_data
->>> df, truth = adaptive_dose_data(n_units=400, n_periods=3, seed=3)
+>>> df, truth = adaptive_dose_data(n_units=400, n_periods=3, adapt=0.5, seed=3)
 >>> res = msm(df, unit="site", time="period", treatment="facilitation",
 ...           confounders="leadership_engagement", outcome="uptake", inference=None)
 >>> abs(res.contrast.estimate - truth["always - never"]) < 0.4

@@ -6,7 +6,7 @@
 ...                    n_periods=3, draws=0, alpha=0.05, history=None)
 >>> r.contrast.estimate
 1.0
->>> r.to_frame().loc["always - never", "estimate"]
+>>> float(r.to_frame().loc["always - never", "estimate"])
 1.0
 """
 

@@ -17,7 +17,7 @@ With linear means, :math:`E[Y^{\bar a}] = 1 + \beta \sum a_t + \delta m_{T-1}(\b
 
 >>> df, truth = adaptive_dose_data(n_units=5, n_periods=3, seed=0)
 >>> df.shape, round(truth["always - never"], 6)
-((15, 5), 1.62)
+((15, 5), 1.8)
 """
 
 from __future__ import annotations
