@@ -1,0 +1,162 @@
+"""Symbolic probability expressions for identifying formulas (printed as text).
+
+Terms are :class:`Prob` (``P(y | x, z)``), :class:`Product`, :class:`Sum` (marginalisation) and
+:class:`Fraction`. The constructors :func:`sum_over`, :func:`product` and :func:`fraction` simplify as
+they build: summing a kernel over a variable nothing else depends on drops it, a joint loses summed
+variables, common factors cancel.
+
+>>> e = sum_over({"z"}, product([Prob(("y",), ("x", "z")), Prob(("z",))]))
+>>> str(e)
+'sum_{z} P(y | x, z) P(z)'
+>>> str(sum_over({"m"}, product([Prob(("m",), ("x",)), Prob(("y",), ("x",))])))
+'P(y | x)'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = ["ONE", "Expr", "Fraction", "Prob", "Product", "Sum", "fraction", "product", "sum_over"]
+
+
+class Expr:
+    """Base class of probability expressions."""
+
+    def free(self) -> frozenset[str]:
+        """Variables the expression depends on (not summed out)."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Prob(Expr):
+    """``P(vars | given)`` in the observed distribution."""
+
+    vars: tuple[str, ...]
+    given: tuple[str, ...] = ()
+
+    def free(self) -> frozenset[str]:
+        return frozenset(self.vars) | frozenset(self.given)
+
+    def __str__(self) -> str:
+        head = ", ".join(self.vars)
+        return f"P({head} | {', '.join(self.given)})" if self.given else f"P({head})"
+
+
+@dataclass(frozen=True)
+class Product(Expr):
+    """A product of factors (the empty product is 1)."""
+
+    factors: tuple[Expr, ...]
+
+    def free(self) -> frozenset[str]:
+        out: frozenset[str] = frozenset()
+        for f in self.factors:
+            out |= f.free()
+        return out
+
+    def __str__(self) -> str:
+        if not self.factors:
+            return "1"
+        return " ".join(f"[{f}]" if isinstance(f, (Sum, Fraction)) else str(f) for f in self.factors)
+
+
+@dataclass(frozen=True)
+class Sum(Expr):
+    """``sum_{over} expr``."""
+
+    over: tuple[str, ...]
+    expr: Expr
+
+    def free(self) -> frozenset[str]:
+        return self.expr.free() - frozenset(self.over)
+
+    def __str__(self) -> str:
+        return f"sum_{{{', '.join(self.over)}}} {self.expr}"
+
+
+@dataclass(frozen=True)
+class Fraction(Expr):
+    """``num / den``."""
+
+    num: Expr
+    den: Expr
+
+    def free(self) -> frozenset[str]:
+        return self.num.free() | self.den.free()
+
+    def __str__(self) -> str:
+        return f"[{self.num}] / [{self.den}]"
+
+
+ONE = Product(())
+
+
+def product(factors: Iterable[Expr]) -> Expr:
+    """A simplified product: nested products flattened, ones dropped, a single factor unwrapped."""
+    flat: list[Expr] = []
+    for f in factors:
+        if isinstance(f, Product):
+            flat.extend(f.factors)
+        else:
+            flat.append(f)
+    return flat[0] if len(flat) == 1 else Product(tuple(flat))
+
+
+def _sorted(names: Iterable[str], order: dict[str, int] | None) -> tuple[str, ...]:
+    key = (lambda n: (order.get(n, len(order)), n)) if order else (lambda n: n)
+    return tuple(sorted(set(names), key=key))
+
+
+def sum_over(over: Iterable[str], expr: Expr, *, order: dict[str, int] | None = None) -> Expr:
+    """``sum_{over} expr``, simplified where the sum can be carried out symbolically."""
+    todo = set(over) & expr.free()
+    if not todo:
+        return expr
+    if isinstance(expr, Prob) and todo <= set(expr.vars) and not todo & set(expr.given):
+        rest = tuple(v for v in expr.vars if v not in todo)
+        return Prob(rest, expr.given) if rest else ONE
+    if isinstance(expr, Sum):
+        return sum_over(todo | set(expr.over), expr.expr, order=order)
+    if isinstance(expr, Product):
+        factors = list(expr.factors)
+        changed = True
+        while changed and todo:
+            changed = False
+            for i, f in enumerate(factors):
+                others = frozenset().union(*(g.free() for j, g in enumerate(factors) if j != i))
+                if isinstance(f, Prob):
+                    drop = (set(f.vars) & todo) - others - set(f.given)
+                    if drop:
+                        rest = tuple(v for v in f.vars if v not in drop)
+                        todo -= drop
+                        if rest:
+                            factors[i] = Prob(rest, f.given)
+                        else:
+                            del factors[i]
+                        changed = True
+                        break
+        expr = product(factors)
+        todo &= expr.free()
+        if not todo:
+            return expr
+        # pull out factors that do not depend on the summed variables
+        if isinstance(expr, Product):
+            outside = [f for f in expr.factors if not f.free() & todo]
+            inside = [f for f in expr.factors if f.free() & todo]
+            if outside and inside:
+                return product([*outside, Sum(_sorted(todo, order), product(inside))])
+    return Sum(_sorted(todo, order), expr)
+
+
+def fraction(num: Expr, den: Expr) -> Expr:
+    """``num / den`` with common product factors cancelled."""
+    nf = list(num.factors) if isinstance(num, Product) else [num]
+    df = list(den.factors) if isinstance(den, Product) else [den]
+    for f in list(df):
+        if f in nf:
+            nf.remove(f)
+            df.remove(f)
+    if not df:
+        return product(nf)
+    return Fraction(product(nf), product(df))
