@@ -1,0 +1,37 @@
+"""Mediation analysis of multisite trial data: how much of an implementation strategy's effect
+runs through each mechanism.
+
+:func:`mediate` estimates natural direct and indirect effects (with control and treated versions),
+the proportion mediated, the decomposition over ordered mediators and, under linear models,
+path-specific effects, with inference that respects sites (cluster bootstrap or Monte Carlo draws
+from a cluster-robust covariance with small-sample correction). :func:`mediate_arrays` is the
+batched core over many replicates, for design studies.
+"""
+
+from facmech.mediation.api import mediate
+from facmech.mediation.engine import BatchEffects, mediate_arrays
+from facmech.mediation.inference import (
+    Bootstrap,
+    Classical,
+    Clustered,
+    MonteCarlo,
+    Robust,
+    SmallSample,
+)
+from facmech.mediation.results import MediationResult
+from facmech.mediation.spec import Family, TreatmentLevel
+
+__all__ = [
+    "BatchEffects",
+    "Bootstrap",
+    "Classical",
+    "Clustered",
+    "Family",
+    "MediationResult",
+    "MonteCarlo",
+    "Robust",
+    "SmallSample",
+    "TreatmentLevel",
+    "mediate",
+    "mediate_arrays",
+]

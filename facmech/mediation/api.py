@@ -1,0 +1,235 @@
+"""``mediate``: mediation analysis of (multisite) trial data in one call.
+
+Validates the data, checks identification in the mechanism map (or in the DAG the call implies),
+fits the mediator and outcome models, evaluates the mediation formula in closed form and runs
+clustered inference, all through the batched core :func:`facmech.mediation.engine.mediate_arrays`.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from facmech._random import SeedLike
+from facmech.errors import DataError, EstimationError, FacmechError
+from facmech.estimates import Estimate
+from facmech.mediation.data import prepare
+from facmech.mediation.engine import mediate_arrays
+from facmech.mediation.graph import as_digraph, check_identification, implied_graph
+from facmech.mediation.inference import Bootstrap, MonteCarlo
+from facmech.mediation.results import MediationResult
+from facmech.mediation.spec import Family, TreatmentLevel
+
+__all__ = ["mediate"]
+
+_DEFAULT = MonteCarlo()
+
+
+def _treatment_level(level: object, graph: object, treatment: str, cluster: str | None):
+    if level is not None:
+        return TreatmentLevel.parse(level)
+    if graph is not None:
+        G = as_digraph(graph)
+        if treatment in G and "level" in G.nodes[treatment]:
+            text = str(G.nodes[treatment]["level"]).split(".")[-1].lower()
+            return TreatmentLevel.SITE if text == "site" else TreatmentLevel.PATIENT
+    return TreatmentLevel.SITE if cluster is not None else TreatmentLevel.PATIENT
+
+
+def mediate(
+    data: pd.DataFrame,
+    *,
+    treatment: str,
+    mediators: str | Sequence[str],
+    outcome: str,
+    covariates: Sequence[str] = (),
+    cluster: str | None = None,
+    time: str | None = None,
+    outcome_family: Family | str = "gaussian",
+    mediator_family: Family | str = "gaussian",
+    interaction: bool = False,
+    inference: MonteCarlo | Bootstrap | None = _DEFAULT,
+    graph: Any = None,
+    alpha: float = 0.05,
+    seed: SeedLike = None,
+    control: object = None,
+    treated: object = None,
+    missing: str = "raise",
+    treatment_level: TreatmentLevel | str | None = None,
+) -> MediationResult:
+    """Natural direct and indirect effects, ordered-mediator decomposition and path effects.
+
+    Mediators (listed in causal order) are linear-Gaussian models on the treatment, earlier
+    mediators and covariates; the outcome is a linear, logistic or probit model on the treatment,
+    all mediators and covariates (plus treatment-by-mediator terms with ``interaction=True``).
+    Effects are contrasts of the nested mean
+    :math:`\\psi(a_Y; a_1..a_k) = E[Y(a_Y, M_1(a_1), M_2(a_2, M_1(a_1)), ...)]` evaluated in closed
+    form (see :mod:`facmech.mediation.effects`); the point estimate is the plug-in value at the
+    fitted coefficients and the interval comes from ``inference``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per patient (or per site-period for site-level outcomes). Not modified.
+    treatment : str
+        Two-valued treatment column (0/1, or choose values with ``control=`` and ``treated=``).
+    mediators : str or sequence of str
+        Mediator column(s) in causal order.
+    outcome : str
+        Outcome column (0/1 for binary families).
+    covariates : sequence of str
+        Pre-treatment covariates; string/categorical columns are expanded into dummies.
+    cluster : str, optional
+        Site column: inference then resamples or clusters by site (never treats patients of one
+        site as independent). At least 4 sites; below 20 a small-sample correction is the default.
+    time : str, optional
+        Period column of a stepped-wedge trial: period fixed effects in every model; treatment
+        checked constant within site-period.
+    outcome_family : {"gaussian", "binomial" (logit), "probit"}
+    mediator_family : {"gaussian"}
+        Only Gaussian (linear) mediators are supported.
+    interaction : bool
+        Treatment-by-mediator terms (then the control and treated versions differ and no
+        path-specific effects are reported).
+    inference : MonteCarlo, Bootstrap or None
+        Default ``MonteCarlo(draws=1000)`` with site-clustered covariance when ``cluster`` is given
+        (CR2 + t draws below 20 sites, CR1 + t draws otherwise) and HC3 otherwise. ``None`` gives
+        point estimates only.
+    graph : MechanismMap or networkx.DiGraph, optional
+        Mechanism map in which identification is checked; without it, the DAG implied by the call.
+    alpha : float
+        1 - confidence level.
+    seed : int, Generator or None
+    control, treated : optional
+        Treatment values to compare when the column has other codes.
+    missing : {"raise", "drop"}
+        Rows with missing values in used columns raise an error unless ``"drop"``.
+    treatment_level : {"site", "patient"}, optional
+        Default: the map's level of the treatment node, else ``site`` when ``cluster`` is given.
+
+    Returns
+    -------
+    MediationResult
+
+    Raises
+    ------
+    DataError, NotIdentifiedError, EstimationError
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> site = np.repeat(np.arange(20), 30)
+    >>> a = (site % 2).astype(float)
+    >>> m = 0.6 * a + rng.normal(size=600) + rng.normal(size=20)[site]
+    >>> y = 0.2 * a + 0.5 * m + rng.normal(size=600) + rng.normal(size=20)[site]
+    >>> df = pd.DataFrame({"site": site, "facilitation": a, "engagement": m, "uptake": y})
+    >>> res = mediate(df, treatment="facilitation", mediators="engagement", outcome="uptake",
+    ...               cluster="site", seed=1)
+    >>> round(res["nie"].estimate, 2), res.n_clusters
+    (0.37, 20)
+    """
+    family = Family.parse(outcome_family)
+    mfamily = Family.parse(mediator_family, argument="mediator_family")
+    if not (isinstance(alpha, float | int) and 0 < alpha < 1):
+        raise FacmechError(f"`alpha` must be in (0, 1) (got {alpha!r})")
+    if inference is not None and not isinstance(inference, MonteCarlo | Bootstrap):
+        raise FacmechError(
+            "`inference` must be MonteCarlo(...), Bootstrap(...) or None "
+            f"(got {type(inference).__name__})"
+        )
+    meds = [mediators] if isinstance(mediators, str) else list(mediators)
+    covs = [covariates] if isinstance(covariates, str) else list(covariates)
+    by = getattr(inference, "by", None) or getattr(getattr(inference, "covariance", None), "by", None)
+    if by is not None:
+        if cluster is not None and by != cluster:
+            raise DataError(f"`inference` clusters by {by!r} but `cluster` is {cluster!r}")
+        cluster = by
+    level = _treatment_level(treatment_level, graph, treatment, cluster)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        prepared = prepare(
+            data, treatment=treatment, mediators=meds, outcome=outcome, covariates=covs,
+            cluster=cluster, time=time, outcome_family=family, mediator_family=mfamily,
+            treatment_level=level, control=control, treated=treated, missing=missing,
+        )
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    notes = list(prepared.warnings)
+    notes += [str(w.message) for w in caught if str(w.message) not in notes]
+
+    if graph is not None:
+        assumptions = check_identification(
+            graph, treatment=treatment, mediators=meds, outcome=outcome, covariates=covs
+        )
+        assumptions = ("identification checked in the supplied mechanism map", *assumptions)
+    else:
+        assumptions = check_identification(
+            implied_graph(treatment, meds, outcome, covs),
+            treatment=treatment, mediators=meds, outcome=outcome, covariates=covs,
+        )
+        assumptions = (
+            "no map given: the DAG implied by the call is assumed (covariates cause everything; "
+            "treatment and earlier mediators cause later mediators and the outcome)",
+            *assumptions,
+        )
+    batch = mediate_arrays(
+        prepared.treatment, prepared.mediators[None], prepared.outcome[None],
+        prepared.covariates[None], cluster=prepared.cluster,
+        strata=None if prepared.strata is None else prepared.strata[None],
+        outcome_family=family, interaction=interaction, inference=inference, alpha=alpha,
+        seed=seed,
+    )
+    if batch.failed_draws[0]:
+        notes.append(f"{int(batch.failed_draws[0])} bootstrap draws did not converge and were dropped")
+    effects: dict[str, Estimate] = {}
+    for i, name in enumerate(batch.names):
+        if not math.isfinite(batch.estimate[0, i]):
+            if name == "prop_mediated":
+                notes.append("proportion mediated not reported: the total effect is zero")
+                continue
+            raise EstimationError(f"the {name} estimate is not finite")
+        est = batch.estimates(0)[name]
+        if name.startswith("via:"):
+            name = "via:" + meds[int(name[4:])]
+        elif name.startswith("path:"):
+            name = "path:" + ">".join(
+                [treatment, *(meds[int(i)] for i in name[5:].split(">")), outcome]
+            )
+        effects[name] = est
+    if len(meds) > 1:
+        assumptions += (
+            "via:<mediator> effects: through that mediator and later ones, not through earlier "
+            "ones; identified without further assumptions (they sum to nie)",
+        )
+        if any(k.startswith("path:") for k in effects):
+            assumptions += (
+                "path:<...> effects: products of coefficients, valid only under linear models "
+                "without treatment-mediator interaction (additional assumption)",
+            )
+        else:
+            notes.append(
+                "path-specific effects need a Gaussian outcome without interaction; not reported"
+            )
+    method = (
+        f"mediators: OLS; outcome: {'OLS' if family is Family.GAUSSIAN else family.value + ' GLM'}"
+        + (" with treatment-mediator interaction" if interaction else "")
+        + (f"; period fixed effects ({time})" if time else "")
+        + "; "
+        + ("plug-in only (no inference)" if inference is None else inference.describe(prepared.n_clusters))
+    )
+    return MediationResult(
+        effects=effects, treatment=treatment, mediators=tuple(meds), outcome=outcome,
+        covariates=tuple(covs), outcome_family=family.value, interaction=bool(interaction),
+        alpha=float(alpha), n_obs=len(prepared.frame), n_clusters=prepared.n_clusters,
+        method=method,
+        scale="mean difference" if family is Family.GAUSSIAN else "risk difference",
+        assumptions=tuple(assumptions), warnings=tuple(notes), cluster=cluster, time=time,
+        _data=prepared,
+        _call={"outcome_family": family, "interaction": interaction, "inference": inference,
+               "alpha": alpha, "seed": seed, "treatment_level": level},
+    )

@@ -1,0 +1,239 @@
+"""Validation of a mediation call's data and conversion to numeric arrays.
+
+Everything is checked once, here, with :class:`facmech.errors.DataError` messages naming the
+argument or column, the value found and what is allowed. The caller's frame is never modified:
+rows are selected into a new frame and all encoding happens on copies.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from facmech._validation import require_columns, require_frame, require_nonconstant
+from facmech.errors import DataError, FewClustersWarning
+from facmech.mediation.spec import Family, TreatmentLevel
+
+__all__ = ["MediationData", "prepare"]
+
+MIN_SITES = 4
+FEW_SITES = 20
+
+
+@dataclass(frozen=True, eq=False)
+class MediationData:
+    """Numeric arrays of one analysis (after dropping rows with ``missing="drop"``).
+
+    ``covariates`` holds expanded covariate dummies and period fixed effects (no intercept);
+    ``covariate_names`` their column names; ``cluster`` site codes ``0..G-1`` or None; ``strata``
+    one bootstrap stratum per site (its treatment sequence); ``frame`` the analysed rows (a copy).
+    """
+
+    treatment: np.ndarray
+    mediators: np.ndarray
+    outcome: np.ndarray
+    covariates: np.ndarray
+    covariate_names: tuple[str, ...]
+    cluster: np.ndarray | None
+    strata: np.ndarray | None
+    n_clusters: int | None
+    frame: pd.DataFrame
+    dropped: int
+    warnings: tuple[str, ...]
+
+
+def _binary_treatment(col: pd.Series, name: str, control: object, treated: object) -> np.ndarray:
+    values = pd.unique(col)
+    if control is not None or treated is not None:
+        if control is None or treated is None:
+            raise DataError("give both `control=` and `treated=` values, or neither")
+        for v, what in ((control, "control"), (treated, "treated")):
+            if not (col == v).any():
+                raise DataError(
+                    f"`{what}` value {v!r} does not occur in treatment column {name!r} "
+                    f"(values: {sorted(map(str, values))[:10]})"
+                )
+        keep = col.isin([control, treated])
+        if not keep.all():
+            raise DataError(
+                f"treatment column {name!r} has {int((~keep).sum())} rows with values other than "
+                f"control={control!r} and treated={treated!r}; subset the data first"
+            )
+        return (col == treated).to_numpy(dtype=float)
+    if len(values) != 2:
+        raise DataError(
+            f"treatment column {name!r} must take exactly two values (found {len(values)}: "
+            f"{sorted(map(str, values))[:10]}); pass `control=` and `treated=` to choose two"
+        )
+    try:
+        lo, hi = sorted(values)
+    except TypeError:
+        lo, hi = sorted(values, key=str)
+    if set(values) != {0, 1} and set(values) != {False, True}:
+        # Two values but not 0/1: the larger (sorted) one is taken as treated; say so explicitly.
+        warnings.warn(
+            f"treatment column {name!r} has values {lo!r} and {hi!r}; {hi!r} is taken as treated "
+            "(pass `control=`/`treated=` to choose)",
+            stacklevel=4,
+        )
+    return (col == hi).to_numpy(dtype=float)
+
+
+def _expand(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+    blocks, names = [], []
+    for c in columns:
+        s = frame[c]
+        if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
+            blocks.append(s.to_numpy(dtype=float)[:, None])
+            names.append(str(c))
+        else:
+            d = pd.get_dummies(s.astype("category"), prefix=str(c), prefix_sep="=", drop_first=True)
+            blocks.append(d.to_numpy(dtype=float))
+            names.extend(map(str, d.columns))
+    if not blocks:
+        return np.zeros((len(frame), 0)), []
+    return np.concatenate(blocks, axis=1), names
+
+
+def prepare(
+    data: object,
+    *,
+    treatment: str,
+    mediators: Sequence[str],
+    outcome: str,
+    covariates: Sequence[str],
+    cluster: str | None,
+    time: str | None,
+    outcome_family: Family,
+    mediator_family: Family,
+    treatment_level: TreatmentLevel,
+    control: object,
+    treated: object,
+    missing: str,
+) -> MediationData:
+    """Validate the data of a :func:`facmech.mediation.mediate` call and build its arrays."""
+    frame = require_frame(data)
+    if isinstance(mediators, str):
+        mediators = [mediators]
+    if isinstance(covariates, str):
+        covariates = [covariates]
+    mediators, covariates = list(mediators), list(covariates)
+    if not mediators:
+        raise DataError("`mediators` must name at least one column")
+    roles = {"treatment": [treatment], "outcome": [outcome], "mediators": mediators}
+    seen: dict[str, str] = {}
+    for role, cols in [*roles.items(), ("covariates", covariates)]:
+        for c in cols:
+            if c in seen:
+                raise DataError(f"column {c!r} is given both as `{seen[c]}` and as `{role}`")
+            seen[c] = role
+    for extra, role in ((cluster, "cluster"), (time, "time")):
+        if extra is not None and extra in seen:
+            raise DataError(f"column {extra!r} is given both as `{seen[extra]}` and as `{role}`")
+    if mediator_family is not Family.GAUSSIAN:
+        raise DataError(
+            f"`mediator_family` {mediator_family.value!r} is not supported: mediators are modelled "
+            "as Gaussian (linear); a binary mediator can be analysed as a linear probability model"
+        )
+    used = [treatment, *mediators, outcome, *covariates]
+    used += [c for c in (cluster, time) if c is not None]
+    require_columns(frame, used)
+    if missing not in {"raise", "drop"}:
+        raise DataError(f"`missing` must be 'raise' or 'drop' (got {missing!r})")
+    na = frame[used].isna()
+    dropped = int(na.any(axis=1).sum())
+    notes: list[str] = []
+    if dropped:
+        if missing == "raise":
+            counts = na.sum()
+            detail = ", ".join(f"{c!r}: {int(k)}" for c, k in counts[counts > 0].items())
+            raise DataError(
+                f"`data` has missing values ({detail}; {dropped} rows affected); pass "
+                "`missing=\"drop\"` to analyse complete rows only"
+            )
+        notes.append(f"dropped {dropped} of {len(frame)} rows with missing values")
+    sub = frame.loc[~na.any(axis=1), used].copy()
+    if len(sub) == 0:
+        raise DataError("no complete rows remain after dropping missing values")
+    for c in [*mediators, outcome]:
+        if not (pd.api.types.is_numeric_dtype(sub[c]) or pd.api.types.is_bool_dtype(sub[c])):
+            raise DataError(
+                f"column {c!r} must be numeric (found dtype {sub[c].dtype}); "
+                "mediators and the outcome are modelled as numbers"
+            )
+    require_nonconstant(sub, mediators, role="mediator")
+    require_nonconstant(sub, [outcome], role="outcome")
+    y = sub[outcome].to_numpy(dtype=float)
+    if outcome_family.binary:
+        bad = ~np.isin(y, (0.0, 1.0))
+        if bad.any():
+            odd = sorted(set(np.unique(y[bad]).tolist()))[:5]
+            raise DataError(
+                f"outcome column {outcome!r} must be 0/1 for `outcome_family="
+                f"{outcome_family.value!r}` (found {int(bad.sum())} other values, e.g. {odd})"
+            )
+    a = _binary_treatment(sub[treatment], treatment, control, treated)
+    M = sub[mediators].to_numpy(dtype=float)
+
+    codes = strata = None
+    G = None
+    if cluster is not None:
+        codes, uniques = pd.factorize(sub[cluster], sort=True)
+        G = len(uniques)
+        if G < MIN_SITES:
+            raise DataError(
+                f"cluster column {cluster!r} has {G} sites; at least {MIN_SITES} are needed for "
+                "site-level inference"
+            )
+        if G < FEW_SITES:
+            msg = (
+                f"only {G} sites in {cluster!r}: cluster-robust inference uses the small-sample "
+                "correction (CR2 with t draws) by default"
+            )
+            warnings.warn(msg, FewClustersWarning, stacklevel=3)
+            notes.append(msg)
+        keys = [codes] if time is None else [codes, pd.factorize(sub[time], sort=True)[0]]
+        unit = pd.Series(a).groupby(keys)
+        if treatment_level is TreatmentLevel.SITE:
+            varies = unit.nunique() > 1
+            if varies.any():
+                where = "site" if time is None else "site-period"
+                raise DataError(
+                    f"treatment {treatment!r} varies within {int(varies.sum())} {where}(s) but is "
+                    f"declared site-level; pass `treatment_level=\"patient\"` if patients were "
+                    "randomized individually"
+                )
+        # stratum of each site: its treatment sequence (arm; step of a stepped wedge)
+        if time is None:
+            seq = pd.Series(a).groupby(codes).mean().round(6)
+            strata = pd.factorize(seq.astype(str))[0]
+        else:
+            t = pd.factorize(sub[time], sort=True)[0]
+            tab = pd.Series(a).groupby([codes, t]).mean().round(6).unstack(fill_value=-1)
+            strata = pd.factorize(tab.astype(str).agg("|".join, axis=1))[0]
+    elif time is not None:
+        raise DataError("`time` (stepped-wedge periods) requires `cluster` (the site column)")
+    cov_cols = list(covariates)
+    X, names = _expand(sub, cov_cols)
+    if time is not None:
+        td = pd.get_dummies(sub[time].astype("category"), prefix=str(time), prefix_sep="=",
+                            drop_first=True)
+        X = np.concatenate([X, td.to_numpy(dtype=float)], axis=1)
+        names += list(map(str, td.columns))
+    return MediationData(
+        treatment=a,
+        mediators=M,
+        outcome=y,
+        covariates=X,
+        covariate_names=tuple(names),
+        cluster=None if codes is None else np.asarray(codes, dtype=int),
+        strata=None if strata is None else np.asarray(strata),
+        n_clusters=G,
+        frame=sub,
+        dropped=dropped,
+        warnings=tuple(notes),
+    )

@@ -1,0 +1,171 @@
+"""The result of a mediation analysis: a frozen record of effects, assumptions and provenance."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from facmech.estimates import Estimate, estimates_frame
+
+if TYPE_CHECKING:  # pragma: no cover
+    from facmech.mediation.data import MediationData
+
+__all__ = ["MediationResult"]
+
+_LABELS = {
+    "total": "total effect",
+    "nde": "natural direct effect (average)",
+    "nie": "natural indirect effect (average)",
+    "nde_control": "natural direct effect, mediators at control",
+    "nde_treated": "natural direct effect, mediators at treated",
+    "nie_control": "natural indirect effect, outcome at control",
+    "nie_treated": "natural indirect effect, outcome at treated",
+    "prop_mediated": "proportion mediated (nie / total)",
+}
+
+
+@dataclass(frozen=True, eq=False)
+class MediationResult:
+    """Effects of one mediation analysis with their inference and the assumptions used.
+
+    Attributes
+    ----------
+    effects : Mapping[str, Estimate]
+        ``total``, ``nde``, ``nie`` (averages over control and treated versions), ``nde_control``,
+        ``nde_treated``, ``nie_control``, ``nie_treated``, ``prop_mediated``; with several mediators
+        ``via:<mediator>`` (through that mediator, not through earlier ones; they sum to ``nie``)
+        and, for linear models without interaction, ``path:<A>><M...>><Y>`` path-specific effects.
+    scale : str
+        ``"mean difference"`` or ``"risk difference"``.
+    method : str
+        Models and inference used.
+    assumptions, warnings : tuple of str
+    """
+
+    effects: Mapping[str, Estimate]
+    treatment: str
+    mediators: tuple[str, ...]
+    outcome: str
+    covariates: tuple[str, ...]
+    outcome_family: str
+    interaction: bool
+    alpha: float
+    n_obs: int
+    n_clusters: int | None
+    method: str
+    scale: str
+    assumptions: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
+    cluster: str | None = None
+    time: str | None = None
+    _data: MediationData | None = field(default=None, repr=False)
+    _call: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "effects", MappingProxyType(dict(self.effects)))
+        object.__setattr__(self, "_call", MappingProxyType(dict(self._call)))
+
+    def __getitem__(self, name: str) -> Estimate:
+        return self.effects[name]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per effect; columns ``estimate, std_error, ci_low, ci_high, p_value``."""
+        return estimates_frame(self.effects)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict: ``effects`` (name -> five fields), ``n_obs``, ``n_clusters``, ``method``,
+        ``assumptions``, ``warnings`` (the CLI's ``--json`` shape)."""
+        return {
+            "effects": {k: v.to_dict() for k, v in self.effects.items()},
+            "n_obs": int(self.n_obs),
+            "n_clusters": None if self.n_clusters is None else int(self.n_clusters),
+            "method": self.method,
+            "assumptions": list(self.assumptions),
+            "warnings": list(self.warnings),
+        }
+
+    def _label(self, name: str) -> str:
+        if name in _LABELS:
+            return _LABELS[name]
+        if name.startswith("via:"):
+            return f"indirect via {name[4:]} (not via earlier mediators)"
+        if name.startswith("path:"):
+            return "path " + name[5:].replace(">", " -> ") + " (linear, no interaction)"
+        return name
+
+    def summary(self) -> str:
+        """A plain-text table of the effects with the method and assumptions."""
+        frame = self.to_frame()
+        level = round(100 * (1 - self.alpha))
+        lines = [
+            f"Mediation of {self.treatment} -> {self.outcome} via {', '.join(self.mediators)}",
+            f"{self.n_obs} observations"
+            + (f" in {self.n_clusters} sites" if self.n_clusters is not None else "")
+            + f"; outcome {self.outcome_family}; effects on the {self.scale} scale",
+            f"method: {self.method}",
+            "",
+            f"{'effect':<34}{'estimate':>10}{'std.err':>10}{f'{level}% CI':>22}{'p':>8}",
+        ]
+        for name, row in frame.iterrows():
+            ci = (
+                f"[{row.ci_low:.4f}, {row.ci_high:.4f}]" if pd.notna(row.ci_low) else "(no inference)"
+            )
+            se = f"{row.std_error:.4f}" if pd.notna(row.std_error) else ""
+            p = f"{row.p_value:.3g}" if pd.notna(row.p_value) else ""
+            lines.append(f"{name:<34}{row.estimate:>10.4f}{se:>10}{ci:>22}{p:>8}")
+        lines += ["", "assumptions:"] + [f"  - {a}" for a in self.assumptions]
+        if self.warnings:
+            lines += ["warnings:"] + [f"  - {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        table = self.to_frame().to_html(float_format=lambda v: f"{v:.4f}", na_rep="")
+        items = "".join(f"<li>{html.escape(a)}</li>" for a in self.assumptions)
+        warn = "".join(f"<li>{html.escape(w)}</li>" for w in self.warnings)
+        head = html.escape(
+            f"Mediation of {self.treatment} -> {self.outcome} via {', '.join(self.mediators)}"
+        )
+        return (
+            f"<div><strong>{head}</strong><p>{html.escape(self.method)}; {self.n_obs} "
+            f"observations; {html.escape(self.scale)}</p>{table}"
+            f"<p>Assumptions:</p><ul>{items}</ul>"
+            + (f"<p>Warnings:</p><ul>{warn}</ul>" if warn else "")
+            + "</div>"
+        )
+
+    def plot(self, *, ax: Any = None, include: tuple[str, ...] | None = None) -> Any:
+        """Effect-decomposition figure: the total effect, its direct part and each indirect part
+        (``via:`` effects with several mediators) as points with intervals. Returns the Axes."""
+        from facmech.mediation.plotting import plot_decomposition
+
+        return plot_decomposition(self, ax=ax, include=include)
+
+    def sensitivity(self, *, rho: Any = None, mediator: str | None = None) -> Any:
+        """Imai-Keele-Yamamoto sensitivity of the indirect effect to mediator-outcome confounding;
+        see :func:`facmech.mediation.sensitivity.rho_sensitivity`."""
+        from facmech.mediation.sensitivity import rho_sensitivity
+
+        return rho_sensitivity(self, rho=rho, mediator=mediator)
+
+    def e_values(self) -> pd.DataFrame:
+        """E-values (VanderWeele & Ding 2017) for the total and indirect effects; see
+        :func:`facmech.mediation.sensitivity.e_values`."""
+        from facmech.mediation.sensitivity import e_values
+
+        return e_values(self)
+
+    def refute(self, *, methods: tuple[str, ...] | None = None, simulations: int = 20,
+               seed: Any = None) -> Any:
+        """DoWhy refuters (placebo treatment, random common cause, data subset); see
+        :func:`facmech.mediation.refute.refute`."""
+        from facmech.mediation.refute import refute
+
+        return refute(self, methods=methods, simulations=simulations, seed=seed)

@@ -1,0 +1,74 @@
+"""Choices of a mediation analysis: model families and the treatment's level.
+
+Strings are accepted at the public boundary and converted here; an unknown value raises
+:class:`facmech.errors.FacmechError` listing the valid ones.
+
+>>> Family.parse("probit")
+<Family.PROBIT: 'probit'>
+>>> Family.parse("logit") is Family.BINOMIAL
+True
+"""
+
+from __future__ import annotations
+
+import enum
+
+from facmech.errors import FacmechError, closest
+
+__all__ = ["Family", "TreatmentLevel"]
+
+
+class _Choice(str, enum.Enum):
+    @classmethod
+    def parse(cls, value: object, *, argument: str) -> _Choice:
+        if isinstance(value, cls):
+            return value
+        text = str(value).strip().lower()
+        aliases = getattr(cls, "_aliases", {})
+        text = aliases.get(text, text)
+        for member in cls:
+            if member.value == text:
+                return member
+        allowed = ", ".join(repr(m.value) for m in cls)
+        raise FacmechError(
+            f"`{argument}` must be one of {allowed} (got {value!r}).{closest(text, [m.value for m in cls])}"
+        )
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Family(_Choice):
+    """Model family of the outcome (or of a mediator).
+
+    ``gaussian`` is a linear model (OLS); ``binomial`` a logistic regression (alias ``logit``);
+    ``probit`` a probit regression. Binary families require 0/1 values.
+    """
+
+    GAUSSIAN = "gaussian"
+    BINOMIAL = "binomial"
+    PROBIT = "probit"
+
+    @classmethod
+    def parse(cls, value: object, *, argument: str = "outcome_family") -> Family:  # type: ignore[override]
+        return super().parse(value, argument=argument)  # type: ignore[return-value]
+
+    @property
+    def binary(self) -> bool:
+        """Whether the family models a 0/1 variable."""
+        return self is not Family.GAUSSIAN
+
+
+Family._aliases = {"logit": "binomial", "logistic": "binomial", "normal": "gaussian", "linear": "gaussian"}  # type: ignore[attr-defined]
+
+
+class TreatmentLevel(_Choice):
+    """Level at which the treatment is assigned: ``site`` (constant within a site, or within a
+    site-period when ``time`` is given) or ``patient`` (individually assigned)."""
+
+    SITE = "site"
+    PATIENT = "patient"
+
+    @classmethod
+    def parse(cls, value: object, *, argument: str = "treatment_level") -> TreatmentLevel:  # type: ignore[override]
+        return super().parse(value, argument=argument)  # type: ignore[return-value]
