@@ -64,6 +64,11 @@ class LongData:
         return self.A.shape[1]
 
 
+def _py(x: object) -> object:
+    """A numpy scalar as the plain Python value (for readable messages)."""
+    return x.item() if isinstance(x, np.generic) else x
+
+
 def _is_binary(x: np.ndarray) -> bool:
     vals = np.unique(x[np.isfinite(x)])
     return bool(vals.size <= 2 and np.isin(vals, (0.0, 1.0)).all())
@@ -149,7 +154,8 @@ def prepare(
             if (spread > 1).any():
                 bad = spread[spread > 1].index[0]
                 raise DataError(
-                    f"column `{c}` varies within {unit}={bad[0]!r}, {time}={bad[1]!r} although rows "
+                    f"column `{c}` varies within {unit}={_py(bad[0])!r}, {time}={_py(bad[1])!r} "
+                    f"although rows "
                     f"are nested in unit-periods (`nested={nested!r}`); g-methods here treat "
                     f"treatment, confounders and baseline covariates as unit-level"
                 )
@@ -159,8 +165,8 @@ def prepare(
         if dups.any():
             first = frame.loc[dups, keys].iloc[0]
             raise DataError(
-                f"{int(dups.sum())} rows share a ({unit}, {time}) pair, e.g. {unit}={first[unit]!r}, "
-                f"{time}={first[time]!r}; give one row per unit and period, or name the patient "
+                f"{int(dups.sum())} rows share a ({unit}, {time}) pair, e.g. {unit}={_py(first[unit])!r}, "
+                f"{time}={_py(first[time])!r}; give one row per unit and period, or name the patient "
                 f"column with `nested` to average patient rows"
             )
     periods = np.sort(frame[time].unique())
@@ -177,7 +183,7 @@ def prepare(
         bad_unit = counts.index[~full.to_numpy()][0]
         have = sorted(frame.loc[frame[unit] == bad_unit, time].tolist())
         raise DataError(
-            f"unit {bad_unit!r} has periods {have} but the data span {periods.tolist()}: units with "
+            f"unit {_py(bad_unit)!r} has periods {have} but the data span {periods.tolist()}: units with "
             f"gaps or missing periods are not allowed (no censoring model); "
             f"{int((~full).sum())} unit(s) affected"
         )
@@ -200,18 +206,18 @@ def prepare(
     if miss.any():
         raise DataError(
             f"outcome `{outcome}` is missing in the last period ({time}={periods[-1]}) for "
-            f"{int(miss.sum())} of {n} units (e.g. {unit}={units[np.argmax(miss)]!r}); the "
+            f"{int(miss.sum())} of {n} units (e.g. {unit}={_py(units[np.argmax(miss)])!r}); the "
             f"end-of-study outcome is needed for every unit"
         )
     for j, c in enumerate(conf):
         if np.ptp(L[:, :, j]) == 0:
             raise DataError(
-                f"confounder `{c}` is constant (value {L[0, 0, j]!r}); a confounder must vary"
+                f"confounder `{c}` is constant (value {_py(L[0, 0, j])!r}); a confounder must vary"
             )
     if np.ptp(A) == 0:
-        raise DataError(f"treatment `{treatment}` is constant (value {A[0, 0]!r}); it must vary")
+        raise DataError(f"treatment `{treatment}` is constant (value {_py(A[0, 0])!r}); it must vary")
     if np.ptp(Y) == 0:
-        raise DataError(f"outcome `{outcome}` is constant (value {Y[0]!r}); it must vary")
+        raise DataError(f"outcome `{outcome}` is constant (value {_py(Y[0])!r}); it must vary")
     return LongData(
         unit=unit,
         time=time,

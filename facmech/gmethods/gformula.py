@@ -19,6 +19,7 @@ from __future__ import annotations
 import enum
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -100,7 +101,8 @@ def summarize_draws(
             return Estimate(float(col[0]))
         return Estimate.from_draws(float(col[0]), col[1:], alpha=alpha)
 
-    means = {name: est(values[:, i]) for i, name in enumerate(names)}
+    # a p-value for "the mean outcome is 0" does not apply to a strategy mean
+    means = {name: replace(est(values[:, i]), p_value=None) for i, name in enumerate(names)}
     contrasts: dict[str, Estimate] = {}
     if len(names) >= 2:
         ref = 1
