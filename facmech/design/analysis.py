@@ -1,0 +1,174 @@
+r"""What a design study estimates in each simulated trial, batched over replicates.
+
+:class:`Analysis` chooses the estimands:
+
+* ``total``: the total effect of the strategy, from the random-intercept model with period effects
+  (:func:`~facmech.design.estimators.random_intercept_fit`; Hussey & Hughes 2007), Wald t interval.
+* ``mediation``: product-of-coefficients mediation on the site-level mediators (Baron & Kenny 1986;
+  MacKinnon 2008): per mediator :math:`k` an :math:`a_k` model (mediator on exposure) and one outcome
+  model (outcome on exposure and all mediators) giving :math:`b_k` and the direct effect :math:`c'`.
+  The indirect effect :math:`\hat a_k \hat b_k` has a Monte Carlo interval (Preacher & Selig 2012)
+  from ``mc_draws`` draws, and is declared significant when that interval excludes zero. The draws
+  are :math:`\hat a + se_a\, t_{df_a}` and :math:`\hat b + se_b\, t_{df_b}` (t rather than normal,
+  with each path's degrees of freedom), so that with few sites the test agrees with the joint
+  significance test instead of being anti-conservative.
+
+>>> Analysis.parse("total").parts
+(<Part.TOTAL: 'total'>,)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+import numpy as np
+from scipy import stats
+
+from facmech.design.estimators import random_intercept_fit
+from facmech.design.model import TrialModel
+from facmech.errors import DesignError, EstimationError
+from facmech.power._common import check_alpha, check_count
+
+__all__ = ["Analysis", "Part", "analyze_batch"]
+
+
+class Part(str, Enum):
+    """One block of estimands of an :class:`Analysis`."""
+
+    TOTAL = "total"
+    MEDIATION = "mediation"
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The analysis run on every simulated trial.
+
+    Parameters
+    ----------
+    parts : tuple of Part
+        ``total`` and/or ``mediation``.
+    alpha : float, default 0.05
+        Two-sided level of every test and ``1 - alpha`` intervals.
+    mc_draws : int, default 1000
+        Monte Carlo draws for each indirect-effect interval.
+    """
+
+    parts: tuple[Part, ...] = (Part.TOTAL, Part.MEDIATION)
+    alpha: float = 0.05
+    mc_draws: int = 1000
+
+    def __post_init__(self) -> None:
+        parts = tuple(dict.fromkeys(_part(p) for p in self.parts))
+        if not parts:
+            raise DesignError("`analysis` must include at least one of 'total', 'mediation'")
+        object.__setattr__(self, "parts", parts)
+        object.__setattr__(self, "alpha", check_alpha(self.alpha))
+        object.__setattr__(self, "mc_draws", check_count("mc_draws", self.mc_draws, minimum=100))
+
+    @classmethod
+    def parse(cls, value: Analysis | str | Sequence[str] | None) -> Analysis:
+        """Accept an Analysis, a part name, or a sequence of part names (None: both)."""
+        if value is None:
+            return cls()
+        if isinstance(value, Analysis):
+            return value
+        if isinstance(value, (str, Part)):
+            return cls(parts=(_part(value),))
+        return cls(parts=tuple(_part(v) for v in value))
+
+    def estimands(self, trial: TrialModel) -> tuple[str, ...]:
+        """Names of the estimands this analysis reports for ``trial``."""
+        names: list[str] = []
+        if Part.TOTAL in self.parts:
+            names.append("total")
+        if Part.MEDIATION in self.parts:
+            if not trial.mediator_names:
+                raise DesignError("the `mediation` analysis needs a scenario with mediators")
+            names.append("direct")
+            names.extend(f"indirect:{m}" for m in trial.mediator_names)
+        return tuple(names)
+
+
+def _part(value: object) -> Part:
+    if isinstance(value, Part):
+        return value
+    try:
+        return Part(str(value).lower())
+    except ValueError:
+        allowed = ", ".join(repr(p.value) for p in Part)
+        raise DesignError(f"`analysis` must be one of {allowed} (got {value!r})") from None
+
+
+def _wald(est: np.ndarray, se: np.ndarray, df: float, alpha: float) -> dict[str, np.ndarray]:
+    q = stats.t.ppf(1 - alpha / 2, df)
+    lo, hi = est - q * se, est + q * se
+    return {"estimate": est, "std_error": se, "ci_low": lo, "ci_high": hi,
+            "reject": (lo > 0) | (hi < 0)}
+
+
+def analyze_batch(
+    trial: TrialModel,
+    analysis: Analysis,
+    y: np.ndarray,
+    m: np.ndarray,
+    rngs: Sequence[np.random.Generator],
+) -> dict[str, dict[str, np.ndarray]]:
+    """Run ``analysis`` on ``R`` replicates at once.
+
+    Parameters
+    ----------
+    y : array (R, I, T)
+        Outcome site-period means.
+    m : array (R, K, I, T)
+        Measured mediators.
+    rngs : sequence of R generators
+        Each replicate's own stream (continued after its data were drawn), for Monte Carlo
+        intervals.
+
+    Returns
+    -------
+    dict
+        Per estimand, arrays ``estimate``, ``std_error``, ``ci_low``, ``ci_high``, ``reject`` of
+        length ``R``.
+    """
+    n_r = y.shape[0]
+    x = np.broadcast_to(trial.exposure().astype(float), y.shape)[..., None]
+    out: dict[str, dict[str, np.ndarray]] = {}
+    if Part.TOTAL in analysis.parts:
+        fit = random_intercept_fit(y, x)
+        out["total"] = _wald(fit.coef[:, 0], fit.std_error[:, 0], fit.df[0], analysis.alpha)
+    if Part.MEDIATION in analysis.parts:
+        k = m.shape[1]
+        meds = np.moveaxis(m, 1, -1)  # (R, I, T, K)
+        outcome = random_intercept_fit(y, np.concatenate([x, meds], axis=3))
+        out["direct"] = _wald(
+            outcome.coef[:, 0], outcome.std_error[:, 0], outcome.df[0], analysis.alpha
+        )
+        draws = analysis.mc_draws
+        a_fits = [random_intercept_fit(m[:, j], x) for j in range(k)]
+        df_a, df_b = a_fits[0].df[0], outcome.df[1]
+        z = np.stack(
+            [np.stack([g.standard_t(df_a, (k, draws)), g.standard_t(df_b, (k, draws))])
+             for g in rngs]
+        )  # (R, 2, K, D)
+        for j, med in enumerate(trial.mediator_names):
+            a_fit = a_fits[j]
+            a_hat, se_a = a_fit.coef[:, 0], a_fit.std_error[:, 0]
+            b_hat, se_b = outcome.coef[:, 1 + j], outcome.std_error[:, 1 + j]
+            prod = (a_hat[:, None] + se_a[:, None] * z[:, 0, j]) * (
+                b_hat[:, None] + se_b[:, None] * z[:, 1, j]
+            )
+            lo, hi = np.quantile(prod, [analysis.alpha / 2, 1 - analysis.alpha / 2], axis=1)
+            out[f"indirect:{med}"] = {
+                "estimate": a_hat * b_hat,
+                "std_error": np.sqrt(a_hat**2 * se_b**2 + b_hat**2 * se_a**2),
+                "ci_low": lo,
+                "ci_high": hi,
+                "reject": (lo > 0) | (hi < 0),
+            }
+    for name, cols in out.items():
+        if any(arr.shape != (n_r,) or not np.isfinite(arr).all() for arr in cols.values()):
+            raise EstimationError(f"non-finite estimates for `{name}` in a simulated replicate")
+    return out
