@@ -1,0 +1,297 @@
+"""True causal effects of a scenario and design, by counterfactual simulation with shared noise.
+
+The truth is a property of the *population* the trial samples from, not of one trial: it is computed
+on a large separate population (``sites`` sites, default 2000, with the design's periods and patients
+per site-period) drawn from its own fixed seed, so every replicate of a design study shares one truth.
+Every counterfactual world reuses the same draws (shared noise), so contrasts carry little Monte Carlo
+error; ``mc_se`` reports it (standard error of the mean of per-site contrasts).
+
+Estimands (outcome ``Y`` = the scenario's outcome; ``a`` = the design's exposure)
+---------------------------------------------------------------------------------
+All are means over patients, averaged with equal weight over the **site-periods of the estimand
+mask**: every site-period for parallel, stepped-wedge and observational designs; the stage-2
+site-periods of non-responding sites for a SMART (where ``a = 1`` is external + internal facilitation
+and ``a = 0`` external facilitation).
+
+``total``
+    :math:`E[Y(a{=}1)] - E[Y(a{=}0)]`, exposure switched on (off) for every site in every period
+    (facilitation then follows the dose rule, including the feedback).
+``nde``, ``nie``
+    Natural direct and indirect effects through the mediator set :math:`M` (all periods):
+    :math:`E[Y(1, M(0))] - E[Y(0)]` and :math:`E[Y(1)] - E[Y(1, M(0))]`; ``nde + nie = total``.
+``paths``
+    Path-specific effect of each named path (``"a>b>c"``, edge-based, Avin, Shpitser & Pearl 2005):
+    :math:`E[Y^{\\pi}] - E[Y(0)]`, where only the path's edges (in every period, with the path nodes'
+    own lag-1 persistence) transmit the exposed world and every other input is at ``a = 0``.
+``sustained``
+    Sustained dose strategies over all site-periods: ``always`` (dose ``dose.base`` every period),
+    ``never`` (0), ``dynamic`` (dose ``dose.base`` in a period when the strategy node's feedback input,
+    last period's leadership engagement, is >= 0); ``contrast`` = always - never,
+    ``dynamic_contrast`` = dynamic - never. The feedback strength does not change the static contrasts.
+``by_period``
+    ``total`` and sustained ``contrast`` per period (averaged over sites).
+``on_nodes``
+    ``total`` on every non-context node (site-period means).
+
+>>> from facmech.simulation import Scenario, ParallelCRT
+>>> t = true_effects(Scenario(), ParallelCRT(sites=10, patients=5), sites=200)
+>>> abs(t["total"] - (t["nde"] + t["nie"])) < 1e-9
+True
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from facmech._random import spawn_generators
+from facmech.errors import DesignError
+from facmech.simulation.designs import Design
+from facmech.simulation.engine import Kind, Model, Noise, Step, World, run_path, run_world
+from facmech.simulation.scenario import Scenario
+
+__all__ = ["Truth", "default_paths", "true_effects"]
+
+DEFINITIONS = {
+    "total": "E[Y(a=1)] - E[Y(a=0)]: design exposure on vs off for every site in every period; mean "
+             "over patients, equal weight per site-period of the estimand mask",
+    "nde": "E[Y(1, M(0))] - E[Y(0)]: mediators M held, in every period, at their a=0 values",
+    "nie": "E[Y(1)] - E[Y(1, M(0))]",
+    "paths": "edge-based path-specific effect: only the path's edges (all periods) carry a=1",
+    "sustained": "mean over all site-periods under a fixed dose strategy: always (dose.base), never "
+                 "(0), dynamic (dose.base when last period's feedback input >= 0)",
+    "mask": "all site-periods (parallel, stepped-wedge, observational); stage-2 site-periods of "
+            "non-responders (SMART)",
+}
+
+
+@dataclass(frozen=True, eq=False)
+class Truth(Mapping[str, Any]):
+    """The true effects: a read-only, JSON-serialisable mapping (see the module docstring)."""
+
+    values: Mapping[str, Any]
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A deep copy as plain JSON data."""
+        return json.loads(self.to_json())
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """The truth as JSON text."""
+        return json.dumps(self.values, indent=indent, allow_nan=False)
+
+    def __repr__(self) -> str:
+        keys = ("total", "nde", "nie")
+        return "Truth(" + ", ".join(f"{k}={self.values[k]:.4f}" for k in keys) + ", ...)"
+
+
+def default_paths(scenario: Scenario) -> tuple[str, ...]:
+    """Every simple path of the map from the strategy to the outcome (no edges into the strategy).
+
+    >>> len(default_paths(Scenario())) > 5
+    True
+    """
+    mmap = scenario.map
+    g = nx.DiGraph()
+    g.add_nodes_from(mmap.node_ids)
+    g.add_edges_from((e.source, e.target) for e in mmap.edges
+                     if e.source != e.target and e.target != scenario.strategy)
+    paths = nx.all_simple_paths(g, scenario.strategy, scenario.outcome)
+    return tuple(sorted(">".join(p) for p in paths))
+
+
+def _sustained_policy(kind: str, model: Model) -> Any:
+    sc = model.scenario
+    spec = model.spec[sc.strategy]
+
+    def policy(t: int, world: World) -> Step:
+        n = world.noise.sites
+        if kind == "always":
+            dose = np.full(n, sc.dose.base)
+        elif kind == "never":
+            dose = np.zeros(n)
+        else:
+            signal = np.zeros(n)
+            for pid, lag, _coef in spec.parents:
+                signal = signal + world.site_value(pid, t - lag)
+            dose = np.where(signal >= 0, sc.dose.base, 0.0)
+        return Step(exposed=(dose > 0).astype(float), deliver=dose > 0, dose=dose)
+
+    return policy
+
+
+def _site_period(world: World, values: np.ndarray) -> np.ndarray:
+    if values.ndim == 3:
+        return values.mean(axis=2)
+    if values.ndim == 1:
+        return np.repeat(values[:, None], world.noise.periods, axis=1)
+    return values
+
+
+def _mean(sp: np.ndarray, mask: np.ndarray) -> float:
+    return float(sp[mask].mean())
+
+
+def _site_se(diff: np.ndarray, mask: np.ndarray) -> float:
+    """Monte Carlo SE: SD of per-site masked means of a contrast over root of the number of sites."""
+    has = mask.any(axis=1)
+    per_site = np.where(mask, diff, 0.0).sum(axis=1)[has] / mask.sum(axis=1)[has]
+    return float(per_site.std(ddof=1) / np.sqrt(per_site.size)) if per_site.size > 1 else 0.0
+
+
+def _anova_icc(y: np.ndarray) -> float:
+    """One-way ANOVA ICC of patient values y (I, J)."""
+    I, J = y.shape
+    if J < 2 or I < 2:
+        return 0.0
+    means = y.mean(axis=1)
+    msb = J * means.var(ddof=1)
+    msw = ((y - means[:, None]) ** 2).sum() / (I * (J - 1))
+    return float(max(0.0, (msb - msw) / (msb + (J - 1) * msw)))
+
+
+def true_effects(
+    scenario: Scenario,
+    design: Design,
+    *,
+    mediators: Sequence[str] | None = None,
+    paths: Sequence[str] | None = None,
+    sites: int = 2000,
+    seed: int = 20230553,
+    analytic: bool = True,
+) -> Truth:
+    """Compute the true effects of ``scenario`` under ``design`` (see the module docstring).
+
+    Parameters
+    ----------
+    scenario, design
+        The structural model and the design (its periods, patients per site-period and contrast).
+    mediators
+        Mediator set of ``nde``/``nie`` (default: the scenario's ``mediators``).
+    paths
+        Paths whose path-specific effects are reported (default: the scenario's ``paths``, or all
+        simple paths from the strategy to the outcome).
+    sites
+        Size of the truth population (Monte Carlo error shrinks as its root).
+    seed
+        Seed of the truth population (fixed by default, so the truth does not vary by replicate).
+    analytic
+        Also compute the closed-form linear truth when the scenario is linear (``"analytic"`` key).
+    """
+    if isinstance(sites, bool) or not isinstance(sites, int) or sites < 2:
+        raise DesignError(f"`sites` of the truth population must be an integer >= 2 (got {sites!r})")
+    mmap = scenario.map
+    meds = tuple(scenario.mediators if mediators is None else mediators)
+    mmap.check_nodes(meds, argument="mediators")
+    for m in meds:
+        if m in (scenario.strategy, scenario.outcome) or \
+                mmap.node(m).role.value == "context":
+            raise DesignError(f"`mediators`: {m!r} cannot be a mediator (strategy, outcome or context)")
+    path_list = tuple(paths) if paths is not None else (scenario.paths or default_paths(scenario))
+    parsed = [scenario.parse_path(p) for p in path_list]
+
+    model = Model.compile(scenario, design.periods)
+    rng_noise, rng_design = spawn_generators(seed, 2)
+    noise = Noise.draw(model, sites, design.periods, design.patients, rng_noise)
+    scaled = _scaled_design(design, sites)
+    assignment = scaled.assign(rng_design)
+    w0 = run_world(model, noise, scaled.counterfactual(0, assignment))
+    w1 = run_world(model, noise, scaled.counterfactual(1, assignment))
+    mask = scaled.estimand_mask(w1)
+    if not mask.any():
+        raise DesignError(
+            "the design's estimand covers no site-period (e.g. a SMART where every site responds); "
+            "lower the response `threshold`"
+        )
+    y = scenario.outcome
+    y0, y1 = _site_period(w0, w0.values[y]), _site_period(w1, w1.values[y])
+    w10 = run_world(model, noise, scaled.counterfactual(1, assignment),
+                    overrides={m: w0.values[m] for m in meds})
+    y10 = _site_period(w10, w10.values[y])
+    total, nde = _mean(y1, mask) - _mean(y0, mask), _mean(y10, mask) - _mean(y0, mask)
+
+    path_effects = {}
+    for text, p in zip(path_list, parsed, strict=False):
+        act = _site_period(w0, run_path(w0, p, scaled.counterfactual(1, assignment)))
+        ref = _site_period(w0, w0.values[p[-1]])
+        path_effects[">".join(p) if not isinstance(text, str) else text] = \
+            _mean(act, mask) - _mean(ref, mask)
+
+    full = np.ones_like(mask)
+    sustained_worlds = {k: run_world(model, noise, _sustained_policy(k, model))
+                        for k in ("always", "never", "dynamic")}
+    sy = {k: _site_period(w, w.values[y]) for k, w in sustained_worlds.items()}
+    sustained = {k: _mean(v, full) for k, v in sy.items()}
+    sustained["contrast"] = sustained["always"] - sustained["never"]
+    sustained["dynamic_contrast"] = sustained["dynamic"] - sustained["never"]
+
+    on_nodes = {}
+    for s in model.nodes:
+        if s.kind is Kind.CONTEXT:
+            continue
+        a = _site_period(w1, w1.values[s.id])
+        b = _site_period(w0, w0.values[s.id])
+        on_nodes[s.id] = _mean(a, mask) - _mean(b, mask)
+
+    by_period_mask = mask.any(axis=0)
+    by_period = {
+        "total": [float((y1 - y0)[mask[:, t], t].mean()) if by_period_mask[t] else None
+                  for t in range(design.periods)],
+        "sustained_contrast": [float((sy["always"] - sy["never"])[:, t].mean())
+                               for t in range(design.periods)],
+    }
+    icc_marginal = float(np.mean([_anova_icc(w0.values[y][:, t, :])
+                                  for t in range(design.periods)]))
+    values: dict[str, Any] = {
+        "outcome": y,
+        "mediators": list(meds),
+        "total": total,
+        "nde": nde,
+        "nie": total - nde,
+        "paths": path_effects,
+        "sustained": sustained,
+        "by_period": by_period,
+        "on_nodes": on_nodes,
+        "mc_se": {
+            "total": _site_se(y1 - y0, mask),
+            "nde": _site_se(y10 - y0, mask),
+            "nie": _site_se(y1 - y10, mask),
+            "sustained_contrast": _site_se(sy["always"] - sy["never"], full),
+        },
+        "icc_marginal_control": icc_marginal,
+        "population": {"sites": sites, "periods": design.periods, "patients": design.patients,
+                       "seed": seed},
+        "definitions": dict(DEFINITIONS),
+    }
+    if analytic:
+        from facmech.simulation.analytic import analytic_effects, is_linear
+
+        ok, reason = is_linear(scenario, design)
+        values["analytic"] = (
+            analytic_effects(scenario, design, mediators=meds, paths=parsed).to_dict()
+            if ok else {"available": False, "reason": reason}
+        )
+    return Truth(values)
+
+
+def _scaled_design(design: Design, sites: int) -> Design:
+    """The design with ``sites`` sites (the truth population), everything else equal."""
+    from dataclasses import replace
+
+    changes: dict[str, Any] = {"sites": sites}
+    if getattr(design, "steps", None) is not None and sites < design.steps:  # pragma: no cover
+        changes["sites"] = design.steps
+    return replace(design, **changes)  # type: ignore[type-var]
