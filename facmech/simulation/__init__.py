@@ -17,6 +17,7 @@ from facmech.simulation.designs import (
     SteppedWedge,
     load_design,
     make_design,
+    resolve_design,
 )
 from facmech.simulation.scenario import (
     DoseRule,
@@ -48,6 +49,7 @@ __all__ = [
     "load_design",
     "load_scenario",
     "make_design",
+    "resolve_design",
     "simulate",
     "true_effects",
 ]

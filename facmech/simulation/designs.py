@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -56,6 +56,7 @@ __all__ = [
     "SteppedWedge",
     "load_design",
     "make_design",
+    "resolve_design",
 ]
 
 
@@ -445,3 +446,51 @@ def load_design(name_or_path: str) -> Design:
         )
     block = dict(block)
     return make_design(block.pop("type"), **block)
+
+
+def resolve_design(kind: str | DesignKind | None = None, *, scenario_file: str | None = None,
+                   **sizes: Any) -> Design:
+    """The design to simulate: the scenario file's ``design:`` block with ``sizes`` overriding it,
+    or, with ``kind``, that design built from ``sizes`` (missing sizes taken from the file's block:
+    all of them when it is the same kind, else ``sites`` and ``patients``).
+
+    >>> resolve_design(scenario_file="zambia", patients=10).patients
+    10
+    >>> resolve_design("parallel", sites=12).to_dict()["sites"]
+    12
+    """
+    given = {k: v for k, v in sizes.items() if v is not None}
+    base: Design | None = None
+    if scenario_file is not None:
+        from facmech.simulation.scenario import read_scenario_file
+
+        data, _ = read_scenario_file(scenario_file)
+        if isinstance(data.get("design"), dict):
+            base = load_design(scenario_file)
+    if kind is None:
+        if base is None:
+            raise DesignError(
+                "no design: give `design` (parallel | stepped-wedge | smart | observational) or a "
+                "scenario file with a `design:` block"
+            )
+        fields_ = set(base.__dataclass_fields__)  # type: ignore[attr-defined]
+        for key in given:
+            if key not in fields_:
+                raise DesignError(
+                    f"`{key}` does not apply to the {base.name} design; it takes "
+                    f"{', '.join(sorted(fields_))}"
+                )
+        if isinstance(base, SteppedWedge) and "steps" in given and "periods" not in given:
+            given["periods"] = given["steps"] + 1
+        return replace(base, **given) if given else base
+    k = DesignKind.parse(kind)
+    if base is not None and base.name == k.value:
+        merged = {**base.to_dict(), **given}
+        merged.pop("type")
+        if k is DesignKind.STEPPED_WEDGE and "steps" in given and "periods" not in given:
+            merged["periods"] = given["steps"] + 1
+        return make_design(k, **merged)
+    if base is not None:  # another kind: keep the file's sites and patients unless given
+        for key in ("sites", "patients"):
+            given.setdefault(key, getattr(base, key))
+    return make_design(k, **given)
