@@ -111,6 +111,7 @@ def _wald(est: np.ndarray, se: np.ndarray, df: float, alpha: float) -> dict[str,
 def analyze_batch(
     trial: TrialModel,
     analysis: Analysis,
+    x: np.ndarray,
     y: np.ndarray,
     m: np.ndarray,
     rngs: Sequence[np.random.Generator],
@@ -119,6 +120,8 @@ def analyze_batch(
 
     Parameters
     ----------
+    x : array (R, I, T)
+        Exposure (0/1) of each site-period.
     y : array (R, I, T)
         Outcome site-period means.
     m : array (R, K, I, T)
@@ -134,7 +137,7 @@ def analyze_batch(
         length ``R``.
     """
     n_r = y.shape[0]
-    x = np.broadcast_to(trial.exposure().astype(float), y.shape)[..., None]
+    x = np.asarray(x, dtype=float)[..., None]
     out: dict[str, dict[str, np.ndarray]] = {}
     if Part.TOTAL in analysis.parts:
         fit = random_intercept_fit(y, x)

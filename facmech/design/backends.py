@@ -129,12 +129,14 @@ class Dask(Backend):
                 "the Dask backend needs dask[distributed]: pip install 'facmech[dask]'"
             ) from None
         if self.address is None:
+            # Worker processes talk TCP on the loopback interface; threads use in-process comms.
+            where = {"host": "127.0.0.1"} if self.processes else {}
             cluster = LocalCluster(
                 n_workers=self.workers,
                 threads_per_worker=1,
                 processes=self.processes,
-                host="127.0.0.1",
                 dashboard_address=None,
+                **where,
             )
             return Client(cluster), cluster
         try:

@@ -50,12 +50,9 @@ class TrialModel(Protocol):
         """Measured site-level mediators, in the order :meth:`draw` returns them."""
         ...
 
-    def exposure(self) -> np.ndarray:
-        """``sites x periods`` 0/1 exposure matrix."""
-        ...
-
-    def draw(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """One trial: outcome site-period means ``(I, T)``, mediators ``(K, I, T)``."""
+    def draw(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One trial: exposure ``(I, T)``, outcome site-period means ``(I, T)``, measured
+        mediators ``(K, I, T)``."""
         ...
 
     def truth(self) -> dict[str, float]:
@@ -208,8 +205,8 @@ class LinearTrial:
             return np.repeat(treated[:, None], self.periods, axis=1).astype(int)
         return stepped_wedge_design(self.sites, self.steps, self.periods)
 
-    def draw(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """One simulated trial: outcome means ``(I, T)`` and measured mediators ``(K, I, T)``.
+    def draw(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One simulated trial: exposure ``(I, T)``, outcome means ``(I, T)``, mediators ``(K, I, T)``.
 
         Draw order (fixed, so a replicate's stream fully determines its data): confounder, mediator
         site effects, mediator noise, measurement error, outcome site effects, outcome mean noise.
@@ -234,7 +231,7 @@ class LinearTrial:
         noise = np.sqrt((1 - self.icc) / self.patients) * rng.standard_normal((n_i, n_t))
         trend = 0.1 * np.arange(n_t)
         y = trend + self.effect * x + (b * m_true).sum(axis=0) + self.confounding * conf + alpha
-        return y + noise, m_obs
+        return x, y + noise, m_obs
 
     @property
     def mediator_names(self) -> tuple[str, ...]:

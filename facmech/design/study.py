@@ -55,9 +55,8 @@ def _run_task(task: _Task) -> dict[str, dict[str, np.ndarray]]:
         for r in range(task.start, task.stop)
     ]
     data = [task.trial.draw(g) for g in rngs]
-    y = np.stack([d[0] for d in data])
-    m = np.stack([d[1] for d in data])
-    return analyze_batch(task.trial, task.analysis, y, m, rngs)
+    x, y, m = (np.stack([d[k] for d in data]) for k in range(3))
+    return analyze_batch(task.trial, task.analysis, x, y, m, rngs)
 
 
 def _entropy(seed: Any) -> int:

@@ -11,9 +11,8 @@ from facmech.errors import EstimationError
 def _data(trial, n, seed=3):
     rngs = [np.random.default_rng([seed, r]) for r in range(n)]
     draws = [trial.draw(g) for g in rngs]
-    y = np.stack([d[0] for d in draws])
-    m = np.stack([d[1] for d in draws])
-    x = np.broadcast_to(trial.exposure().astype(float), y.shape)[..., None]
+    x, y, m = (np.stack([d[k] for d in draws]) for k in range(3))
+    x = x[..., None]
     return y, m, x
 
 
