@@ -11,8 +11,8 @@ polynomial.
 
 >>> import networkx as nx
 >>> u = nx.Graph([("x", "a"), ("a", "y"), ("x", "b"), ("b", "y"), ("a", "b")])
->>> minimal_separators(u, {"x"}, {"y"})
-[frozenset({'a', 'b'})]
+>>> [sorted(s) for s in minimal_separators(u, {"x"}, {"y"})]
+[['a', 'b']]
 >>> minimal_separators(u, {"x"}, {"y"}, allowed={"a"})
 []
 """

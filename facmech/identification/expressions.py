@@ -17,7 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["ONE", "Expr", "Fraction", "Prob", "Product", "Sum", "fraction", "product", "sum_over"]
+__all__ = [
+    "ONE", "Expr", "Fraction", "Prob", "Product", "Sum", "fraction", "product", "rename", "sum_over",
+]
 
 
 class Expr:
@@ -160,3 +162,19 @@ def fraction(num: Expr, den: Expr) -> Expr:
     if not df:
         return product(nf)
     return Fraction(product(nf), product(df))
+
+
+def rename(expr: Expr, mapping: dict[str, str]) -> Expr:
+    """A copy of ``expr`` with variables renamed (``{"x": "x'"}`` sets a baseline value)."""
+    def r(names: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(mapping.get(n, n) for n in names)
+
+    if isinstance(expr, Prob):
+        return Prob(r(expr.vars), r(expr.given))
+    if isinstance(expr, Product):
+        return Product(tuple(rename(f, mapping) for f in expr.factors))
+    if isinstance(expr, Sum):
+        return Sum(r(expr.over), rename(expr.expr, mapping))
+    if isinstance(expr, Fraction):
+        return Fraction(rename(expr.num, mapping), rename(expr.den, mapping))
+    raise TypeError(type(expr).__name__)

@@ -17,7 +17,7 @@ are built as ratios of marginals, simplified symbolically).
 >>> res.identified
 True
 >>> print(res.formula)
-[sum_{w} P(w) P(x, y | w, z)] / [sum_{w} P(w) P(x | w, z)]
+[sum_{w} P(w) P(x | w, z) P(y | w, z, x)] / [sum_{w} P(w) P(x | w, z)]
 >>> bow = nx.DiGraph([("x", "y"), ("u", "x"), ("u", "y")])
 >>> res = identify_interventional(latent_projection(bow, {"u"}), {"y"}, {"x"})
 >>> res.identified, sorted(res.hedge[0]), sorted(res.hedge[1])

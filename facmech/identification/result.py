@@ -1,0 +1,217 @@
+"""The identification record: what was asked, whether and how it is identified, and why not.
+
+>>> r = Identification(effect=Effect.TOTAL, treatment="x", outcome="y", identifiable=True,
+...                    strategy=Strategy.BACKDOOR, adjustment_sets=(("c",),),
+...                    estimand="sum_{c} P(y | x, c) P(c)",
+...                    assumptions=("no unmeasured confounding given {c}",))
+>>> print(r)
+total effect of x on y: identified (backdoor)
+  estimand: sum_{c} P(y | x, c) P(c)
+  adjustment sets: {c}
+  assumptions:
+    - no unmeasured confounding given {c}
+>>> sorted(r.to_dict())[:3]
+['adjustment_sets', 'assumptions', 'effect']
+"""
+
+from __future__ import annotations
+
+import enum
+import html
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from facmech.errors import FacmechError
+
+__all__ = ["Alternative", "Effect", "Identification", "Strategy"]
+
+
+class _Choice(str, enum.Enum):
+    @classmethod
+    def parse(cls, value: Any, *, argument: str) -> Any:
+        if isinstance(value, cls):
+            return value
+        text = str(value).strip().lower().replace("_", "-")
+        for member in cls:
+            if member.value == text:
+                return member
+        allowed = ", ".join(m.value for m in cls)
+        raise FacmechError(f"`{argument}` must be one of {allowed} (got {value!r})")
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Effect(_Choice):
+    """Which causal effect is asked for."""
+
+    TOTAL = "total"
+    NDE = "nde"
+    NIE = "nie"
+    CDE = "cde"
+    PATH = "path"
+
+
+class Strategy(_Choice):
+    """How an effect is identified (or, for ``iv``, what could identify it with extra assumptions)."""
+
+    BACKDOOR = "backdoor"
+    FRONTDOOR = "frontdoor"
+    IV = "iv"
+    ID = "id"
+    MEDIATION = "mediation"
+    PATH_SPECIFIC = "path-specific"
+    INTERVENTIONAL = "interventional"
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """A related quantity reported when the requested one is not identified."""
+
+    name: str
+    identifiable: bool
+    estimand: str = ""
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "identifiable": self.identifiable, "estimand": self.estimand,
+                "note": self.note}
+
+
+def _set(s: tuple[str, ...]) -> str:
+    return "{" + ", ".join(s) + "}"
+
+
+@dataclass(frozen=True)
+class Identification:
+    """The answer to one identification query.
+
+    Attributes
+    ----------
+    effect : Effect
+    treatment, outcome : str
+    identifiable : bool
+        Nonparametric identifiability from the observed nodes.
+    strategy : Strategy or None
+        How it is identified (``iv`` flags an instrument that needs extra parametric assumptions).
+    adjustment_sets : tuple of tuple of str
+        All minimal valid adjustment sets (back-door), or the mediation covariate sets.
+    estimand : str
+        The identifying formula as text ("" when not identified).
+    assumptions : tuple of str
+        Named assumptions the identification rests on.
+    reason : str or None
+        Why it is not identified.
+    witness : str or None
+        The recanting witness (or district) that breaks a natural or path-specific effect.
+    blocking_path : tuple of str or None
+        An open confounding path or the hedge's nodes, when not identified.
+    mediators, path : tuple of str
+        The query's mediators and path (node sequence), if any.
+    alternatives : tuple of Alternative
+        What is identified instead (interventional analogues, bundles, linear-SEM answers, ...).
+    frontdoor_sets : tuple of tuple of str
+    instruments : tuple of (str, tuple of str)
+    """
+
+    effect: Effect
+    treatment: str
+    outcome: str
+    identifiable: bool
+    strategy: Strategy | None = None
+    adjustment_sets: tuple[tuple[str, ...], ...] = ()
+    estimand: str = ""
+    assumptions: tuple[str, ...] = ()
+    reason: str | None = None
+    witness: str | None = None
+    blocking_path: tuple[str, ...] | None = None
+    mediators: tuple[str, ...] = ()
+    path: tuple[str, ...] = ()
+    alternatives: tuple[Alternative, ...] = ()
+    frontdoor_sets: tuple[tuple[str, ...], ...] = ()
+    instruments: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @property
+    def query(self) -> str:
+        """The query in words."""
+        if self.effect is Effect.PATH and self.path:
+            return f"path-specific effect along {' -> '.join(self.path)}"
+        names = {Effect.TOTAL: "total effect", Effect.NDE: "natural direct effect",
+                 Effect.NIE: "natural indirect effect", Effect.CDE: "controlled direct effect",
+                 Effect.PATH: "path-specific effect"}
+        via = f" via {_set(self.mediators)}" if self.mediators else ""
+        return f"{names[self.effect]} of {self.treatment} on {self.outcome}{via}"
+
+    def to_dict(self, *, extended: bool = False) -> dict[str, Any]:
+        """Plain data in the CLI's JSON shape; ``extended`` adds the detail fields."""
+        out: dict[str, Any] = {
+            "identifiable": self.identifiable,
+            "effect": self.effect.value,
+            "treatment": self.treatment,
+            "outcome": self.outcome,
+            "strategy": None if self.strategy is None else self.strategy.value,
+            "adjustment_sets": [list(s) for s in self.adjustment_sets],
+            "estimand": self.estimand,
+            "assumptions": list(self.assumptions),
+            "reason": self.reason,
+            "witness": self.witness,
+        }
+        if extended:
+            out.update(
+                mediators=list(self.mediators),
+                path=list(self.path),
+                blocking_path=None if self.blocking_path is None else list(self.blocking_path),
+                alternatives=[a.to_dict() for a in self.alternatives],
+                frontdoor_sets=[list(s) for s in self.frontdoor_sets],
+                instruments=[{"instrument": z, "given": list(w)} for z, w in self.instruments],
+            )
+        return out
+
+    def to_json(self, *, extended: bool = False) -> str:
+        """The record as JSON text."""
+        return json.dumps(self.to_dict(extended=extended), indent=2)
+
+    def summary(self) -> str:
+        """A readable multi-line account."""
+        if self.identifiable:
+            head = f"{self.query}: identified ({self.strategy})"
+        elif self.strategy is not None:
+            head = f"{self.query}: NOT identified nonparametrically ({self.strategy} possible " \
+                   "with extra assumptions)"
+        else:
+            head = f"{self.query}: NOT identified"
+        lines = [head]
+        if self.estimand:
+            lines.append(f"  estimand: {self.estimand}")
+        if self.adjustment_sets:
+            lines.append("  adjustment sets: " + "; ".join(_set(s) for s in self.adjustment_sets))
+        if self.frontdoor_sets and self.strategy is Strategy.FRONTDOOR:
+            lines.append("  front-door sets: " + "; ".join(_set(s) for s in self.frontdoor_sets))
+        if self.instruments:
+            lines.append("  instruments: " + "; ".join(
+                z + (f" given {_set(w)}" if w else "") for z, w in self.instruments))
+        if self.reason:
+            lines.append(f"  reason: {self.reason}")
+        if self.witness:
+            lines.append(f"  witness: {self.witness}")
+        if self.blocking_path:
+            lines.append(f"  blocking path: {' '.join(self.blocking_path)}")
+        if self.assumptions:
+            lines.append("  assumptions:")
+            lines.extend(f"    - {a}" for a in self.assumptions)
+        if self.alternatives:
+            lines.append("  identified instead:" if any(a.identifiable for a in self.alternatives)
+                         else "  alternatives:")
+            for a in self.alternatives:
+                tag = "identified" if a.identifiable else "not identified"
+                lines.append(f"    - {a.name} ({tag})" + (f": {a.estimand}" if a.estimand else ""))
+                if a.note:
+                    lines.append(f"      {a.note}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        return f"<pre>{html.escape(self.summary())}</pre>"
