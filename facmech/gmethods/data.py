@@ -47,7 +47,8 @@ class LongData:
     A: np.ndarray  # (n, T)
     L: np.ndarray  # (n, T, k)
     V: np.ndarray  # (n, p)
-    Y: np.ndarray  # (n,)
+    Y: np.ndarray  # (n,) outcome in the last period
+    Yt: np.ndarray  # (n, T) outcome in every period (NaN where not measured)
     binary_treatment: bool
     binary_confounders: tuple[bool, ...]
     binary_outcome: bool
@@ -94,6 +95,7 @@ def prepare(
     baseline: str | Sequence[str] = (),
     nested: str | None = None,
     require_confounders: bool = True,
+    every_period_outcome: bool = False,
 ) -> LongData:
     """Validate long data and return its histories as arrays.
 
@@ -111,6 +113,8 @@ def prepare(
         Column identifying patients nested in unit-periods; rows are averaged to unit-period means.
     require_confounders : bool
         Whether at least one confounder is required.
+    every_period_outcome : bool
+        Whether the outcome is needed in every period (not only the last).
 
     Raises
     ------
@@ -203,6 +207,14 @@ def prepare(
     Yall = frame[outcome].to_numpy().reshape(n, T)
     Y = Yall[:, -1]
     miss = ~np.isfinite(Y)
+    if every_period_outcome and not np.isfinite(Yall).all():
+        bad = ~np.isfinite(Yall)
+        i, t = np.argwhere(bad)[0]
+        raise DataError(
+            f"outcome `{outcome}` is missing in {int(bad.sum())} unit-period(s) (e.g. "
+            f"{unit}={_py(units[i])!r}, {time}={_py(periods[t])!r}); averaging the outcome over "
+            f"periods needs it in every period"
+        )
     if miss.any():
         raise DataError(
             f"outcome `{outcome}` is missing in the last period ({time}={periods[-1]}) for "
@@ -231,8 +243,9 @@ def prepare(
         L=L,
         V=V,
         Y=Y,
+        Yt=Yall,
         binary_treatment=_is_binary(A),
         binary_confounders=tuple(_is_binary(L[:, :, j]) for j in range(len(conf))),
-        binary_outcome=_is_binary(Y),
+        binary_outcome=_is_binary(Yall),
         n_rows=n_rows,
     )

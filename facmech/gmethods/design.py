@@ -10,6 +10,8 @@ previous periods (``history=None``: all previous periods). Terms are ``("V", j)`
 [('L', 0, 0), ('A', 0)]
 >>> [t for t in terms_before("Y", 2, 0, k=1, p=0, history=1)]
 [('L', 1, 0), ('A', 1), ('L', 2, 0), ('A', 2)]
+>>> [t for t in terms_before("A", 1, 0, k=1, p=0, history=None, timing="after")]
+[('A', 0), ('L', 0, 0)]
 """
 
 from __future__ import annotations
@@ -23,23 +25,32 @@ __all__ = ["Term", "build_design", "term_names", "terms_before"]
 Term = tuple
 
 
+def _slots(s: int, k: int, timing: str) -> list[Term]:
+    confs: list[Term] = [("L", s, j) for j in range(k)]
+    return [*confs, ("A", s)] if timing == "before" else [("A", s), *confs]
+
+
 def terms_before(
-    kind: str, t: int, j: int, *, k: int, p: int, history: int | None
+    kind: str, t: int, j: int, *, k: int, p: int, history: int | None, timing: str = "before"
 ) -> list[Term]:
     """Predictor terms (excluding intercept) for a model of ``kind`` at period ``t``.
 
     ``kind`` is ``"L"`` (confounder ``j`` of period ``t``), ``"A"`` (treatment at ``t``), ``"Q"``
-    (everything up to and including ``A_t``; used by ICE and the outcome) or ``"Y"`` (alias of
-    ``"Q"`` at the last period).
+    (everything up to and including ``A_t``; used by ICE) or ``"Y"`` (everything in periods up to
+    ``t``: an outcome measured at the end of period ``t``). ``timing`` says whether the
+    confounders of a period are measured ``"before"`` its treatment or ``"after"`` it (then the
+    treatment of period ``t`` reacts to the confounders of period ``t - 1``).
     """
     first = 0 if history is None else max(0, t - history)
     out: list[Term] = [("V", i) for i in range(p)]
     for s in range(first, t + 1):
-        for jj in range(k):
-            if s < t or kind in ("A", "Q", "Y") or jj < j:
-                out.append(("L", s, jj))
-        if s < t or kind in ("Q", "Y"):
-            out.append(("A", s))
+        slots = _slots(s, k, timing)
+        if s < t or kind == "Y":
+            out.extend(slots)
+            continue
+        stop = ("L", t, j) if kind == "L" else ("A", t)
+        cut = slots.index(stop) + (1 if kind == "Q" else 0)
+        out.extend(slots[:cut])
     return out
 
 

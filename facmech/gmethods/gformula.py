@@ -29,6 +29,7 @@ from facmech.errors import DataError, EstimationError, closest
 from facmech.estimates import Estimate
 from facmech.gmethods.data import LongData, prepare
 from facmech.gmethods.ice import ice_means, ice_models
+from facmech.gmethods.options import OutcomeAt, Timing
 from facmech.gmethods.parametric import parametric_means, parametric_spec
 from facmech.gmethods.results import Bootstrap, StrategyResult
 from facmech.gmethods.strategies import Strategy, parse_strategies
@@ -131,6 +132,8 @@ def gformula(
     baseline: str | Sequence[str] = (),
     method: str | Method = "parametric",
     history: int | None = None,
+    timing: str | Timing = "before",
+    outcome_at: str | OutcomeAt = "last",
     nested: str | None = None,
     inference: Bootstrap | int | None = DEFAULT_BOOTSTRAP,
     monte_carlo: int = 10_000,
@@ -157,6 +160,12 @@ def gformula(
         Monte Carlo g-formula or iterated conditional expectations.
     history : int, optional
         Number of previous periods each model conditions on (default: all).
+    timing : {"before", "after"}
+        Whether each period's confounders are measured before its treatment (default) or after it
+        (then treatment reacts to the previous period's confounders, as in facmech.simulation).
+    outcome_at : {"last", "mean"}
+        Compare strategies on the last period's outcome, or on the mean over periods of the
+        per-period outcome (then ``result.extra["by_period"]`` holds per-period contrasts).
     nested : str, optional
         Patient column; patient rows are averaged to unit-period means.
     inference : Bootstrap, int or None
@@ -171,11 +180,15 @@ def gformula(
     -------
     StrategyResult
     """
+    tim = Timing.parse(timing)
+    out_at = OutcomeAt.parse(outcome_at)
     d = prepare(data, unit=unit, time=time, treatment=treatment, confounders=confounders,
-                outcome=outcome, baseline=baseline, nested=nested)
+                outcome=outcome, baseline=baseline, nested=nested,
+                every_period_outcome=out_at is OutcomeAt.MEAN)
     strats = parse_strategies(strategies)
     check_strategies(d, strats)
     meth = Method.parse(method)
+    out_periods = list(range(d.T)) if out_at is OutcomeAt.MEAN else [d.T - 1]
     hist = _history(history)
     boot = _inference(inference)
     if not (0 < alpha < 1):
@@ -185,23 +198,37 @@ def gformula(
     rng = as_generator(seed)
     W = unit_bootstrap_weights(d.n, boot.draws if boot else 0, rng)
     if meth is Method.PARAMETRIC:
-        spec = parametric_spec(d, history=hist)
+        spec = parametric_spec(d, history=hist, timing=tim.value, outcome_periods=out_periods)
         copies = max(1, math.ceil(monte_carlo / d.n))
-        values = parametric_means(d, strats, W, spec=spec, copies=copies, rng=rng)
+        per_period = parametric_means(d, strats, W, spec=spec, copies=copies, rng=rng)
         models = spec.info(d)
     else:
-        values = ice_means(d, strats, W, history=hist)
-        models = ice_models(d, history=hist)
+        per_period = ice_means(d, strats, W, history=hist, timing=tim.value,
+                               outcome_periods=out_periods)
+        models = ice_models(d, history=hist, timing=tim.value, outcome_periods=out_periods)
+    values = per_period.mean(axis=2)
     warnings: list[str] = []
     if any(s.dynamic for s in strats) and meth is Method.ICE:
         warnings.append(
             "ICE with linear regressions is misspecified for threshold (dynamic) strategies when "
             "the confounder model is not linear after the threshold; prefer method='parametric'"
         )
-    means, contrasts = summarize_draws([s.name for s in strats], values, alpha=alpha,
-                                       inference=boot)
+    names = [s.name for s in strats]
+    means, contrasts = summarize_draws(names, values, alpha=alpha, inference=boot)
     return StrategyResult(
         method=meth.value, strategies=means, contrasts=contrasts, models=models, n_units=d.n,
         n_periods=d.T, draws=boot.draws if boot else 0, alpha=alpha, history=hist,
         warnings=tuple(warnings),
+        extra=by_period_extra(names, per_period, d, out_at, alpha=alpha, inference=boot),
     )
+
+
+def by_period_extra(names, per_period, d: LongData, out_at: OutcomeAt, *, alpha, inference):
+    """``{"outcome_at": ..., "by_period": {period: {quantity: E}}}`` for per-period outcomes."""
+    extra: dict = {"outcome_at": out_at.value}
+    if out_at is OutcomeAt.MEAN:
+        extra["by_period"] = {}
+        for t in range(per_period.shape[2]):
+            m, c = summarize_draws(names, per_period[:, :, t], alpha=alpha, inference=inference)
+            extra["by_period"][int(d.periods[t])] = {**m, **c}
+    return extra

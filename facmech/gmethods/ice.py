@@ -1,12 +1,12 @@
 r"""The iterated conditional expectation (ICE) g-formula (Robins 1997; Bang & Robins 2005).
 
-Starting from :math:`Q_T = Y`, for :math:`t = T-1, \dots, 0` regress :math:`Q_{t+1}` on the history
-up to and including :math:`A_t`, then predict with :math:`A_t` set by the strategy,
+For an outcome measured at the end of period :math:`s`, start from :math:`Q_{s+1} = Y_s`; for
+:math:`t = s, \dots, 0` regress :math:`Q_{t+1}` on the history up to and including :math:`A_t`, then
+predict with :math:`A_t` set by the strategy,
 
 .. math::
 
-    Q_t = E[Q_{t+1} \mid \bar L_t, \bar A_{t-1}, A_t = g_t(\bar L_t)], \qquad
-    E[Y^g] = E[Q_0].
+    Q_t = E[Q_{t+1} \mid \text{history before } A_t, A_t = g_t], \qquad E[Y_s^g] = E[Q_0].
 
 No confounder model is needed: only the sequence of outcome regressions (linear; logistic with
 fractional responses for a 0/1 outcome). Bootstrap replicates are frequency weights: each step is
@@ -28,46 +28,58 @@ from facmech.gmethods.strategies import Strategy
 __all__ = ["ice_means", "ice_models"]
 
 
-def _steps(d: LongData, history: int | None):
+def _steps(d: LongData, history: int | None, timing: str, s: int):
     k, p = d.L.shape[2], d.V.shape[1]
     steps = []
-    for t in range(d.T - 1, -1, -1):
-        terms = tuple(terms_before("Q", t, 0, k=k, p=p, history=history))
+    for t in range(s, -1, -1):
+        terms = tuple(terms_before("Q", t, 0, k=k, p=p, history=history, timing=timing))
         keep = design_keep(build_design(terms, d.V, d.L, d.A))
         steps.append((t, terms, keep))
     return steps
 
 
-def ice_models(d: LongData, *, history: int | None) -> tuple[ModelInfo, ...]:
-    """The regressions ICE fits, last period first."""
+def ice_models(
+    d: LongData, *, history: int | None, timing: str, outcome_periods: Sequence[int]
+) -> tuple[ModelInfo, ...]:
+    """The regressions ICE fits, for each outcome period, last period first."""
     out = []
-    for t, terms, keep in _steps(d, history):
-        names = term_names(terms, treatment=d.treatment, confounders=d.confounders,
-                           baseline=d.baseline, periods=d.periods.tolist())
-        target = d.outcome if t == d.T - 1 else f"Q[{d.periods[t + 1]}]"
-        fam = "logistic (fractional)" if d.binary_outcome else "linear"
-        out.append(ModelInfo(target, fam, tuple(names[i] for i in keep)))
+    for s in outcome_periods:
+        for t, terms, keep in _steps(d, history, timing, s):
+            names = term_names(terms, treatment=d.treatment, confounders=d.confounders,
+                               baseline=d.baseline, periods=d.periods.tolist())
+            target = (f"{d.outcome}[{d.periods[s]}]" if t == s
+                      else f"Q[{d.periods[t + 1]}] of {d.outcome}[{d.periods[s]}]")
+            fam = "logistic (fractional)" if d.binary_outcome else "linear"
+            out.append(ModelInfo(target, fam, tuple(names[i] for i in keep)))
     return tuple(out)
 
 
 def ice_means(
-    d: LongData, strategies: Sequence[Strategy], W: np.ndarray, *, history: int | None
+    d: LongData,
+    strategies: Sequence[Strategy],
+    W: np.ndarray,
+    *,
+    history: int | None,
+    timing: str,
+    outcome_periods: Sequence[int],
 ) -> np.ndarray:
-    """Mean outcome under each strategy for each replicate weight row: array (B, S)."""
-    steps = _steps(d, history)
-    res = np.empty((W.shape[0], len(strategies)))
-    for si, strat in enumerate(strategies):
-        Q = np.broadcast_to(d.Y, W.shape)
-        for t, terms, keep in steps:
-            X = build_design(terms, d.V, d.L, d.A)[:, keep]
-            A_cf = d.A.copy()
-            A_cf[:, t] = strat.assign(t, d.periods, d.L, d.A, d.confounders)
-            X_cf = build_design(terms, d.V, d.L, A_cf)[:, keep]
-            if d.binary_outcome:
-                beta = logistic(X, Q, W)
-                Q = 1.0 / (1.0 + np.exp(-(beta @ X_cf.T)))
-            else:
-                beta, _ = wls(X, Q, W)
-                Q = beta @ X_cf.T
-        res[:, si] = (W * Q).sum(axis=1) / W.sum(axis=1)
+    """Mean outcome under each strategy, per replicate and outcome period: array (B, S, P)."""
+    lag = 0 if timing == "before" else 1
+    res = np.empty((W.shape[0], len(strategies), len(outcome_periods)))
+    for oi, s in enumerate(outcome_periods):
+        steps = _steps(d, history, timing, s)
+        for si, strat in enumerate(strategies):
+            Q = np.broadcast_to(d.Yt[:, s], W.shape)
+            for t, terms, keep in steps:
+                X = build_design(terms, d.V, d.L, d.A)[:, keep]
+                A_cf = d.A.copy()
+                A_cf[:, t] = strat.assign(t, d.periods, d.L, d.A, d.confounders, lag)
+                X_cf = build_design(terms, d.V, d.L, A_cf)[:, keep]
+                if d.binary_outcome:
+                    beta = logistic(X, Q, W)
+                    Q = 1.0 / (1.0 + np.exp(-(beta @ X_cf.T)))
+                else:
+                    beta, _ = wls(X, Q, W)
+                    Q = beta @ X_cf.T
+            res[:, si, oi] = (W * Q).sum(axis=1) / W.sum(axis=1)
     return res

@@ -42,10 +42,12 @@ from facmech.gmethods.gformula import (
     DEFAULT_BOOTSTRAP,
     _history,
     _inference,
+    by_period_extra,
     check_strategies,
     summarize_draws,
     unit_bootstrap_weights,
 )
+from facmech.gmethods.options import OutcomeAt, Timing
 from facmech.gmethods.results import Bootstrap, ModelInfo, StrategyResult, WeightDiagnostics
 from facmech.gmethods.strategies import Strategy, parse_strategies
 
@@ -95,11 +97,17 @@ def _weighted_quantile(x: np.ndarray, W: np.ndarray, q: float) -> np.ndarray:
 
 
 def stabilized_weights(
-    d: LongData, W: np.ndarray, *, history: int | None, positivity: float = 0.01
+    d: LongData,
+    W: np.ndarray,
+    *,
+    history: int | None,
+    timing: str = "before",
+    positivity: float = 0.01,
 ) -> tuple[np.ndarray, tuple[ModelInfo, ...], int]:
-    """Untruncated stabilized weights (B, n), the treatment models, and near-violation counts."""
+    """Untruncated stabilized weights through each period (B, n, T), the treatment models, and
+    the number of unit-periods with a near positivity violation."""
     k, p = d.L.shape[2], d.V.shape[1]
-    log_sw = np.zeros(W.shape)
+    log_sw = np.zeros((*W.shape, d.T))
     models: list[ModelInfo] = []
     extreme = 0
     periods = d.periods.tolist()
@@ -107,7 +115,7 @@ def stabilized_weights(
         a = d.A[:, t]
         if np.ptp(a) == 0:
             continue  # treatment fixed by design in this period: factor 1
-        den_terms = terms_before("A", t, 0, k=k, p=p, history=history)
+        den_terms = terms_before("A", t, 0, k=k, p=p, history=history, timing=timing)
         num_terms = [term for term in den_terms if term[0] != "L"]
         for label, terms, sign in (("denominator", den_terms, -1.0), ("numerator", num_terms, 1.0)):
             X = build_design(terms, d.V, d.L, d.A)
@@ -129,10 +137,10 @@ def stabilized_weights(
                 z = (a - beta @ X.T) / sigma[:, None]
                 dens = np.exp(-0.5 * z**2) / sigma[:, None]
                 fam = "linear-normal density"
-            log_sw += sign * np.log(np.clip(dens, 1e-300, None))
+            log_sw[:, :, t] += sign * np.log(np.clip(dens, 1e-300, None))
             models.append(ModelInfo(f"{d.treatment}[{periods[t]}] ({label})", fam,
                                     tuple(names[i] for i in keep)))
-    return np.exp(log_sw), tuple(models), extreme
+    return np.exp(np.cumsum(log_sw, axis=2)), tuple(models), extreme
 
 
 def _msm_design(A: np.ndarray, V: np.ndarray, form: MSMForm) -> np.ndarray:
@@ -155,6 +163,8 @@ def msm(
     weights: Stabilized = Stabilized(),
     form: str | MSMForm = "each",
     history: int | None = None,
+    timing: str | Timing = "before",
+    outcome_at: str | OutcomeAt = "last",
     nested: str | None = None,
     inference: Bootstrap | int | None = DEFAULT_BOOTSTRAP,
     positivity: float = 0.01,
@@ -163,13 +173,19 @@ def msm(
 ) -> StrategyResult:
     """IPW marginal structural model for the end-of-study outcome under static strategies.
 
+    With ``outcome_at="mean"`` one MSM per outcome period is fitted (weights through that period,
+    treatment history up to it) and the strategy means are averaged over periods.
+
     Parameters are as in :func:`facmech.gmethods.gformula`, plus ``weights`` (a
     :class:`Stabilized` with optional truncation), ``form`` (``"each"`` or ``"cumulative"``) and
     ``positivity`` (the probability below which a fitted treatment probability counts as a near
     violation). Dynamic strategies are not supported (use :func:`gformula`).
     """
+    tim = Timing.parse(timing)
+    out_at = OutcomeAt.parse(outcome_at)
     d = prepare(data, unit=unit, time=time, treatment=treatment, confounders=confounders,
-                outcome=outcome, baseline=baseline, nested=nested)
+                outcome=outcome, baseline=baseline, nested=nested,
+                every_period_outcome=out_at is OutcomeAt.MEAN)
     strats = parse_strategies(strategies)
     check_strategies(d, strats)
     dyn = [s.name for s in strats if s.dynamic]
@@ -191,18 +207,10 @@ def msm(
     boot = _inference(inference)
     rng = as_generator(seed)
     W = unit_bootstrap_weights(d.n, boot.draws if boot else 0, rng)
+    out_periods = list(range(d.T)) if out_at is OutcomeAt.MEAN else [d.T - 1]
 
-    sw, models, extreme = stabilized_weights(d, W, history=hist, positivity=positivity)
-    sw_t = sw
-    n_trunc = 0
-    if bounds is not None:
-        lo = _weighted_quantile(sw, W, bounds[0])[:, None]
-        hi = _weighted_quantile(sw, W, bounds[1])[:, None]
-        sw_t = np.clip(sw, lo, hi)
-        n_trunc = int(np.sum(sw[0] != sw_t[0]))
-
-    X = _msm_design(d.A, d.V, form)
-    keep = design_keep(X)
+    sw_all, models, extreme = stabilized_weights(d, W, history=hist, timing=tim.value,
+                                                 positivity=positivity)
     seqs = []
     for s in strats:
         A_s = np.zeros((1, d.T))
@@ -210,16 +218,38 @@ def msm(
             A_s[:, t] = s.assign(t, d.periods, d.L[:1], A_s, d.confounders)
         seqs.append(A_s[0])
 
-    def fit_means(wts: np.ndarray) -> np.ndarray:
-        beta, _ = wls(X[:, keep], d.Y, wts)
-        out = np.empty((wts.shape[0], len(strats)))
-        for i, seq in enumerate(seqs):
-            Xs = _msm_design(np.broadcast_to(seq, d.A.shape), d.V, form)[:, keep]
-            out[:, i] = (W[: wts.shape[0]] * (beta @ Xs.T)).sum(axis=1) / W[: wts.shape[0]].sum(1)
-        return out
+    per_period = np.empty((W.shape[0], len(strats), len(out_periods)))
+    untrunc = np.empty((1, len(strats), len(out_periods)))
+    n_trunc = 0
+    for oi, s_t in enumerate(out_periods):
+        sw = sw_all[:, :, s_t]
+        sw_t = sw
+        if bounds is not None:
+            lo = _weighted_quantile(sw, W, bounds[0])[:, None]
+            hi = _weighted_quantile(sw, W, bounds[1])[:, None]
+            sw_t = np.clip(sw, lo, hi)
+            if s_t == d.T - 1:
+                n_trunc = int(np.sum(sw[0] != sw_t[0]))
+        A_hist = d.A[:, : s_t + 1]
+        X = _msm_design(A_hist, d.V, form)
+        keep = design_keep(X)
 
-    values = fit_means(W * sw_t)
-    untrunc = fit_means(W[:1] * sw[:1])
+        def fit_means(wts: np.ndarray, X=X, keep=keep, s_t=s_t) -> np.ndarray:
+            beta, _ = wls(X[:, keep], d.Yt[:, s_t], wts)
+            Wb = W[: wts.shape[0]]
+            out = np.empty((wts.shape[0], len(strats)))
+            for i, seq in enumerate(seqs):
+                Xs = _msm_design(np.broadcast_to(seq[: s_t + 1], (d.n, s_t + 1)), d.V, form)
+                out[:, i] = (Wb * (beta @ Xs[:, keep].T)).sum(axis=1) / Wb.sum(axis=1)
+            return out
+
+        per_period[:, :, oi] = fit_means(W * sw_t)
+        untrunc[:, :, oi] = fit_means(W[:1] * sw[:1])
+        if s_t == d.T - 1:
+            s0 = sw_t[0]
+            final_keep = keep
+    values = per_period.mean(axis=2)
+    untrunc_v = untrunc.mean(axis=2)
     warn: list[str] = []
     if extreme:
         msg = (
@@ -228,7 +258,6 @@ def msm(
         )
         warnings.warn(msg, PositivityWarning, stacklevel=2)
         warn.append(msg)
-    w0, s0 = W[0], sw_t[0]
     diag = WeightDiagnostics(
         mean=float(np.mean(s0)),
         minimum=float(np.min(s0)),
@@ -236,21 +265,21 @@ def msm(
         effective_sample_size=float(s0.sum() ** 2 / np.sum(s0**2)),
         n_truncated=n_trunc,
         truncation_effect=float(
-            (values[0, 0] - values[0, 1]) - (untrunc[0, 0] - untrunc[0, 1])
+            (values[0, 0] - values[0, 1]) - (untrunc_v[0, 0] - untrunc_v[0, 1])
         ) if len(strats) >= 2 else 0.0,
         near_positivity_violations=extreme,
     )
-    del w0
     msm_names = ["(intercept)"] + (
         [f"{d.treatment}[{t}]" for t in d.periods] if form is MSMForm.EACH
         else [f"sum({d.treatment})"]
     ) + list(d.baseline)
     models = (*models, ModelInfo(f"{d.outcome} (MSM, weighted)", "linear",
-                                 tuple(msm_names[i] for i in keep)))
-    means, contrasts = summarize_draws([s.name for s in strats], values, alpha=alpha,
-                                       inference=boot)
+                                 tuple(msm_names[i] for i in final_keep)))
+    names = [s.name for s in strats]
+    means, contrasts = summarize_draws(names, values, alpha=alpha, inference=boot)
     return StrategyResult(
         method="ipw", strategies=means, contrasts=contrasts, models=models, n_units=d.n,
         n_periods=d.T, draws=boot.draws if boot else 0, alpha=alpha, history=hist,
         warnings=tuple(warn), diagnostics=diag,
+        extra=by_period_extra(names, per_period, d, out_at, alpha=alpha, inference=boot),
     )

@@ -2,15 +2,16 @@ r"""The parametric (Monte Carlo) g-formula (Robins 1986; Hernan & Robins, *What 
 
 .. math::
 
-    E[Y^{g}] = \int E[Y \mid \bar a, \bar l, v] \prod_{t} f(l_t \mid \bar a_{t-1}, \bar l_{t-1}, v)
-    \, dF(v, l_0), \qquad a_t = g_t(\bar l_t)
+    E[Y^{g}] = \int E[Y \mid \bar a, \bar l, v] \prod_{t} f(l_t \mid \text{past}, v)
+    \, dF(v), \qquad a_t = g_t(\text{confounders measured before } a_t)
 
-Each confounder of each period after the first gets its own model given the history (linear-normal
-for continuous, logistic for 0/1), the outcome a linear (or logistic for 0/1) model given the whole
-history. The baseline covariates and first-period confounders are taken from the data (each unit
-``copies`` times); later confounders are drawn forward under the strategy, with the same random
-numbers for every strategy so contrasts carry little Monte Carlo noise. Bootstrap replicates are
-frequency weights over units, so every replicate is fitted and simulated in the same array pass.
+Each confounder of each period gets its own model given the history (linear-normal for continuous,
+logistic for 0/1), each outcome period a linear (logistic for 0/1) model given the history up to
+it. Baseline covariates (and, when confounders are measured before treatment, the first period's
+confounders) are taken from the data, each unit ``copies`` times; later confounders are drawn
+forward under the strategy, with the same random numbers for every strategy so contrasts carry
+little Monte Carlo noise. Bootstrap replicates are frequency weights over units, so every
+replicate is fitted and simulated in the same array pass.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ __all__ = ["ParametricSpec", "parametric_means", "parametric_spec"]
 
 @dataclass(frozen=True)
 class _Model:
-    target: tuple  # ("L", t, j) or ("Y",)
+    target: tuple  # ("L", t, j) or ("Y", t)
     terms: tuple[Term, ...]
     keep: np.ndarray
     binary: bool
@@ -41,45 +42,48 @@ class _Model:
 class ParametricSpec:
     """The models of a parametric g-formula (terms chosen on the data, before any bootstrap)."""
 
-    models: tuple[_Model, ...]
+    confounder_models: tuple[_Model, ...]
+    outcome_models: tuple[_Model, ...]
+    timing: str
 
     def info(self, d: LongData) -> tuple[ModelInfo, ...]:
         out = []
-        for m in self.models:
+        for m in (*self.confounder_models, *self.outcome_models):
             names = term_names(m.terms, treatment=d.treatment, confounders=d.confounders,
                                baseline=d.baseline, periods=d.periods.tolist())
-            target = (d.outcome if m.target[0] == "Y"
-                      else f"{d.confounders[m.target[2]]}[{d.periods[m.target[1]]}]")
+            t = d.periods[m.target[1]]
+            target = f"{d.outcome}[{t}]" if m.target[0] == "Y" else f"{d.confounders[m.target[2]]}[{t}]"
             family = "logistic" if m.binary else "linear-normal" if m.target[0] == "L" else "linear"
             out.append(ModelInfo(target, family, tuple(names[i] for i in m.keep)))
         return tuple(out)
 
 
-def parametric_spec(d: LongData, *, history: int | None) -> ParametricSpec:
+def parametric_spec(
+    d: LongData, *, history: int | None, timing: str, outcome_periods: Sequence[int]
+) -> ParametricSpec:
     """Choose each model's terms (constant or collinear history columns are dropped)."""
     k, p = d.L.shape[2], d.V.shape[1]
-    models = []
-    for t in range(1, d.T):
+    conf = []
+    first = 1 if timing == "before" else 0
+    for t in range(first, d.T):
         for j in range(k):
-            terms = tuple(terms_before("L", t, j, k=k, p=p, history=history))
+            terms = tuple(terms_before("L", t, j, k=k, p=p, history=history, timing=timing))
             X = build_design(terms, d.V, d.L, d.A)
-            models.append(_Model(("L", t, j), terms, design_keep(X), d.binary_confounders[j]))
-    terms = tuple(terms_before("Y", d.T - 1, 0, k=k, p=p, history=history))
-    X = build_design(terms, d.V, d.L, d.A)
-    models.append(_Model(("Y",), terms, design_keep(X), d.binary_outcome))
-    return ParametricSpec(tuple(models))
+            conf.append(_Model(("L", t, j), terms, design_keep(X), d.binary_confounders[j]))
+    outs = []
+    for t in outcome_periods:
+        terms = tuple(terms_before("Y", t, 0, k=k, p=p, history=history, timing=timing))
+        X = build_design(terms, d.V, d.L, d.A)
+        outs.append(_Model(("Y", t), terms, design_keep(X), d.binary_outcome))
+    return ParametricSpec(tuple(conf), tuple(outs), timing)
 
 
-def _fit(d: LongData, spec: ParametricSpec, W: np.ndarray):
-    fits = []
-    for m in spec.models:
-        X = build_design(m.terms, d.V, d.L, d.A)[:, m.keep]
-        y = d.Y if m.target[0] == "Y" else d.L[:, m.target[1], m.target[2]]
-        if m.binary:
-            fits.append((logistic(X, y, W), None))
-        else:
-            fits.append(wls(X, y, W))
-    return fits
+def _fit_one(d: LongData, m: _Model, W: np.ndarray):
+    X = build_design(m.terms, d.V, d.L, d.A)[:, m.keep]
+    y = d.Yt[:, m.target[1]] if m.target[0] == "Y" else d.L[:, m.target[1], m.target[2]]
+    if m.binary:
+        return logistic(X, y, W), None
+    return wls(X, y, W)
 
 
 def parametric_means(
@@ -92,13 +96,14 @@ def parametric_means(
     rng: np.random.Generator,
     chunk_bytes: float = 2.0e8,
 ) -> np.ndarray:
-    """Mean outcome under each strategy for each replicate weight row: array (B, S)."""
+    """Mean outcome under each strategy, per replicate and outcome period: array (B, S, P)."""
     B, n = W.shape
     N = n * copies
-    max_p = max(len(m.keep) for m in spec.models)
-    per_rep = N * (d.T * (d.L.shape[2] + 1) + 2 * max_p) * 8 * 2
+    models = (*spec.confounder_models, *spec.outcome_models)
+    max_p = max(len(m.keep) for m in models)
+    per_rep = N * (d.T * (d.L.shape[2] + 1) * 3 + 2 * max_p) * 8
     chunk = int(max(1, min(B, chunk_bytes // max(per_rep, 1))))
-    out = np.empty((B, len(strategies)))
+    out = np.empty((B, len(strategies), len(spec.outcome_models)))
     for start in range(0, B, chunk):
         Wc = W[start:start + chunk]
         out[start:start + chunk] = _simulate_chunk(d, strategies, Wc, spec, copies, rng)
@@ -108,39 +113,47 @@ def parametric_means(
 def _simulate_chunk(d, strategies, W, spec, copies, rng):
     B, n = W.shape
     k, T = d.L.shape[2], d.T
-    fits = _fit(d, spec, W)
+    before = spec.timing == "before"
+    conf_fits = {m.target: (m, *_fit_one(d, m, W)) for m in spec.confounder_models}
+    out_fits = [(m, *_fit_one(d, m, W)) for m in spec.outcome_models]
     idx = np.tile(np.arange(n), copies)
     N = idx.size
     Vs = d.V[idx]
     Wrep = W[:, idx]
+    tot = Wrep.sum(axis=1)
     # common random numbers across strategies
-    any_binary = any(m.binary for m in spec.models[:-1])
-    z = rng.standard_normal((B, N, T, k)) if T > 1 else None
-    u = rng.random((B, N, T, k)) if (T > 1 and any_binary) else None
-    res = np.empty((B, len(strategies)))
+    z = rng.standard_normal((B, N, T, k)) if conf_fits else None
+    u = rng.random((B, N, T, k)) if any(m.binary for m, *_ in conf_fits.values()) else None
+    res = np.empty((B, len(strategies), len(out_fits)))
+    lag = 0 if before else 1
     for si, strat in enumerate(strategies):
         L = np.zeros((B, N, T, k))
         A = np.zeros((B, N, T))
-        L[:, :, 0, :] = d.L[idx, 0, :]
-        mi = 0
+        if before:
+            L[:, :, 0, :] = d.L[idx, 0, :]
+
+        def draw_confounders(t: int, L=L, A=A) -> None:
+            for j in range(k):
+                if ("L", t, j) not in conf_fits:
+                    continue
+                m, beta, sigma = conf_fits[("L", t, j)]
+                X = build_design(m.terms, Vs, L, A)[..., m.keep]
+                eta = np.einsum("bnp,bp->bn", X, beta)
+                if m.binary:
+                    L[:, :, t, j] = (u[:, :, t, j] < 1.0 / (1.0 + np.exp(-eta))).astype(float)
+                else:
+                    L[:, :, t, j] = eta + sigma[:, None] * z[:, :, t, j]
+
         for t in range(T):
-            if t > 0:
-                for j in range(k):
-                    m = spec.models[mi]
-                    beta, sigma = fits[mi]
-                    mi += 1
-                    X = build_design(m.terms, Vs, L, A)[..., m.keep]
-                    eta = np.einsum("bnp,bp->bn", X, beta)
-                    if m.binary:
-                        L[:, :, t, j] = (u[:, :, t, j] < 1.0 / (1.0 + np.exp(-eta))).astype(float)
-                    else:
-                        L[:, :, t, j] = eta + sigma[:, None] * z[:, :, t, j]
-            A[:, :, t] = strat.assign(t, d.periods, L, A, d.confounders)
-        m = spec.models[-1]
-        beta, _ = fits[-1]
-        X = build_design(m.terms, Vs, L, A)[..., m.keep]
-        mu = np.einsum("bnp,bp->bn", X, beta)
-        if m.binary:
-            mu = 1.0 / (1.0 + np.exp(-mu))
-        res[:, si] = (Wrep * mu).sum(axis=1) / Wrep.sum(axis=1)
+            if before:
+                draw_confounders(t)
+            A[:, :, t] = strat.assign(t, d.periods, L, A, d.confounders, lag)
+            if not before:
+                draw_confounders(t)
+        for oi, (m, beta, _) in enumerate(out_fits):
+            X = build_design(m.terms, Vs, L, A)[..., m.keep]
+            mu = np.einsum("bnp,bp->bn", X, beta)
+            if m.binary:
+                mu = 1.0 / (1.0 + np.exp(-mu))
+            res[:, si, oi] = (Wrep * mu).sum(axis=1) / tot
     return res

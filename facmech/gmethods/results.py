@@ -120,13 +120,22 @@ class StrategyResult:
         }
         if self.diagnostics is not None:
             out["weights"] = self.diagnostics.to_dict()
+        if "outcome_at" in self.extra:
+            out["outcome_at"] = self.extra["outcome_at"]
+        if "by_period" in self.extra:
+            out["by_period"] = {
+                str(t): {q: e.to_dict() for q, e in row.items()}
+                for t, row in self.extra["by_period"].items()
+            }
         return out
 
     def summary(self) -> str:
         """A plain-text table of the estimates plus the models and any warnings."""
         level = round(100 * (1 - self.alpha))
+        target = "mean over periods" if self.extra.get("outcome_at") == "mean" else "last period"
         head = (
             f"g-methods ({self.method}): {self.n_units} units x {self.n_periods} periods, "
+            f"outcome: {target}, "
             f"history={'all' if self.history is None else self.history}, "
             f"{'bootstrap over units, ' + str(self.draws) + ' draws' if self.draws else 'no inference'}"
         )

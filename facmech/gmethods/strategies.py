@@ -61,9 +61,19 @@ class Strategy:
         raise NotImplementedError
 
     def assign(
-        self, t: int, periods: np.ndarray, L: np.ndarray, A: np.ndarray, confounders: tuple[str, ...]
+        self,
+        t: int,
+        periods: np.ndarray,
+        L: np.ndarray,
+        A: np.ndarray,
+        confounders: tuple[str, ...],
+        lag: int = 0,
     ) -> np.ndarray:  # pragma: no cover - overridden
-        """Treatment values at period index ``t`` given confounders ``L`` (..., N, T, k)."""
+        """Treatment values at period index ``t`` given confounders ``L`` (..., N, T, k).
+
+        ``lag`` is 0 when confounders are measured before treatment in the same period and 1 when
+        they are measured after it (treatment then reacts to the previous period's values).
+        """
         raise NotImplementedError
 
     def levels(self) -> tuple[float | None, ...]:
@@ -103,7 +113,7 @@ class Always(Strategy):
     def levels(self) -> tuple[float | None, ...]:
         return (self.level,)
 
-    def assign(self, t, periods, L, A, confounders):
+    def assign(self, t, periods, L, A, confounders, lag=0):
         return np.full(A.shape[:-1], self._level(self.level))
 
 
@@ -118,7 +128,7 @@ class Never(Strategy):
     def levels(self) -> tuple[float | None, ...]:
         return (0.0,)
 
-    def assign(self, t, periods, L, A, confounders):
+    def assign(self, t, periods, L, A, confounders, lag=0):
         return np.zeros(A.shape[:-1])
 
 
@@ -136,7 +146,7 @@ class FromPeriod(Strategy):
     def levels(self) -> tuple[float | None, ...]:
         return (self.level,)
 
-    def assign(self, t, periods, L, A, confounders):
+    def assign(self, t, periods, L, A, confounders, lag=0):
         on = periods[t] >= self.start
         return np.full(A.shape[:-1], self._level(self.level) if on else 0.0)
 
@@ -157,7 +167,7 @@ class Taper(Strategy):
     def levels(self) -> tuple[float | None, ...]:
         return (self.high, self.low)
 
-    def assign(self, t, periods, L, A, confounders):
+    def assign(self, t, periods, L, A, confounders, lag=0):
         value = self._level(self.high) if periods[t] < self.after else float(self.low)
         return np.full(A.shape[:-1], value)
 
@@ -184,7 +194,7 @@ class Static(Strategy):
         super().validate(binary=binary, treatment=treatment, confounders=confounders,
                          observed=observed)
 
-    def assign(self, t, periods, L, A, confounders):
+    def assign(self, t, periods, L, A, confounders, lag=0):
         return np.full(A.shape[:-1], float(self.sequence[t]))
 
 
@@ -192,8 +202,10 @@ class Static(Strategy):
 class Dynamic(Strategy):
     """Treat at ``level`` (binary: 1) in a period when ``column op threshold``, else ``otherwise``.
 
-    ``column`` must be one of the time-varying confounders; its current-period value is used (it is
-    measured before treatment).
+    ``column`` must be one of the time-varying confounders. Its latest value measured before the
+    treatment decision is used: the same period's when confounders are measured before treatment,
+    the previous period's when they are measured after it (before the first period the value is
+    taken as 0, the convention of :mod:`facmech.simulation`).
     """
 
     column: str
@@ -223,9 +235,10 @@ class Dynamic(Strategy):
         super().validate(binary=binary, treatment=treatment, confounders=confounders,
                          observed=observed)
 
-    def assign(self, t, periods, L, A, confounders):
+    def assign(self, t, periods, L, A, confounders, lag=0):
         j = confounders.index(self.column)
-        hit = _OPS[self.op](L[..., t, j], self.threshold)
+        value = L[..., t - lag, j] if t - lag >= 0 else np.zeros(L.shape[:-2])
+        hit = _OPS[self.op](value, self.threshold)
         value = np.where(hit, self._level(self.level), float(self.otherwise))
         return np.broadcast_to(value, A.shape[:-1]).astype(float)
 

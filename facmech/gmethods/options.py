@@ -1,0 +1,55 @@
+"""Choices shared by the g-methods: when confounders are measured, and which outcome is targeted.
+
+>>> Timing.parse("after").value, OutcomeAt.parse("mean").value
+('after', 'mean')
+"""
+
+from __future__ import annotations
+
+import enum
+
+from facmech.errors import DataError, closest
+
+__all__ = ["OutcomeAt", "Timing"]
+
+
+class _Choice(str, enum.Enum):
+    @classmethod
+    def parse(cls, value, *, argument: str | None = None):
+        if isinstance(value, cls):
+            return value
+        try:
+            return cls(str(value).lower())
+        except ValueError:
+            allowed = [m.value for m in cls]
+            arg = argument or _ARGUMENT[cls.__name__]
+            raise DataError(
+                f"`{arg}` must be one of {allowed} (got {value!r}).{closest(str(value), allowed)}"
+            ) from None
+
+
+class Timing(_Choice):
+    """When a period's confounders are measured relative to its treatment.
+
+    ``before``: confounders of period t are measured before treatment t (they confound it).
+    ``after``: they are measured after it (affected by it), so treatment t reacts to period t - 1,
+    as in :mod:`facmech.simulation`, where facilitation follows last period's leadership engagement.
+    """
+
+    BEFORE = "before"
+    AFTER = "after"
+
+
+class OutcomeAt(_Choice):
+    """Which outcome the strategies are compared on.
+
+    ``last``: the outcome in each unit's last period. ``mean``: the mean over all periods of the
+    per-period outcome (as :mod:`facmech.simulation`'s ``truth["sustained"]``); per-period
+    estimates are reported too.
+    """
+
+    LAST = "last"
+    MEAN = "mean"
+
+
+_ARGUMENT = {"Timing": "timing", "OutcomeAt": "outcome_at"}
