@@ -272,7 +272,8 @@ def mediate_arrays(
     draws = np.stack([deff[nm] for nm in names], axis=-1)  # (R, B, E)
     with np.errstate(invalid="ignore"):
         se = np.nanstd(draws, axis=1, ddof=1)
-        lo, hi = np.nanquantile(draws, [alpha / 2, 1 - alpha / 2], axis=1)
+        q = np.quantile if np.isfinite(draws).all() else np.nanquantile
+        lo, hi = q(draws, [alpha / 2, 1 - alpha / 2], axis=1)
         nfin = np.isfinite(draws).sum(axis=1)
         tail = np.minimum((draws <= 0).sum(axis=1), (draws >= 0).sum(axis=1)) / np.maximum(nfin, 1)
     pval = np.minimum(1.0, np.maximum(2 * tail, 1.0 / np.maximum(nfin, 1)))

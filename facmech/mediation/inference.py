@@ -158,7 +158,7 @@ def _cr2_factor(lam: np.ndarray) -> np.ndarray:
     # h(lam) = ((1 - lam)^(-1/2) - 1) / lam, with h(0) = 1/2
     lam = np.minimum(lam, 1 - 1e-10)
     small = lam < 1e-8
-    safe = np.where(small, 1.0, lam)
+    safe = np.where(small, 0.5, lam)
     return np.where(small, 0.5 + 0.375 * lam, ((1 - safe) ** -0.5 - 1) / safe)
 
 
@@ -201,16 +201,17 @@ class Clustered:
             raise FacmechError("`inference` uses Clustered covariance but no `cluster` was given")
         G = int(cluster.max()) + 1
         ss = self.resolved(G)
-        onehot = np.zeros((G, cluster.size))
-        onehot[cluster, np.arange(cluster.size)] = 1.0
+        members = [np.flatnonzero(cluster == g) for g in range(G)]
         blocks = []
         for p in pieces:
-            R, n, K = p.xt.shape
-            s = np.matmul(onehot, p.xt * p.et[..., None])  # (R, G, K) site score sums
+            _, n, K = p.xt.shape
+            score = p.xt * p.et[..., None]
+            s = np.stack([score[:, idx].sum(axis=1) for idx in members], axis=1)  # (R, G, K)
             if ss is SmallSample.CR2:
-                gram = np.matmul(
-                    onehot, (p.xt[..., :, None] * p.xt[..., None, :]).reshape(R, n, K * K)
-                ).reshape(R, G, K, K)
+                gram = np.stack(
+                    [np.matmul(p.xt[:, idx].transpose(0, 2, 1), p.xt[:, idx]) for idx in members],
+                    axis=1,
+                )  # (R, G, K, K) site Gram matrices
                 bh = _psd_sqrt(p.bread, np.sqrt)[:, None]  # (R, 1, K, K)
                 Mg = np.matmul(np.matmul(bh, gram), bh)
                 hM = _psd_sqrt(Mg, _cr2_factor)

@@ -92,9 +92,14 @@ def fit_ols(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None) -> 
     R, n, K = X.shape
     if weights is None:
         weights = np.ones((R, 1, n))
-    P = _outer(X)
-    xtx = np.matmul(weights, P).reshape(R, -1, K, K)
-    xty = np.matmul(weights, X * y[..., None])
+    if weights.shape[1] == 1:  # one fit per replicate: X'WX directly, no outer products
+        xw = X * weights[:, 0, :, None]
+        xtx = np.matmul(xw.transpose(0, 2, 1), X)[:, None]
+        xty = np.matmul(xw.transpose(0, 2, 1), y[..., None])[:, None, :, 0]
+    else:
+        P = _outer(X)
+        xtx = np.matmul(weights, P).reshape(R, -1, K, K)
+        xty = np.matmul(weights, X * y[..., None])
     coef, ok = _solve(xtx, xty)
     yy = np.matmul(weights, (y * y)[..., None])[..., 0]
     rss = yy - 2 * np.einsum("rbk,rbk->rb", coef, xty) + np.einsum(
