@@ -1,7 +1,65 @@
-"""Placeholder: this subcommand's owner replaces this module (see facmech/cli/__init__.py)."""
+"""``facmech plan``: write the analysis-plan report (HTML or Markdown) for a hypothesized path.
+
+::
+
+    facmech plan --treatment facilitation --outcome uptake --path a,b,c [--map FILE]
+                 [--design stepped-wedge|parallel] [--sites 12,24,36]
+                 [--data CSV --cluster site [--time period] [--exposure exposed]]
+                 [--seed S] --out report.html|report.md [--json]
+
+Thin: parses the options, calls :func:`facmech.report.plan` and prints its summary (or JSON).
+"""
+
+from __future__ import annotations
 
 import argparse
 
+from facmech.cli._common import add_map_option, emit_json, int_list, name_list
+
+__all__ = ["register"]
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Not registered yet."""
+    """Add ``facmech plan``."""
+    p = subparsers.add_parser(
+        "plan",
+        help="write an analysis-plan report (HTML/Markdown) for a hypothesized mechanism path",
+        description="Analysis plan for a hypothesized path: the map with the path highlighted, "
+        "identification verdicts, what to measure and when, testable implications, the "
+        "recommended estimator, power against the number of sites and, with --data, estimates, "
+        "sensitivity analysis and tests of the map.",
+    )
+    add_map_option(p)
+    p.add_argument("--treatment", required=True, metavar="NODE", help="strategy node (e.g. facilitation)")
+    p.add_argument("--outcome", required=True, metavar="NODE", help="outcome node (e.g. uptake)")
+    p.add_argument("--path", required=True, type=name_list, metavar="A,B,C",
+                   help="the hypothesized directed path (treatment and outcome may be omitted)")
+    p.add_argument("--design", default="stepped-wedge", choices=("stepped-wedge", "parallel"),
+                   help="randomization design (default: stepped-wedge)")
+    p.add_argument("--sites", type=int_list, default=[12, 24, 36], metavar="N,N,...",
+                   help="numbers of sites for the power curve (default: 12,24,36)")
+    p.add_argument("--data", default=None, metavar="CSV", help="trial data (.csv or .parquet)")
+    p.add_argument("--cluster", default=None, metavar="COL", help="site column of --data")
+    p.add_argument("--time", default=None, metavar="COL", help="period column of --data")
+    p.add_argument("--exposure", default=None, metavar="COL",
+                   help="two-valued randomized assignment column, when the treatment column is a dose")
+    p.add_argument("--seed", type=int, default=20231127, help="random seed (default: 20231127)")
+    p.add_argument("--out", required=True, metavar="FILE", help="report file (.html or .md)")
+    p.add_argument("--json", action="store_true", help="print the key results as JSON")
+    p.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from facmech.report import plan
+
+    report = plan(
+        args.map, treatment=args.treatment, outcome=args.outcome, path=args.path,
+        design=args.design, sites=args.sites, data=args.data, cluster=args.cluster,
+        time=args.time, exposure=args.exposure, out=args.out, seed=args.seed,
+    )
+    if args.json:
+        emit_json({**report.to_dict(), "out": str(args.out)})
+    else:
+        print(report.summary())
+        print(f"wrote {args.out}")
+    return 0

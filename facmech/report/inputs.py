@@ -1,0 +1,125 @@
+"""Validation of what :func:`facmech.report.plan` receives: the path, the data and the output file.
+
+Everything is checked once, before any computation, so a typo fails in milliseconds with a message
+naming the argument, the value received and what is allowed.
+
+>>> from facmech.mechanism_map import load_map
+>>> m = load_map()
+>>> check_path(m, ["facilitation", "champions", "normalization", "uptake"],
+...            treatment="facilitation", outcome="uptake")
+('facilitation', 'champions', 'normalization', 'uptake')
+>>> check_path(m, ["facilitation", "trust", "uptake"], treatment="facilitation", outcome="uptake")
+Traceback (most recent call last):
+...
+facmech.errors.MapError: `path`: the map has no arrow facilitation -> trust ...
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from facmech.errors import DataError, FacmechError, MapError, closest
+from facmech.mechanism_map import MechanismMap
+
+__all__ = ["check_output", "check_path", "load_data", "missing_columns"]
+
+OUTPUT_SUFFIXES = (".html", ".htm", ".md", ".markdown")
+
+
+def check_path(
+    mmap: MechanismMap, path: Sequence[str] | str, *, treatment: str, outcome: str
+) -> tuple[str, ...]:
+    """The path as a tuple of node ids, checked to be a directed path of the map (within a period)
+    from ``treatment`` to ``outcome``.
+
+    ``path`` may be a sequence or a string ``a,b,c`` / ``a>b>c``. When the path omits the treatment
+    or the outcome at its ends they are added (``--path acceptance,trust`` is read as
+    treatment -> acceptance -> trust -> outcome).
+    """
+    mmap.check_nodes([treatment], argument="treatment")
+    mmap.check_nodes([outcome], argument="outcome")
+    if treatment == outcome:
+        raise FacmechError(f"`treatment` and `outcome` are the same node ({treatment!r})")
+    if isinstance(path, str):
+        sep = ">" if ">" in path else ","
+        path = [p.strip() for p in path.split(sep) if p.strip()]
+    nodes = [str(p) for p in path]
+    if not nodes:
+        raise FacmechError("`path` is empty; give the hypothesized chain, e.g. `facilitation,trust,uptake`")
+    mmap.check_nodes(nodes, argument="path")
+    if nodes[0] != treatment:
+        nodes.insert(0, treatment)
+    if nodes[-1] != outcome:
+        nodes.append(outcome)
+    if len(set(nodes)) != len(nodes):
+        raise FacmechError(f"`path` visits a node twice: {' -> '.join(nodes)}")
+    graph = mmap.to_networkx()
+    for src, tgt in itertools.pairwise(nodes):
+        if not graph.has_edge(src, tgt):
+            children = sorted(graph.successors(src))
+            hint = closest(tgt, children)
+            raise MapError(
+                f"`path`: the map has no arrow {src} -> {tgt} (within a period), so "
+                f"{' -> '.join(nodes)} is not a path of the map. Arrows out of {src!r}: "
+                f"{', '.join(children) or '(none)'}.{hint}"
+            )
+    return tuple(nodes)
+
+
+def check_output(out: str | os.PathLike[str] | None) -> Path | None:
+    """Check the output file before any work: a known suffix, an existing writable directory."""
+    if out is None:
+        return None
+    path = Path(out)
+    if path.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise FacmechError(
+            f"`out` must end in {', '.join(OUTPUT_SUFFIXES)} (got {str(out)!r})"
+        )
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise FacmechError(f"`out`: the directory {str(parent)!r} does not exist (got {str(out)!r})")
+    if path.is_dir():
+        raise FacmechError(f"`out`: {str(out)!r} is a directory; give a file name such as report.html")
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise FacmechError(f"`out`: {str(out)!r} is not writable (permission denied)")
+    return path
+
+
+def load_data(data: pd.DataFrame | str | os.PathLike[str] | None) -> pd.DataFrame | None:
+    """A DataFrame as given (never modified), or read from a ``.csv`` or ``.parquet`` file."""
+    if data is None or isinstance(data, pd.DataFrame):
+        return data
+    path = Path(data)
+    if not path.is_file():
+        raise DataError(f"`data`: no such file {str(data)!r}")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return pd.read_csv(path)
+    if suffix in (".parquet", ".pq"):
+        return pd.read_parquet(path)
+    raise DataError(f"`data` must be a DataFrame, a .csv or a .parquet file (got {str(data)!r})")
+
+
+def missing_columns(data: pd.DataFrame, needed: Iterable[tuple[str, str]]) -> None:
+    """Raise one :class:`DataError` listing every needed column absent from ``data``.
+
+    ``needed`` holds ``(column, why)`` pairs, e.g. ``("trust", "mediator on the path")``.
+
+    >>> missing_columns(pd.DataFrame({"site": [1]}), [("site", "cluster"), ("trust", "mediator")])
+    Traceback (most recent call last):
+    ...
+    facmech.errors.DataError: `data` lacks 1 column(s) the plan needs: `trust` (mediator). ...
+    """
+    cols = set(map(str, data.columns))
+    absent = [(c, why) for c, why in dict(needed).items() if c not in cols]
+    if absent:
+        listed = ", ".join(f"`{c}` ({why})" for c, why in absent)
+        raise DataError(
+            f"`data` lacks {len(absent)} column(s) the plan needs: {listed}. "
+            f"Columns present: {', '.join(sorted(cols))}."
+        )

@@ -1,0 +1,109 @@
+"""What a trial must measure for an analysis plan, with suggested instruments and timing.
+
+The map's nodes carry the instruments that measure them (``Node.measures``, e.g. NoMAD, ORIC, the
+Implementation Leadership Scale) and a stage (baseline, strategy, early, middle, late, end). The
+schedule lists every node the plan needs (treatment, outcome, mechanisms on the path, adjustment
+covariates and the nodes a measurement plan adds) with why it is needed, when to measure it and
+whether the map currently marks it as measured.
+
+>>> from facmech.mechanism_map import load_map
+>>> s = measurement_schedule(load_map(), path=("facilitation", "champions", "normalization", "uptake"))
+>>> s[["node", "why"]].head(2).values.tolist()
+[['facilitation', 'treatment (strategy dose)'], ['champions', 'mechanism on the path']]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
+
+from facmech.mechanism_map import MechanismMap, Role
+
+__all__ = ["TIMING", "measurement_schedule", "timing"]
+
+#: When to measure a node, by the map's ``stage``.
+TIMING = {
+    "baseline": "baseline, before randomization",
+    "strategy": "every period (facilitator time logs)",
+    "early": "early: within the first months of facilitation, and at baseline",
+    "middle": "mid-implementation, and at baseline",
+    "late": "late implementation, and at baseline",
+    "end": "end of the implementation period (and after support ends, for sustainment)",
+}
+
+
+def timing(node, *, periodic: bool = False) -> str:
+    """The suggested timing of one node (``periodic``: the design measures every period)."""
+    if node.role is Role.CONTEXT:
+        return TIMING["baseline"]
+    if node.time_varying:
+        return "every period, before that period's facilitation is decided"
+    if periodic and node.role in (Role.MECHANISM, Role.COMPONENT):
+        return "every period (staff survey per site-period), starting at baseline"
+    return TIMING.get(node.stage or "", "at the stage the map places it")
+
+
+def measurement_schedule(
+    mmap: MechanismMap,
+    *,
+    path: Sequence[str],
+    adjustment: Iterable[str] = (),
+    to_measure: Iterable[str] = (),
+    periodic: bool = False,
+) -> pd.DataFrame:
+    """One row per node the plan needs.
+
+    Parameters
+    ----------
+    mmap : MechanismMap
+    path : sequence of str
+        The hypothesized path, treatment first and outcome last.
+    adjustment : iterable of str
+        Covariates of the identifying adjustment set.
+    to_measure : iterable of str
+        Latent nodes a measurement plan says to measure.
+    periodic : bool
+        Whether the design measures site-level mechanisms every period (stepped wedge).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``node, label, role, level, when, instruments, status, why``.
+    """
+    why: dict[str, str] = {}
+    path = tuple(path)
+    why[path[0]] = "treatment (strategy dose)"
+    for node in path[1:-1]:
+        why[node] = "mechanism on the path"
+    why[path[-1]] = "outcome"
+    for node in adjustment:
+        why.setdefault(node, "adjustment covariate (confounder)")
+    extra = set(to_measure)
+    for node in extra:
+        why.setdefault(node, "needed for identification")
+    rows = []
+    for node_id, reason in why.items():
+        node = mmap.node(node_id)
+        if node.observed:
+            status = "measured"
+        elif node_id in extra:
+            status = "latent: add a measure"
+        else:
+            status = "latent: not measured"
+        if node_id in extra and reason != "needed for identification":
+            reason += "; needed for identification"
+        rows.append(
+            {
+                "node": node_id,
+                "label": node.label or node_id,
+                "role": node.role.value,
+                "level": node.level.value,
+                "when": timing(node, periodic=periodic),
+                "instruments": "; ".join(node.measures) or "(none suggested by the map)",
+                "status": status,
+                "why": reason,
+            }
+        )
+    return pd.DataFrame(rows, columns=["node", "label", "role", "level", "when", "instruments",
+                                       "status", "why"])

@@ -1,0 +1,315 @@
+"""The analysis plan: from a mechanism map and a hypothesized path to a study's analysis document.
+
+An implementation scientist's deliverable is a protocol and statistical analysis plan: which
+mechanism is hypothesized, whether it is identified from the planned measurements, what to measure
+and when, which estimator, how many sites, and, once data exist, the estimates. :func:`plan` runs
+the library's pieces in that order and returns a :class:`PlanReport`, which renders as one
+self-contained HTML page (figures embedded, no external resources) or as Markdown.
+
+Pipeline: :func:`facmech.identification.identify` (path-specific and total effect),
+:func:`~facmech.identification.path_report`, :func:`~facmech.identification.measurement_plan`,
+:func:`~facmech.identification.implications`, :func:`facmech.report.power_curve.power_curve` and, with
+data, :func:`facmech.mediation.mediate` (with its sensitivity analysis) and
+:func:`~facmech.identification.test_implications`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from facmech._random import SeedLike
+from facmech.design.model import TrialDesign
+from facmech.errors import FacmechError
+from facmech.mechanism_map import MechanismMap, load_map
+from facmech.report.document import Figure, Section
+from facmech.report.inputs import check_output, check_path, load_data
+from facmech.report.measurement import measurement_schedule
+from facmech.report.power_curve import PowerAssumptions, PowerCurve, plot_power_curve, power_curve
+from facmech.report.render import render_html, render_markdown
+from facmech.report.results import estimation_plan, results_section
+from facmech.report.sections import (
+    hypothesis_section,
+    identification_section,
+    implications_section,
+    map_section,
+    measurement_section,
+    power_section,
+    reproducibility_section,
+)
+
+__all__ = ["PlanReport", "plan"]
+
+
+@dataclass(frozen=True, eq=False)
+class PlanReport:
+    """A finished analysis plan: its sections and the key results they were built from.
+
+    Attributes
+    ----------
+    title : str
+    treatment, outcome : str
+    path : tuple of str
+        The hypothesized path, treatment first, outcome last.
+    design : TrialDesign
+    identification, total : Identification
+        The path-specific and the total effect's identification records.
+    schedule : DataFrame
+        What to measure and when (:func:`facmech.report.measurement.measurement_schedule`).
+    power : PowerCurve
+    estimates : MediationResult or None
+        With data: the mediation analysis.
+    implication_tests : object or None
+        With data: the tests of the map's implications.
+    sections : tuple of Section
+    """
+
+    title: str
+    treatment: str
+    outcome: str
+    path: tuple[str, ...]
+    design: TrialDesign
+    identification: Any
+    total: Any
+    schedule: pd.DataFrame = field(repr=False)
+    power: PowerCurve = field(repr=False)
+    sections: tuple[Section, ...] = field(repr=False)
+    estimates: Any = field(default=None, repr=False)
+    implication_tests: Any = field(default=None, repr=False)
+    subtitle: str = ""
+    footer: str = ""
+
+    def to_html(self) -> str:
+        """One self-contained HTML page (inline CSS, base64 figures)."""
+        return render_html(self.title, self.sections, subtitle=self.subtitle, footer=self.footer)
+
+    def to_markdown(self, *, figure_dir: str | os.PathLike[str] | None = None,
+                    link_prefix: str = "") -> str:
+        """Markdown; figures inline as data URIs, or written to ``figure_dir`` and linked."""
+        fdir = None if figure_dir is None else Path(figure_dir)
+        return render_markdown(self.title, self.sections, subtitle=self.subtitle,
+                               footer=self.footer, figure_dir=fdir, link_prefix=link_prefix)
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write ``.html`` (self-contained) or ``.md`` (figures in ``<stem>_figures/``)."""
+        out = check_output(path)
+        assert out is not None  # check_output returns a Path for a non-None argument
+        try:
+            if out.suffix.lower() in (".md", ".markdown"):
+                fdir = out.with_name(f"{out.stem}_figures")
+                fdir.mkdir(exist_ok=True)
+                out.write_text(self.to_markdown(figure_dir=fdir, link_prefix=f"{fdir.name}/"),
+                               encoding="utf-8")
+            else:
+                out.write_text(self.to_html(), encoding="utf-8")
+        except OSError as exc:
+            raise FacmechError(f"`out`: cannot write {str(path)!r}: {exc.strerror or exc}") from None
+        return out
+
+    def summary(self) -> str:
+        """A few lines: the verdicts, the sites needed, and the estimates when data were given."""
+        ident = self.identification
+        lines = [
+            self.title,
+            f"  path: {' -> '.join(self.path)}",
+            f"  path-specific effect: {'identified' if ident.identifiable else 'NOT identified'}"
+            + (f" ({ident.strategy})" if ident.strategy else ""),
+            f"  total effect: {'identified' if self.total.identifiable else 'NOT identified'}"
+            + (f" ({self.total.strategy})" if self.total.strategy else ""),
+        ]
+        for est in ("path", "total"):
+            n = self.power.sites_for(est)
+            lines.append(f"  sites for 80% power ({est}): {n if n else 'more than considered'}")
+        if self.estimates is not None:
+            for name in ("total", "nie", "nde"):
+                if name in self.estimates.effects:
+                    e = self.estimates.effects[name]
+                    lines.append(f"  {name}: {e.estimate:.3f} [{e.ci_low:.3f}, {e.ci_high:.3f}]")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready key results: verdicts, schedule, power by sites, estimates if any."""
+        out: dict[str, Any] = {
+            "title": self.title,
+            "treatment": self.treatment,
+            "outcome": self.outcome,
+            "path": list(self.path),
+            "design": self.design.value,
+            "identification": self.identification.to_dict(),
+            "total": self.total.to_dict(),
+            "measure": self.schedule.to_dict(orient="records"),
+            "power": self.power.frame.to_dict(orient="records"),
+            "sites_for_80": {e: self.power.sites_for(e) for e in ("path", "total")},
+            "assumptions": self.power.assumptions.to_dict(),
+            "estimates": None,
+        }
+        if self.estimates is not None:
+            out["estimates"] = {k: e.to_dict() for k, e in self.estimates.effects.items()}
+        return out
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        page = self.to_html()
+        return page[page.index("<main>"):page.index("</main>") + 7] if "<main>" in page else page
+
+
+def _identify(mmap: MechanismMap, treatment: str, outcome: str, path: tuple[str, ...]):
+    from facmech.identification import identify, implications, measurement_plan, path_report
+
+    path_id = identify(mmap, treatment, outcome, effect="path", path=list(path))
+    total_id = identify(mmap, treatment, outcome, effect="total")
+    paths = path_report(mmap, treatment, outcome)
+    paths_frame = paths.to_frame() if hasattr(paths, "to_frame") else pd.DataFrame(paths)
+    to_measure: tuple[str, ...] = ()
+    note = ""
+    if not path_id.identifiable:
+        try:
+            mp = measurement_plan(mmap, path_id)
+        except FacmechError as exc:  # "impossible" is a finding, reported as such
+            note = f"No set of latent nodes makes the path identified: {exc}"
+        else:
+            to_measure = tuple(getattr(mp, "measure", ()) or ())
+            note = getattr(mp, "summary", lambda: str(mp))()
+    imps = [str(i) for i in implications(mmap)]
+    return path_id, total_id, paths_frame, to_measure, note, imps
+
+
+def _map_figure(mmap: MechanismMap, path: tuple[str, ...]) -> Figure:
+    from facmech.plotting import plot_map
+
+    fig = plot_map(mmap, highlight=list(path))
+    fig = getattr(fig, "figure", fig)
+    return Figure.from_matplotlib(
+        fig, caption=f"The mechanism map; highlighted: {' → '.join(path)}. Dashed boxes are "
+        "constructs the trial does not measure; line style shows the map's confidence in an arrow.",
+        alt="mechanism map with the hypothesized path highlighted", dpi=150, wide=True)
+
+
+def plan(
+    map: MechanismMap | str | os.PathLike[str] = "facilitation",
+    *,
+    treatment: str,
+    outcome: str,
+    path: Sequence[str] | str,
+    design: TrialDesign | str | None = None,
+    sites: Sequence[int] = (12, 24, 36),
+    data: pd.DataFrame | str | os.PathLike[str] | None = None,
+    cluster: str | None = None,
+    time: str | None = None,
+    exposure: str | None = None,
+    out: str | os.PathLike[str] | None = None,
+    seed: SeedLike = 20231127,
+    assumptions: PowerAssumptions | None = None,
+    title: str | None = None,
+) -> PlanReport:
+    """Build the analysis plan for a hypothesized mechanism path.
+
+    Parameters
+    ----------
+    map : MechanismMap, str or path, default "facilitation"
+        The mechanism map (built-in name, YAML/dagitty/DOT file, or a map).
+    treatment, outcome : str
+        Map node ids of the strategy and the outcome.
+    path : sequence of str or str
+        The hypothesized directed path (``"a,b,c"`` or ``"a>b>c"`` accepted); the treatment and the
+        outcome are added at the ends when omitted.
+    design : {"stepped-wedge", "parallel"}, optional
+        Randomization design (default stepped wedge).
+    sites : sequence of int, default (12, 24, 36)
+        Numbers of sites for the power curve.
+    data : DataFrame or path to .csv/.parquet, optional
+        Trial data (one row per patient, site-level columns repeated); adds estimates, sensitivity
+        analysis and tests of the map's implications. Never modified.
+    cluster, time : str, optional
+        Site and period columns of ``data`` (``cluster`` is required with data).
+    exposure : str, optional
+        Column of ``data`` holding the two-valued randomized assignment when the treatment's own
+        column is a dose (simulated trials: ``"exposed"``). Default: the treatment's column.
+    out : path, optional
+        Write the report there (``.html`` or ``.md``); checked before any work is done.
+    seed : int, Generator or None
+        Seed of every random step (Monte Carlo power, resampling inference).
+    assumptions : PowerAssumptions, optional
+        Effect sizes and trial dimensions of the power curve.
+    title : str, optional
+        Report title.
+
+    Returns
+    -------
+    PlanReport
+
+    Raises
+    ------
+    UnknownNodeError, MapError
+        A node or the path is not in the map.
+    DataError
+        ``data`` lacks columns the plan needs (all are listed) or is unreadable.
+    FacmechError
+        ``out`` cannot be written.
+    """
+    out_path = check_output(out)
+    mmap = load_map(map)
+    chain = check_path(mmap, path, treatment=treatment, outcome=outcome)
+    d = TrialDesign.parse(design if design is not None else TrialDesign.STEPPED_WEDGE)
+    df = load_data(data)
+    if df is not None and cluster is None:
+        raise FacmechError("`cluster` is required with `data`: name the site column (e.g. 'site')")
+
+    path_id, total_id, paths, to_measure, note, imps = _identify(mmap, treatment, outcome, chain)
+    adjustment = total_id.adjustment_sets[0] if total_id.adjustment_sets else ()
+    schedule = measurement_schedule(mmap, path=chain, adjustment=adjustment, to_measure=to_measure,
+                                    periodic=d is TrialDesign.STEPPED_WEDGE)
+    est_plan = estimation_plan(mmap, chain, design=d, cluster=cluster or "site",
+                               time=time or ("period" if d is TrialDesign.STEPPED_WEDGE else None),
+                               adjustment=adjustment, path_id=path_id, exposure=exposure)
+    curve = power_curve(sites=sites, design=d, assumptions=assumptions, seed=seed)
+    power_fig = Figure.from_matplotlib(
+        plot_power_curve(curve), caption="Power against the number of sites, for the hypothesized "
+        "path and for the total effect.", alt="power curves")
+
+    sections = [
+        hypothesis_section(mmap, chain, design=d.value, sites=curve.frame["sites"].unique()),
+        map_section(mmap, _map_figure(mmap, chain), chain),
+        identification_section(path_id, total_id, paths),
+        measurement_section(schedule, note),
+        implications_section(imps),
+        est_plan.section(),
+        power_section(curve, power_fig),
+    ]
+    estimates = tests = None
+    if df is not None:
+        estimates, tests, section = results_section(
+            df, mmap, est_plan, cluster=cluster, time=time, seed=seed)
+        sections.append(section)
+    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    from facmech import __version__
+
+    sections.append(reproducibility_section([
+        f"facmech {__version__}; pandas {pd.__version__}; created {stamp}",
+        f"seed = {seed!r}",
+        est_plan.command(map_arg=map if isinstance(map, (str, os.PathLike)) else None,
+                         sites=tuple(int(s) for s in curve.frame['sites'].unique()),
+                         data=data if isinstance(data, (str, os.PathLike)) else None,
+                         cluster=cluster, time=time),
+    ]))
+    report = PlanReport(
+        title=title or f"Analysis plan: does {treatment} change {outcome} through "
+        f"{' -> '.join(chain[1:-1]) or 'a direct arrow'}?",
+        treatment=treatment, outcome=outcome, path=chain, design=d, identification=path_id,
+        total=total_id, schedule=schedule, power=curve, sections=tuple(sections),
+        estimates=estimates, implication_tests=tests,
+        subtitle=f"Map: {mmap.title}. Design: {d.value} trial. Generated by facmech {__version__}.",
+        footer="Produced by facmech (mechanism maps, identification, mediation and design studies "
+        "for implementation trials). Effect sizes in the power section are assumptions, not findings.",
+    )
+    if out_path is not None:
+        report.save(out_path)
+    return report

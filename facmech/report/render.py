@@ -1,0 +1,171 @@
+"""Render report sections as one self-contained HTML page or as Markdown.
+
+The HTML page carries its CSS inline and its figures as base64 ``data:`` PNG images: it references
+nothing outside itself, so it opens offline in any browser and can be mailed as one file. Markdown
+output embeds figures the same way unless a figure directory is given, in which case PNG files are
+written there and linked relatively (as GitHub renders them).
+
+>>> from facmech.report.document import Paragraph, Section
+>>> page = render_html("Plan", [Section("a", "Aims", (Paragraph("Test `trust`."),))])
+>>> "<code>trust</code>" in page and "http" not in page.split("<body>")[1]
+True
+>>> print(render_markdown("Plan", [Section("a", "Aims", (Paragraph("Test `trust`."),))]))
+# Plan
+<BLANKLINE>
+## 1. Aims
+<BLANKLINE>
+Test `trust`.
+<BLANKLINE>
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+from facmech.report.document import (
+    Block,
+    Bullets,
+    Callout,
+    Code,
+    Figure,
+    Paragraph,
+    Section,
+    Table,
+)
+
+__all__ = ["inline_html", "render_html", "render_markdown"]
+
+_CODE = re.compile(r"`([^`]+)`")
+_BOLD = re.compile(r"\*\*([^*]+)\*\*")
+
+
+def inline_html(text: str) -> str:
+    """Escape ``text`` for HTML and turn ```code``` and ``**bold**`` marks into tags.
+
+    >>> inline_html("a < b and `x_t1` is **key**")
+    'a &lt; b and <code>x_t1</code> is <strong>key</strong>'
+    """
+    out = html.escape(text, quote=False)
+    out = _CODE.sub(r"<code>\1</code>", out)
+    return _BOLD.sub(r"<strong>\1</strong>", out)
+
+
+def _css() -> str:
+    return resources.files("facmech.report").joinpath("report.css").read_text(encoding="utf-8")
+
+
+def _block_html(block: Block) -> str:
+    if isinstance(block, Paragraph):
+        return f"<p>{inline_html(block.text)}</p>"
+    if isinstance(block, Bullets):
+        tag = "ol" if block.ordered else "ul"
+        items = "".join(f"<li>{inline_html(i)}</li>" for i in block.items)
+        return f"<{tag}>{items}</{tag}>"
+    if isinstance(block, Callout):
+        title = f"<strong>{inline_html(block.title)}</strong> " if block.title else ""
+        return f'<div class="callout {block.kind.value}">{title}{inline_html(block.text)}</div>'
+    if isinstance(block, Code):
+        return f"<pre>{html.escape(block.text, quote=False)}</pre>"
+    if isinstance(block, Table):
+        head = "".join(f"<th>{inline_html(c)}</th>" for c in block.columns)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{inline_html(c)}</td>" for c in row) + "</tr>" for row in block.rows
+        )
+        cap = f"<caption>{inline_html(block.caption)}</caption>" if block.caption else ""
+        return (f'<div class="table"><table>{cap}<thead><tr>{head}</tr></thead>'
+                f"<tbody>{body}</tbody></table></div>")
+    if isinstance(block, Figure):
+        data = base64.b64encode(block.png).decode("ascii")
+        cap = f"<figcaption>{inline_html(block.caption)}</figcaption>" if block.caption else ""
+        alt = html.escape(block.alt, quote=True)
+        cls = ' class="wide"' if block.wide else ""
+        return f'<figure{cls}><img alt="{alt}" src="data:image/png;base64,{data}">{cap}</figure>'
+    raise TypeError(f"unknown report block {type(block).__name__}")
+
+
+def render_html(
+    title: str, sections: Sequence[Section], *, subtitle: str = "", footer: str = ""
+) -> str:
+    """One self-contained HTML5 page: inline CSS, a table of contents, numbered sections."""
+    toc = "".join(
+        f'<li><a href="#{html.escape(s.id)}">{inline_html(s.title)}</a></li>' for s in sections
+    )
+    body = []
+    for k, s in enumerate(sections, start=1):
+        blocks = "\n".join(_block_html(b) for b in s.blocks)
+        body.append(
+            f'<section id="{html.escape(s.id)}"><h2><span class="num">{k}.</span> '
+            f"{inline_html(s.title)}</h2>\n{blocks}\n</section>"
+        )
+    sub = f'<p class="subtitle">{inline_html(subtitle)}</p>' if subtitle else ""
+    foot = f"<footer>{inline_html(footer)}</footer>" if footer else ""
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)}</title><style>{_css()}</style></head>\n"
+        f'<body><main><header><h1>{inline_html(title)}</h1>{sub}</header>\n'
+        f'<nav><h2>Contents</h2><ol>{toc}</ol></nav>\n' + "\n".join(body) + f"\n{foot}</main></body></html>\n"
+    )
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _block_md(block: Block, figure_dir: Path | None, link_prefix: str, counter: list[int]) -> str:
+    if isinstance(block, Paragraph):
+        return block.text
+    if isinstance(block, Bullets):
+        marks = [f"{k}." if block.ordered else "-" for k in range(1, len(block.items) + 1)]
+        return "\n".join(f"{m} {i}" for m, i in zip(marks, block.items, strict=True))
+    if isinstance(block, Callout):
+        title = f"**{block.title}** " if block.title else ""
+        return f"> {title}{block.text}"
+    if isinstance(block, Code):
+        return f"```\n{block.text}\n```"
+    if isinstance(block, Table):
+        head = "| " + " | ".join(_md_cell(c) for c in block.columns) + " |"
+        rule = "|" + "|".join("---" for _ in block.columns) + "|"
+        rows = ["| " + " | ".join(_md_cell(c) for c in r) + " |" for r in block.rows]
+        cap = [f"*{block.caption}*", ""] if block.caption else []
+        return "\n".join([*cap, head, rule, *rows])
+    if isinstance(block, Figure):
+        counter[0] += 1
+        if figure_dir is None:
+            src = "data:image/png;base64," + base64.b64encode(block.png).decode("ascii")
+        else:
+            name = f"figure-{counter[0]}.png"
+            (figure_dir / name).write_bytes(block.png)
+            src = f"{link_prefix}{name}"
+        cap = f"\n\n*Figure {counter[0]}. {block.caption}*" if block.caption else ""
+        return f"![{block.alt}]({src}){cap}"
+    raise TypeError(f"unknown report block {type(block).__name__}")
+
+
+def render_markdown(
+    title: str,
+    sections: Sequence[Section],
+    *,
+    subtitle: str = "",
+    footer: str = "",
+    figure_dir: Path | None = None,
+    link_prefix: str = "",
+) -> str:
+    """Markdown text; figures inline as data URIs, or written to ``figure_dir`` and linked."""
+    counter = [0]
+    parts = [f"# {title}", ""]
+    if subtitle:
+        parts += [subtitle, ""]
+    for k, s in enumerate(sections, start=1):
+        parts += [f"## {k}. {s.title}", ""]
+        for b in s.blocks:
+            parts += [_block_md(b, figure_dir, link_prefix, counter), ""]
+    if footer:
+        parts += ["---", "", footer, ""]
+    return "\n".join(parts)
