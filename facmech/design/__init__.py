@@ -3,6 +3,8 @@ distributable.
 
 * :class:`LinearTrial`, :class:`Mediator`: a fast linear-Gaussian parallel or stepped-wedge trial
   with site-level mediators, unmeasured confounding and mediator measurement error.
+* :class:`MapTrial`: a map-based scenario of :mod:`facmech.simulation` (the vignettes) under a
+  parallel or stepped-wedge design.
 * :func:`design_study` -> :class:`StudyResult`: run a grid of designs on the :class:`Serial`,
   :class:`Processes` or :class:`Dask` backend, with checkpoints and a progress bar.
 * :class:`Analysis`: total effect and/or product-of-coefficients mediation, fitted to all replicates
@@ -17,6 +19,7 @@ from facmech.design.backends import Backend, Dask, Processes, Serial
 from facmech.design.checkpoint import Checkpoint
 from facmech.design.estimators import BatchFit, random_intercept_fit
 from facmech.design.grid import Grid
+from facmech.design.map_trial import MAP_GRID_PARAMETERS, MapTrial
 from facmech.design.model import GRID_PARAMETERS, LinearTrial, Mediator, TrialDesign, TrialModel
 from facmech.design.results import MEASURES, StudyResult, operating_characteristics
 from facmech.design.study import BLOCK, MIN_REPS, design_study
@@ -24,6 +27,7 @@ from facmech.design.study import BLOCK, MIN_REPS, design_study
 __all__ = [
     "BLOCK",
     "GRID_PARAMETERS",
+    "MAP_GRID_PARAMETERS",
     "MEASURES",
     "MIN_REPS",
     "Analysis",
@@ -33,6 +37,7 @@ __all__ = [
     "Dask",
     "Grid",
     "LinearTrial",
+    "MapTrial",
     "Mediator",
     "Part",
     "Processes",

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from facmech.design.map_trial import MAP_GRID_PARAMETERS
 from facmech.design.model import GRID_PARAMETERS
 from facmech.errors import DesignError, closest
 
@@ -58,7 +59,7 @@ class Grid:
             )
         clean: dict[str, tuple[Any, ...]] = {}
         for name, values in params.items():
-            if name not in GRID_PARAMETERS:
+            if name not in GRID_PARAMETERS and name not in MAP_GRID_PARAMETERS:
                 raise DesignError(
                     f"unknown grid parameter `{name}`; valid parameters: "
                     f"{', '.join(GRID_PARAMETERS)}.{closest(str(name), GRID_PARAMETERS)}"

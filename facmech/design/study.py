@@ -26,6 +26,7 @@ from facmech.design.analysis import Analysis, analyze_batch
 from facmech.design.backends import Backend
 from facmech.design.checkpoint import Checkpoint, fingerprint
 from facmech.design.grid import Grid
+from facmech.design.map_trial import MapTrial
 from facmech.design.model import LinearTrial, TrialModel
 from facmech.design.results import StudyResult, operating_characteristics
 from facmech.errors import DesignError
@@ -80,18 +81,27 @@ def _check_reps(reps: Any) -> int:
     return int(reps)
 
 
-def _trials(scenario: Any, grid: Grid) -> list[TrialModel]:
-    if not isinstance(scenario, LinearTrial):
-        raise DesignError(
-            "`scenario` must be a facmech.design.LinearTrial (got "
-            f"{type(scenario).__name__}); map-based facmech.simulation scenarios are run with "
-            "facmech.simulation directly"
-        )
-    return [scenario.with_parameters(cell) for cell in grid.cells]
+def _as_model(scenario: Any) -> Any:
+    if isinstance(scenario, LinearTrial) or isinstance(scenario, MapTrial):
+        return scenario
+    if isinstance(scenario, (str, Path)):
+        return MapTrial(str(scenario))
+    from facmech.simulation import Scenario
+
+    if isinstance(scenario, Scenario):
+        return MapTrial(scenario)  # raises: a Scenario object needs a design
+    raise DesignError(
+        "`scenario` must be a facmech.design.LinearTrial, a facmech.design.MapTrial, or a "
+        f"simulation scenario name/file (got {type(scenario).__name__})"
+    )
+
+
+def _trials(model: Any, grid: Grid) -> list[TrialModel]:
+    return [model.with_parameters(cell) for cell in grid.cells]
 
 
 def design_study(
-    scenario: LinearTrial,
+    scenario: LinearTrial | MapTrial | str,
     *,
     grid: Grid | Mapping[str, Sequence[Any]] | None = None,
     designs: Sequence[str] | None = None,
@@ -106,8 +116,9 @@ def design_study(
 
     Parameters
     ----------
-    scenario : LinearTrial
-        The base trial; each grid cell replaces some of its parameters.
+    scenario : LinearTrial, MapTrial or str
+        The base trial; each grid cell replaces some of its parameters. A string is a simulation
+        scenario name or YAML file (with its ``design:`` block), wrapped in :class:`MapTrial`.
     grid : Grid or mapping, optional
         Parameter -> values (see :data:`~facmech.design.model.GRID_PARAMETERS`); all combinations
         run. ``None`` (and no ``designs``): the scenario as given, one cell.
@@ -143,15 +154,14 @@ def design_study(
     1     20    total  0.630
     """
     reps = _check_reps(reps)
+    model = _as_model(scenario)
     if grid is None and designs is None:
-        if not isinstance(scenario, LinearTrial):
-            _trials(scenario, Grid({"sites": [0]}))  # raises the scenario-type error
-        grid = {"sites": [scenario.sites]}  # a single cell: the scenario as given
+        grid = {"sites": [model.sites]}  # a single cell: the scenario as given
     grid_ = Grid.parse(grid, designs)
-    if analysis is None and isinstance(scenario, LinearTrial) and not scenario.mediators:
+    if analysis is None and not model.mediator_names:
         analysis = "total"
     ana = Analysis.parse(analysis)
-    trials = _trials(scenario, grid_)
+    trials = _trials(model, grid_)
     estimands = [ana.estimands(t) for t in trials]
     back = Backend.parse(backend)
     entropy = _entropy(seed)
@@ -164,7 +174,7 @@ def design_study(
     ck = None
     if checkpoint is not None:
         spec = {
-            "scenario": scenario.to_dict(),
+            "scenario": model.to_dict(),
             "grid": grid_.to_dict(),
             "analysis": [ana.alpha, ana.mc_draws, [p.value for p in ana.parts]],
             "reps": reps,
@@ -210,7 +220,7 @@ def design_study(
         grid=grid_.to_dict(),
         reps=reps,
         seed=entropy,
-        scenario=scenario.to_dict(),
+        scenario=model.to_dict(),
         analysis={"parts": [p.value for p in ana.parts], "alpha": ana.alpha,
                   "mc_draws": ana.mc_draws},
     )

@@ -167,7 +167,7 @@ def test_bad_input(kwargs, exc, match):
 
 def test_scenario_type_checked():
     with pytest.raises(DesignError, match=r"`scenario` must be a facmech\.design\.LinearTrial"):
-        design_study("vha", reps=10, progress=False)
+        design_study(42, reps=10, progress=False)
 
 
 def test_result_is_a_copy(serial):

@@ -1,0 +1,219 @@
+"""Design studies on map-based scenarios: an adapter from :mod:`facmech.simulation` to the batched
+analysis.
+
+:class:`MapTrial` wraps a simulation :class:`~facmech.simulation.Scenario` (for instance a vignette:
+``vha``, ``evidencenow``, ``zambia``) and a parallel or stepped-wedge design. Each replicate is one call
+of :func:`facmech.simulation.simulate` with the replicate's own generator; its site-period table gives
+the exposure, the outcome's site-period means and the measured (staff-survey) mediators, which the
+batched estimators of :mod:`facmech.design.analysis` analyse like any other trial model.
+
+The true values come from the simulator's counterfactual truth
+(:func:`facmech.simulation.true_effects`, a large separate population): ``total`` is its ``total``,
+``direct`` its natural direct effect ``nde`` and, with exactly one mediator, ``indirect:<mediator>``
+its natural indirect effect ``nie``. Because facilitation builds up over periods in these scenarios and
+the analysis model assumes a constant exposure effect, a design study reports the bias this causes
+along with power and coverage.
+
+SMART designs (the AIM vignette) are not supported here: their analysis compares embedded regimes
+among non-responding sites, whose number varies between replicates.
+
+>>> t = MapTrial("zambia", sites=8, steps=4, patients=5)
+>>> t.mediator_names, t.design.periods
+(('champions',), 5)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from facmech.design.model import TrialDesign
+from facmech.errors import DesignError
+
+__all__ = ["MAP_GRID_PARAMETERS", "MapTrial"]
+
+#: Grid parameters of a map-based scenario (``confounding`` is the feedback strength, i.e. the
+#: time-varying confounding of the leadership <-> facilitation loop; ``measurement_error`` is the
+#: staff-survey item SD).
+MAP_GRID_PARAMETERS = (
+    "design",
+    "sites",
+    "steps",
+    "periods",
+    "patients",
+    "icc",
+    "confounding",
+    "measurement_error",
+)
+
+
+def _rebuild(spec: dict[str, Any], design: Any, mediators: tuple[str, ...], truth_sites: int,
+             truth: dict[str, float]) -> MapTrial:
+    out = MapTrial(_sim().Scenario(**spec), design, mediators=mediators, truth_sites=truth_sites)
+    out._truth.update(truth)
+    return out
+
+
+def _sim() -> Any:
+    import facmech.simulation as sim
+
+    return sim
+
+
+@dataclass(frozen=True, eq=False)
+class MapTrial:
+    """A map-based simulated trial (scenario + parallel or stepped-wedge design) for design studies.
+
+    Parameters
+    ----------
+    scenario : Scenario or str
+        A :class:`facmech.simulation.Scenario`, a built-in scenario name or a scenario YAML path.
+    design : Design, optional
+        A :class:`~facmech.simulation.ParallelCRT` or :class:`~facmech.simulation.SteppedWedge`;
+        default: the scenario file's ``design:`` block, with ``sites``/``steps``/``periods``/
+        ``patients`` overriding it.
+    mediators : tuple of str, optional
+        Observed site-level nodes analysed as mediators (default: the scenario's ``mediators``).
+    truth_sites : int, default 2000
+        Size of the truth population.
+    """
+
+    scenario: Any
+    design: Any = None
+    mediators: tuple[str, ...] | None = None
+    sites: int | None = None
+    steps: int | None = None
+    periods: int | None = None
+    patients: int | None = None
+    truth_sites: int = 2000
+    _truth: dict[str, float] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        sim = _sim()
+        scenario, design = self.scenario, self.design
+        if not isinstance(scenario, sim.Scenario):
+            if design is None:
+                design = sim.load_design(scenario)
+            scenario = sim.load_scenario(scenario)
+        elif design is None:
+            raise DesignError("`design` is required when `scenario` is a Scenario object")
+        sizes = {k: getattr(self, k) for k in ("sites", "steps", "periods", "patients")}
+        sizes = {k: v for k, v in sizes.items() if v is not None}
+        if isinstance(design, (str, TrialDesign)):
+            kind = TrialDesign.parse(design).value
+            base = {"sites": 24, "patients": 20} | ({"steps": 4} if kind == "stepped-wedge" else {})
+            design = sim.make_design(kind, **(base | sizes))
+        elif sizes:
+            if "steps" in sizes and "periods" not in sizes and isinstance(design, sim.SteppedWedge):
+                sizes["periods"] = 0  # default layout: steps + 1
+            if isinstance(design, sim.ParallelCRT):
+                sizes.pop("steps", None)
+            try:
+                design = replace(design, **sizes)
+            except TypeError as exc:
+                raise DesignError(f"cannot resize the {design.name} design: {exc}") from None
+        if not isinstance(design, (sim.ParallelCRT, sim.SteppedWedge)):
+            name = getattr(design, "name", type(design).__name__)
+            raise DesignError(
+                f"design studies of map scenarios support parallel and stepped-wedge designs "
+                f"(got {name}); SMART analyses compare embedded regimes and are not batched here"
+            )
+        meds = scenario.mediators if self.mediators is None else tuple(self.mediators)
+        observed = [
+            n.id for n in scenario.map.nodes
+            if n.observed and n.level.value in ("site", "staff") and n.role.value
+            not in ("context", "strategy", "outcome")
+        ]
+        for m in meds:
+            if m not in observed:
+                raise DesignError(
+                    f"mediator `{m}` is not an observed site-level node of the scenario; "
+                    f"observed ones: {', '.join(observed)}"
+                )
+        set_ = object.__setattr__
+        set_(self, "scenario", scenario)
+        set_(self, "design", design)
+        set_(self, "mediators", tuple(meds))
+        for k in ("sites", "periods", "patients"):
+            set_(self, k, getattr(design, k))
+        set_(self, "steps", getattr(design, "steps", None))
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Scenario objects hold read-only mappings, which do not pickle: ship plain data (with the
+        # map object itself) to worker processes and rebuild there.
+        spec = self.scenario.to_dict()
+        spec["map"] = self.scenario.map
+        return (_rebuild, (spec, self.design, self.mediators, self.truth_sites, dict(self._truth)))
+
+    @property
+    def mediator_names(self) -> tuple[str, ...]:
+        """The analysed mediators."""
+        return self.mediators  # type: ignore[return-value]
+
+    def draw(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Simulate one trial; return exposure, outcome means ``(I, T)`` and mediators ``(K, I, T)``."""
+        trial = _sim().simulate(self.scenario, self.design, seed=rng, truth=False)
+        sp = trial.site_periods.sort_values(["site", "period"])
+        shape = (self.design.sites, self.design.periods)
+        x = sp["exposed"].to_numpy(dtype=float).reshape(shape)
+        y = sp[self.scenario.outcome].to_numpy(dtype=float).reshape(shape)
+        m = np.stack([sp[k].to_numpy(dtype=float).reshape(shape) for k in self.mediators]) if (
+            self.mediators
+        ) else np.zeros((0, *shape))
+        return x, y, m
+
+    def truth(self) -> dict[str, float]:
+        """True total, direct (NDE) and, with one mediator, indirect (NIE) effects."""
+        if not self._truth:
+            scenario = self.scenario.replace(mediators=self.mediators) if self.mediators else (
+                self.scenario
+            )
+            t = _sim().true_effects(scenario, self.design, sites=self.truth_sites)
+            out = {"total": float(t["total"])}
+            if self.mediators:
+                out["direct"] = float(t["nde"])
+                if len(self.mediators) == 1:
+                    out[f"indirect:{self.mediators[0]}"] = float(t["nie"])
+            self._truth.update(out)
+        if len(self.mediators or ()) > 1:
+            raise DesignError(
+                "per-mediator true indirect effects are not defined for several mediators of a "
+                f"map scenario (got {list(self.mediators or ())}); analyse one mediator at a time"
+            )
+        return dict(self._truth)
+
+    def with_parameters(self, values: dict[str, Any]) -> MapTrial:
+        """A copy with grid parameters replaced (see :data:`MAP_GRID_PARAMETERS`)."""
+        unknown = [k for k in values if k not in MAP_GRID_PARAMETERS]
+        if unknown:
+            raise DesignError(
+                f"unknown grid parameter `{unknown[0]}` for a map scenario; valid parameters: "
+                f"{', '.join(MAP_GRID_PARAMETERS)}"
+            )
+        changes: dict[str, Any] = {}
+        if "icc" in values:
+            changes["icc"] = values["icc"]
+        if "confounding" in values:
+            changes["feedback"] = values["confounding"]
+        if "measurement_error" in values:
+            changes["staff_sd"] = values["measurement_error"]
+        scenario = self.scenario.replace(**changes) if changes else self.scenario
+        sizes = {k: values[k] for k in ("sites", "steps", "periods", "patients") if k in values}
+        design: Any = self.design
+        if "design" in values:
+            design = TrialDesign.parse(values["design"])
+            sizes = {"sites": self.design.sites, "patients": self.design.patients} | sizes
+            if design is TrialDesign.STEPPED_WEDGE:
+                sizes.setdefault("steps", self.steps or 4)
+        return MapTrial(scenario, design, mediators=self.mediators, truth_sites=self.truth_sites,
+                        **sizes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready description (scenario, design, mediators)."""
+        return {
+            "scenario": self.scenario.to_dict(),
+            "design": self.design.to_dict(),
+            "mediators": list(self.mediators or ()),
+        }
