@@ -313,7 +313,8 @@ class SMART(Design):
             factor = np.where(internal, sc.internal_dose_factor, 1.0)
             low = np.where(nonresp, factor, self.initial_dose)
             deliver = nonresp | (self.initial_dose > 0)
-            shifts = {sc.internal_node: np.where(internal, sc.internal_boost, 0.0)}
+            target = sc.internal_target
+            shifts = {} if target is None else {target: np.where(internal, sc.internal_boost, 0.0)}
             return Step(exposed=internal.astype(float), deliver=deliver, dose_factor=low,
                         shifts=shifts)
 

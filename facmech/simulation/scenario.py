@@ -181,7 +181,8 @@ class Scenario:
         The :class:`DoseRule`.
     internal
         Effect of *adding an internal facilitator* (SMART second-stage arm ``external+internal``):
-        ``boost`` added to ``internal_node`` and external dose multiplied by ``dose_factor``.
+        ``internal_boost`` added to ``internal_node`` (default ``champions`` when the map has it) and
+        the external dose multiplied by ``internal_dose_factor``.
     """
 
     map: MechanismMap | str = "facilitation"
@@ -206,7 +207,7 @@ class Scenario:
     staff_per_site: int = 8
     staff_sd: float = 1.0
     dose: DoseRule = field(default_factory=DoseRule)
-    internal_node: str = "champions"
+    internal_node: str | None = None
     internal_boost: float = 0.3
     internal_dose_factor: float = 0.7
 
@@ -297,7 +298,8 @@ class Scenario:
                 raise DesignError(f"`patient_covariates.{k}` must be a finite number (got {v!r})")
             covs[k] = float(v)
         set_(self, "patient_covariates", MappingProxyType(covs))
-        mmap.check_nodes([self.internal_node], argument="internal_node")
+        if self.internal_node is not None:
+            mmap.check_nodes([self.internal_node], argument="internal_node")
         set_(self, "coefficients", MappingProxyType(self._resolve_coefficients(self.coefficients)))
 
     # ------------------------------------------------------------------ coefficients
@@ -382,6 +384,13 @@ class Scenario:
         """Id of the strategy node (facilitation)."""
         mmap: MechanismMap = self.map  # type: ignore[assignment]
         return next(n.id for n in mmap.nodes if n.role is Role.STRATEGY)
+
+    @property
+    def internal_target(self) -> str | None:
+        """Node boosted by an internal facilitator: ``internal_node``, else ``champions`` if present."""
+        if self.internal_node is not None:
+            return self.internal_node
+        return "champions" if "champions" in self.map else None  # type: ignore[operator]
 
     def node_type(self, node_id: str) -> NodeType:
         """Type of a node (continuous unless set in ``types``)."""

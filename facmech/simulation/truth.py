@@ -28,6 +28,8 @@ and ``a = 0`` external facilitation).
     ``never`` (0), ``dynamic`` (dose ``dose.base`` in a period when the strategy node's feedback input,
     last period's leadership engagement, is >= 0); ``contrast`` = always - never,
     ``dynamic_contrast`` = dynamic - never. The feedback strength does not change the static contrasts.
+``sustained_final``
+    The same strategies' means in the last period only (the end-of-study outcome).
 ``by_period``
     ``total`` and sustained ``contrast`` per period (averaged over sites).
 ``on_nodes``
@@ -65,6 +67,7 @@ DEFINITIONS = {
     "paths": "edge-based path-specific effect: only the path's edges (all periods) carry a=1",
     "sustained": "mean over all site-periods under a fixed dose strategy: always (dose.base), never "
                  "(0), dynamic (dose.base when last period's feedback input >= 0)",
+    "sustained_final": "as sustained, in the last period only",
     "mask": "all site-periods (parallel, stepped-wedge, observational); stage-2 site-periods of "
             "non-responders (SMART)",
 }
@@ -223,12 +226,12 @@ def true_effects(
     y10 = _site_period(w10, w10.values[y])
     total, nde = _mean(y1, mask) - _mean(y0, mask), _mean(y10, mask) - _mean(y0, mask)
 
-    path_effects = {}
-    for text, p in zip(path_list, parsed, strict=False):
+    path_effects, path_se = {}, {}
+    for p in parsed:
         act = _site_period(w0, run_path(w0, p, scaled.counterfactual(1, assignment)))
         ref = _site_period(w0, w0.values[p[-1]])
-        path_effects[">".join(p) if not isinstance(text, str) else text] = \
-            _mean(act, mask) - _mean(ref, mask)
+        path_effects[">".join(p)] = _mean(act, mask) - _mean(ref, mask)
+        path_se[">".join(p)] = _site_se(act - ref, mask)
 
     full = np.ones_like(mask)
     sustained_worlds = {k: run_world(model, noise, _sustained_policy(k, model))
@@ -237,6 +240,10 @@ def true_effects(
     sustained = {k: _mean(v, full) for k, v in sy.items()}
     sustained["contrast"] = sustained["always"] - sustained["never"]
     sustained["dynamic_contrast"] = sustained["dynamic"] - sustained["never"]
+    last = design.periods - 1
+    final = {k: float(v[:, last].mean()) for k, v in sy.items()}
+    final["contrast"] = final["always"] - final["never"]
+    final["dynamic_contrast"] = final["dynamic"] - final["never"]
 
     on_nodes = {}
     for s in model.nodes:
@@ -263,6 +270,7 @@ def true_effects(
         "nie": total - nde,
         "paths": path_effects,
         "sustained": sustained,
+        "sustained_final": final,
         "by_period": by_period,
         "on_nodes": on_nodes,
         "mc_se": {
@@ -270,6 +278,7 @@ def true_effects(
             "nde": _site_se(y10 - y0, mask),
             "nie": _site_se(y1 - y10, mask),
             "sustained_contrast": _site_se(sy["always"] - sy["never"], full),
+            "paths": path_se,
         },
         "icc_marginal_control": icc_marginal,
         "population": {"sites": sites, "periods": design.periods, "patients": design.patients,
