@@ -219,8 +219,9 @@ class _Parser:
         name = ts.name()
         if ts.peek().kind == ":":
             ts.fail("node ports (`node:port`) are not supported", ts.peek())
+        is_new = name.value not in self.b.names
         nid = self.b.node(name.value, name.line)
-        if defaults["node"]:
+        if is_new and defaults["node"]:  # DOT: `node [...]` defaults apply to nodes created later
             self.b.node_attrs(nid, defaults["node"])
         return [nid]
 
