@@ -96,8 +96,8 @@ def mediate(
         Treatment-by-mediator terms (then the control and treated versions differ and no
         path-specific effects are reported).
     inference : MonteCarlo, Bootstrap or None
-        Default ``MonteCarlo(draws=1000)`` with site-clustered covariance when ``cluster`` is given
-        (CR2 + t draws below 20 sites, CR1 + t draws otherwise) and HC3 otherwise. ``None`` gives
+        Default ``MonteCarlo(draws=1000)`` with site-clustered CR2 covariance and
+        :math:`t_{G-1}` draws when ``cluster`` is given, HC3 otherwise. ``None`` gives
         point estimates only.
     graph : MechanismMap or networkx.DiGraph, optional
         Mechanism map in which identification is checked; without it, the DAG implied by the call.

@@ -191,8 +191,8 @@ def prepare(
             )
         if G < FEW_SITES:
             msg = (
-                f"only {G} sites in {cluster!r}: cluster-robust inference uses the small-sample "
-                "correction (CR2 with t draws) by default"
+                f"only {G} sites in {cluster!r}: large-sample cluster-robust inference is "
+                "unreliable; keep the default small-sample correction (CR2 with t draws)"
             )
             warnings.warn(msg, FewClustersWarning, stacklevel=3)
             notes.append(msg)

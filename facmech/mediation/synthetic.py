@@ -66,7 +66,7 @@ def synthetic_trials(
     replicates, sites, patients : int
         ``patients`` per site (per site-period for a stepped wedge).
     design : {"parallel", "stepped_wedge"}
-        Parallel: half the sites (randomly chosen per replicate) treated. Stepped wedge: sites in
+        Parallel: ``sites // 2`` sites (randomly chosen per replicate) treated. Stepped wedge: sites in
         ``steps`` equal sequences crossing over at periods 1..steps, ``steps + 1`` periods.
     mediators : {1, 2}
     a, b, delta, c : float
@@ -82,8 +82,8 @@ def synthetic_trials(
         raise DesignError(f"`design` must be 'parallel' or 'stepped_wedge' (got {design!r})")
     R, G = replicates, sites
     if design == "parallel":
-        if G < 4 or G % 2:
-            raise DesignError(f"`sites` must be even and at least 4 (got {G})")
+        if G < 4:
+            raise DesignError(f"`sites` must be at least 4 (got {G})")
         cluster = np.repeat(np.arange(G), patients)
         arm = np.argsort(rng.random((R, G)), axis=1) < G // 2
         A = arm[:, cluster].astype(float)
