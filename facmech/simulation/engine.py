@@ -66,11 +66,11 @@ class Model:
         specs = []
         for nid in mmap.topological_order():
             node = mmap.node(nid)
-            if node.role is Role.CONTEXT:
+            if node.role == Role.CONTEXT:
                 kind = Kind.CONTEXT
-            elif node.role is Role.STRATEGY:
+            elif node.role == Role.STRATEGY:
                 kind = Kind.STRATEGY
-            elif node.level is Level.PATIENT:
+            elif node.level == Level.PATIENT:
                 kind = Kind.PATIENT
             else:
                 kind = Kind.SITE

@@ -242,7 +242,7 @@ class Scenario:
             raise DesignError(
                 f"`staff_per_site` must be an integer >= 1 (got {self.staff_per_site!r})"
             )
-        strategies = [n.id for n in mmap.nodes if n.role is Role.STRATEGY]
+        strategies = [n.id for n in mmap.nodes if n.role == Role.STRATEGY]
         if len(strategies) != 1:
             raise MapError(
                 f"the simulator needs exactly one node with role `strategy` (found {strategies})"
@@ -250,15 +250,15 @@ class Scenario:
         for e in mmap.edges:
             src = mmap.node(e.source)
             tgt = mmap.node(e.target)
-            if tgt.role is Role.CONTEXT and src.role is not Role.CONTEXT:
+            if tgt.role == Role.CONTEXT and src.role != Role.CONTEXT:
                 raise MapError(
                     f"edge {e}: context node {e.target!r} is a baseline variable and cannot depend "
                     f"on non-context node {e.source!r}"
                 )
-            if tgt.role is Role.CONTEXT and e.lag:
+            if tgt.role == Role.CONTEXT and e.lag:
                 raise MapError(f"edge {e}: a baseline context node cannot have lag-1 parents")
         mmap.check_nodes([self.outcome], argument="outcome")
-        if mmap.node(self.outcome).level is not Level.PATIENT:
+        if mmap.node(self.outcome).level != Level.PATIENT:
             raise DesignError(
                 f"`outcome` {self.outcome!r} must be a patient-level node (it is at level "
                 f"{mmap.node(self.outcome).level})"
@@ -373,7 +373,7 @@ class Scenario:
     def edge_coefficient(self, edge: Edge) -> float:
         """Coefficient of a map edge (override, default, or feedback for edges into the strategy)."""
         mmap: MechanismMap = self.map  # type: ignore[assignment]
-        if mmap.node(edge.target).role is Role.STRATEGY:
+        if mmap.node(edge.target).role == Role.STRATEGY:
             return self.feedback * self.coefficients.get(edge.key, 1.0)
         default = self.default_lagged if edge.lag else self.default_coefficient
         return self.coefficients.get(edge.key, default)
@@ -383,7 +383,7 @@ class Scenario:
     def strategy(self) -> str:
         """Id of the strategy node (facilitation)."""
         mmap: MechanismMap = self.map  # type: ignore[assignment]
-        return next(n.id for n in mmap.nodes if n.role is Role.STRATEGY)
+        return next(n.id for n in mmap.nodes if n.role == Role.STRATEGY)
 
     @property
     def internal_target(self) -> str | None:
