@@ -187,6 +187,7 @@ def mediate(
     if batch.failed_draws[0]:
         notes.append(f"{int(batch.failed_draws[0])} bootstrap draws did not converge and were dropped")
     effects: dict[str, Estimate] = {}
+    ratios: dict[str, Estimate] = {}
     for i, name in enumerate(batch.names):
         if not math.isfinite(batch.estimate[0, i]):
             if name == "prop_mediated":
@@ -194,6 +195,9 @@ def mediate(
                 continue
             raise EstimationError(f"the {name} estimate is not finite")
         est = batch.estimates(0)[name]
+        if name.startswith("rr:"):
+            ratios[name[3:]] = est
+            continue
         if name.startswith("via:"):
             name = "via:" + meds[int(name[4:])]
         elif name.startswith("path:"):
@@ -223,7 +227,7 @@ def mediate(
         + ("plug-in only (no inference)" if inference is None else inference.describe(prepared.n_clusters))
     )
     return MediationResult(
-        effects=effects, treatment=treatment, mediators=tuple(meds), outcome=outcome,
+        effects=effects, risk_ratios=ratios, treatment=treatment, mediators=tuple(meds), outcome=outcome,
         covariates=tuple(covs), outcome_family=family.value, interaction=bool(interaction),
         alpha=float(alpha), n_obs=len(prepared.frame), n_clusters=prepared.n_clusters,
         method=method,

@@ -139,7 +139,9 @@ def potential_means(
     return result
 
 
-def contrasts(psi: dict[tuple[int, ...], np.ndarray], k: int) -> dict[str, np.ndarray]:
+def contrasts(
+    psi: dict[tuple[int, ...], np.ndarray], k: int, *, ratios: bool = False
+) -> dict[str, np.ndarray]:
     """Named effects from the potential-outcome means (difference scale).
 
     ``total``; ``nde_control`` = :math:`\\psi(1;0) - \\psi(0;0)`, ``nde_treated`` =
@@ -147,7 +149,9 @@ def contrasts(psi: dict[tuple[int, ...], np.ndarray], k: int) -> dict[str, np.nd
     ``nie_treated`` = :math:`\\psi(1;1) - \\psi(1;0)`, ``nde``/``nie`` their averages,
     ``prop_mediated`` = nie / total, and with several mediators ``via:j`` (0-based index): the
     effect through mediator ``j`` not through earlier ones (including through later ones),
-    averaged over :math:`a_Y`; they sum to ``nie``.
+    averaged over :math:`a_Y`; they sum to ``nie``. With ``ratios`` (binary outcomes) also the
+    risk ratios ``rr:total``, ``rr:nde`` (mediators at control) and ``rr:nie`` (outcome at treated),
+    whose product is ``rr:total``.
     """
     one, zero = (1,) * k, (0,) * k
     e = {
@@ -161,6 +165,11 @@ def contrasts(psi: dict[tuple[int, ...], np.ndarray], k: int) -> dict[str, np.nd
     e["nie"] = (e["nie_control"] + e["nie_treated"]) / 2
     with np.errstate(divide="ignore", invalid="ignore"):
         e["prop_mediated"] = e["nie"] / e["total"]
+    if ratios:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            e["rr:total"] = psi[(1, *one)] / psi[(0, *zero)]
+            e["rr:nde"] = psi[(1, *zero)] / psi[(0, *zero)]
+            e["rr:nie"] = psi[(1, *one)] / psi[(1, *zero)]
     if k > 1:
         for j in range(k):
             hi = (*([0] * j), *([1] * (k - j)))

@@ -109,7 +109,7 @@ def _pieces(X: np.ndarray, y: np.ndarray, coef: np.ndarray, sigma: np.ndarray, f
 
 def _effects(coefs, sigmas, rows, roww, layout, family):
     psi = potential_means(coefs, sigmas, rows, roww, layout, family)
-    eff = contrasts(psi, layout.k)
+    eff = contrasts(psi, layout.k, ratios=family.binary)
     if family is Family.GAUSSIAN and not layout.interaction and layout.k > 1:
         for path, val in path_effects(coefs, layout).items():
             eff["path:" + ">".join(map(str, path))] = val

@@ -40,6 +40,9 @@ class MediationResult:
         ``nde_treated``, ``nie_control``, ``nie_treated``, ``prop_mediated``; with several mediators
         ``via:<mediator>`` (through that mediator, not through earlier ones; they sum to ``nie``)
         and, for linear models without interaction, ``path:<A>><M...>><Y>`` path-specific effects.
+    risk_ratios : Mapping[str, Estimate]
+        Binary outcomes: ``total``, ``nde`` (mediators at control), ``nie`` (outcome at treated) on
+        the risk-ratio scale (``total = nde * nie``); empty for Gaussian outcomes.
     scale : str
         ``"mean difference"`` or ``"risk difference"``.
     method : str
@@ -48,6 +51,7 @@ class MediationResult:
     """
 
     effects: Mapping[str, Estimate]
+    risk_ratios: Mapping[str, Estimate]
     treatment: str
     mediators: tuple[str, ...]
     outcome: str
@@ -68,6 +72,7 @@ class MediationResult:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "effects", MappingProxyType(dict(self.effects)))
+        object.__setattr__(self, "risk_ratios", MappingProxyType(dict(self.risk_ratios)))
         object.__setattr__(self, "_call", MappingProxyType(dict(self._call)))
 
     def __getitem__(self, name: str) -> Estimate:
