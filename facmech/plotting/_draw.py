@@ -296,29 +296,31 @@ class Drawer:
         ax, s = self.ax, self.s
         roles = [r for r in ROLE_FILL if any(n.role.value == r for n in self.mmap.nodes)]
         node_handles = [
-            Patch(facecolor=ROLE_FILL[r], edgecolor="#444444", lw=0.8, label=ROLE_NAME[r])
+            Patch(facecolor=ROLE_FILL[r], edgecolor="#444444", lw=0.8 * s, label=ROLE_NAME[r])
             for r in roles
         ]
         if self.mmap.latent_ids:
-            node_handles.append(Patch(facecolor="white", edgecolor="#444444", lw=0.8,
+            node_handles.append(Patch(facecolor="white", edgecolor="#444444", lw=0.8 * s,
                                       ls=(0, (3, 2)), label="Latent (unmeasured)"))
         confs = [c for c in CONFIDENCE_STYLE if any(str(e.confidence) == c for e in self.mmap.edges)]
         edge_handles: list[Any] = [
-            Line2D([], [], color=EDGE_COLOUR, lw=1.2, ls=CONFIDENCE_STYLE[c],
+            Line2D([], [], color=EDGE_COLOUR, lw=1.2 * s, ls=CONFIDENCE_STYLE[c],
                    label=f"Confidence {c}")
             for c in confs
         ]
         if has_lag:
-            edge_handles.append(Line2D([], [], color=LAG_COLOUR, lw=1.2,
+            edge_handles.append(Line2D([], [], color=LAG_COLOUR, lw=1.2 * s,
                                        label="Lagged (period t \u2192 t+1)"))
         if any(e.arrow is not None for e in self.mmap.edges):
             edge_handles.append(Line2D([], [], color="#333333", marker="o", ls="none",
-                                       markerfacecolor="white", markersize=7,
+                                       markerfacecolor="white", markersize=7 * s, markeredgewidth=0.8 * s,
                                        label="Arrow number"))
         if self.path:
-            edge_handles.append(Line2D([], [], color=HIGHLIGHT, lw=2.6, label="Highlighted path"))
+            edge_handles.append(
+                Line2D([], [], color=HIGHLIGHT, lw=2.6 * s, label="Highlighted path")
+            )
         width = self.lay.width
-        kw = {"frameon": False, "fontsize": self.fs * 0.85, "handlelength": 2.6 * max(s, 0.5),
+        kw = {"frameon": False, "fontsize": self.fs * 0.85, "handlelength": 2.6,
               "columnspacing": 1.4, "handletextpad": 0.5, "borderaxespad": 0.0}
         leg1 = ax.legend(handles=node_handles, loc="upper center", ncol=len(node_handles),
                          bbox_to_anchor=(width / 2, top), bbox_transform=ax.transData, **kw)
