@@ -47,6 +47,7 @@ class Backend:
         *,
         workers: int | None = None,
         scheduler: str | None = None,
+        timeout: float = 10.0,
     ) -> Backend:
         """A backend from an instance or a name (``serial``, ``processes``, ``dask``)."""
         if value is None:
@@ -59,7 +60,7 @@ class Backend:
         if name == "processes":
             return Processes(workers=workers)
         if name == "dask":
-            return Dask(address=scheduler, workers=workers or 2)
+            return Dask(address=scheduler, workers=workers or 2, timeout=timeout)
         raise DesignError(
             f"`backend` must be one of 'serial', 'processes', 'dask' (got {value!r})"
         )

@@ -79,8 +79,9 @@ class TrialDesign(str, Enum):
             hint = ""
             if text == "smart":
                 hint = (
-                    " (SMART designs need the map-based simulator, facmech.simulation; "
-                    "the fast linear model covers parallel and stepped-wedge trials)"
+                    " (design studies do not cover SMART designs yet: their analysis compares "
+                    "embedded regimes among non-responding sites; simulate them with "
+                    "facmech.simulation and analyse with facmech.gmethods)"
                 )
             raise DesignError(f"`design` must be one of {allowed} (got {value!r}){hint}") from None
 

@@ -8,6 +8,8 @@ effect).
   a patient-level mediator (Kelcey, Dong, Spybrook et al. 2017; PowerUpR), with Sobel,
   joint-significance and Monte Carlo tests.
 
+* :func:`power_table`, :func:`plot_power_table`: closed-form power over a grid of sizes.
+
 Simulation-based power for any design and analysis lives in :mod:`facmech.design`.
 
 >>> from facmech.power import crt_power
@@ -27,6 +29,7 @@ from facmech.power.stepped_wedge import (
     stepped_wedge_design,
     stepped_wedge_power,
 )
+from facmech.power.table import plot_power_table, power_table
 
 __all__ = [
     "IndirectPower",
@@ -41,6 +44,8 @@ __all__ = [
     "mediation_211_power",
     "mediation_221_power",
     "monte_carlo_indirect_power",
+    "plot_power_table",
+    "power_table",
     "stepped_wedge_design",
     "stepped_wedge_power",
 ]
