@@ -41,6 +41,7 @@ class MediationData:
     cluster: np.ndarray | None
     strata: np.ndarray | None
     n_clusters: int | None
+    time_codes: np.ndarray | None
     frame: pd.DataFrame
     dropped: int
     warnings: tuple[str, ...]
@@ -233,6 +234,7 @@ def prepare(
         cluster=None if codes is None else np.asarray(codes, dtype=int),
         strata=None if strata is None else np.asarray(strata),
         n_clusters=G,
+        time_codes=None if time is None else pd.factorize(sub[time], sort=True)[0],
         frame=sub,
         dropped=dropped,
         warnings=tuple(notes),
