@@ -21,8 +21,8 @@ all other routes :math:`c'`. The path effect is :math:`ab` and the total effect 
 >>> c.frame.pivot(index="sites", columns="estimand", values="power").round(2)
 estimand  path  total
 sites
-12        0.13   0.23
-24        0.28   0.47
+12        0.09   0.19
+24        0.28   0.36
 """
 
 from __future__ import annotations
@@ -124,9 +124,9 @@ class PowerCurve:
     def sites_for(self, estimand: str, target: float = 0.8) -> int | None:
         """The fewest sites in the curve reaching ``target`` power for ``estimand`` (None if none).
 
-        >>> c = power_curve(sites=(12, 24, 48), design="parallel")
-        >>> c.sites_for("total")
-        48
+        >>> c = power_curve(sites=(12, 24, 48, 96), design="parallel")
+        >>> c.sites_for("total"), c.sites_for("total", target=0.5)
+        (96, 48)
         """
         rows = self.frame[(self.frame["estimand"] == estimand) & (self.frame["power"] >= target)]
         return None if rows.empty else int(rows["sites"].min())
