@@ -49,6 +49,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="bootstrap draws over units (0: point estimates only; default 500)")
     p.add_argument("--history", type=int, default=None, metavar="K",
                    help="condition on the last K periods only (default: all)")
+    p.add_argument("--timing", default="before", choices=["before", "after"],
+                   help="confounders measured before (default) or after each period's treatment")
+    p.add_argument("--outcome-at", default="last", choices=["last", "mean"],
+                   help="compare strategies on the last period's outcome (default) or the mean "
+                   "over periods")
     p.add_argument("--nested", default=None, metavar="COLUMN",
                    help="patient column: average patient rows within unit-periods")
     p.add_argument("--truncate", type=float, default=None, metavar="P",
@@ -74,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
         outcome=args.outcome, baseline=args.baseline,
         strategies=args.strategies or ["always", "never"], history=args.history,
         nested=args.nested, inference=args.draws or None, alpha=args.alpha, seed=args.seed,
+        timing=args.timing, outcome_at=args.outcome_at,
     )
     if args.truncate is not None and args.method != "ipw":
         raise DataError("`--truncate` applies to `--method ipw` only")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import enum
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -25,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from facmech._random import SeedLike, as_generator
-from facmech.errors import DataError, EstimationError, closest
+from facmech.errors import DataError, EstimationError, PositivityWarning, closest
 from facmech.estimates import Estimate
 from facmech.gmethods.data import LongData, prepare
 from facmech.gmethods.ice import ice_means, ice_models
@@ -113,11 +114,42 @@ def summarize_draws(
     return means, contrasts
 
 
-def check_strategies(d: LongData, strategies: Sequence[Strategy]) -> None:
-    """Validate every strategy against the data (binary-only vs dose, unknown columns)."""
+def check_strategies(d: LongData, strategies: Sequence[Strategy]) -> list[str]:
+    """Validate every strategy against the data; return support warnings (also issued).
+
+    Raises :class:`DataError` for a dose treatment with a binary-only strategy, a strategy naming
+    an unknown column, or a static strategy that sets a treatment value in a period where every
+    unit has one other value (no data support: e.g. "always" in the all-control first period of a
+    stepped-wedge trial). Warns (:class:`PositivityWarning`) when a dose strategy's level lies
+    outside the doses observed in a period (linear extrapolation).
+    """
+    notes: list[str] = []
     for s in strategies:
         s.validate(binary=d.binary_treatment, treatment=d.treatment, confounders=d.confounders,
                    observed=d.A)
+        if s.dynamic:
+            continue
+        seq = np.zeros((1, d.T))
+        for t in range(d.T):
+            seq[:, t] = s.assign(t, d.periods, d.L[:1], seq, d.confounders)
+        lo, hi = d.A.min(axis=0), d.A.max(axis=0)
+        for t in range(d.T):
+            if lo[t] == hi[t] and seq[0, t] != lo[t]:
+                raise DataError(
+                    f"strategy `{s.name}` sets {d.treatment}={seq[0, t]:g} in period "
+                    f"{d.periods[t]}, but every unit has {d.treatment}={lo[t]:g} there: the data "
+                    f"cannot support it (positivity); use a strategy that follows the design in "
+                    f"that period, e.g. 'from:{d.periods[t] + 1}' or a Static sequence"
+                )
+        outside = [int(d.periods[t]) for t in range(d.T) if not lo[t] <= seq[0, t] <= hi[t]]
+        if outside:
+            notes.append(
+                f"strategy `{s.name}` sets {d.treatment} outside the observed range in period(s) "
+                f"{outside}: its mean is a model extrapolation"
+            )
+    for note in notes:
+        warnings.warn(note, PositivityWarning, stacklevel=3)
+    return notes
 
 
 def gformula(
@@ -186,7 +218,7 @@ def gformula(
                 outcome=outcome, baseline=baseline, nested=nested,
                 every_period_outcome=out_at is OutcomeAt.MEAN)
     strats = parse_strategies(strategies)
-    check_strategies(d, strats)
+    support = check_strategies(d, strats)
     meth = Method.parse(method)
     out_periods = list(range(d.T)) if out_at is OutcomeAt.MEAN else [d.T - 1]
     hist = _history(history)
@@ -207,9 +239,9 @@ def gformula(
                                outcome_periods=out_periods)
         models = ice_models(d, history=hist, timing=tim.value, outcome_periods=out_periods)
     values = per_period.mean(axis=2)
-    warnings: list[str] = []
+    notes: list[str] = list(support)
     if any(s.dynamic for s in strats) and meth is Method.ICE:
-        warnings.append(
+        notes.append(
             "ICE with linear regressions is misspecified for threshold (dynamic) strategies when "
             "the confounder model is not linear after the threshold; prefer method='parametric'"
         )
@@ -218,7 +250,7 @@ def gformula(
     return StrategyResult(
         method=meth.value, strategies=means, contrasts=contrasts, models=models, n_units=d.n,
         n_periods=d.T, draws=boot.draws if boot else 0, alpha=alpha, history=hist,
-        warnings=tuple(warnings),
+        warnings=tuple(notes),
         extra=by_period_extra(names, per_period, d, out_at, alpha=alpha, inference=boot),
     )
 

@@ -187,7 +187,7 @@ def msm(
                 outcome=outcome, baseline=baseline, nested=nested,
                 every_period_outcome=out_at is OutcomeAt.MEAN)
     strats = parse_strategies(strategies)
-    check_strategies(d, strats)
+    support = check_strategies(d, strats)
     dyn = [s.name for s in strats if s.dynamic]
     if dyn:
         raise EstimationError(
@@ -250,7 +250,7 @@ def msm(
             final_keep = keep
     values = per_period.mean(axis=2)
     untrunc_v = untrunc.mean(axis=2)
-    warn: list[str] = []
+    warn: list[str] = list(support)
     if extreme:
         msg = (
             f"{extreme} unit-period(s) have a fitted treatment probability below {positivity:g} or "

@@ -1,4 +1,4 @@
-"""The naive comparator: one outcome regression on the treatment history, adjusting (or not) for
+"""The naive comparator: outcome regression on the treatment history, adjusting (or not) for
 the confounder history. With treatment-confounder feedback it is biased either way: adjusting
 blocks the part of the effect that runs through the confounder (and can open collider paths), not
 adjusting leaves confounding. g-methods exist because of this; we report it side by side.
@@ -6,7 +6,7 @@ adjusting leaves confounding. g-methods exist because of this; we report it side
 >>> from facmech.gmethods.simulate import adaptive_dose_data
 >>> df, truth = adaptive_dose_data(n_units=2000, n_periods=3, seed=0)
 >>> e = naive_regression(df, unit="site", time="period", treatment="facilitation",
-...                      confounders="leadership_engagement", outcome="uptake")
+...                      confounders="leadership_engagement", outcome="uptake", seed=0)
 >>> truth["always - never"] - e.estimate > 0.5   # adjusting for engagement misses its share
 True
 """
@@ -17,12 +17,14 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
+from facmech._random import SeedLike, as_generator
 from facmech.errors import EstimationError
 from facmech.estimates import Estimate
-from facmech.gmethods._fit import design_keep
+from facmech.gmethods._fit import design_keep, wls
 from facmech.gmethods.data import prepare
+from facmech.gmethods.design import build_design, terms_before
+from facmech.gmethods.options import OutcomeAt, Timing
 
 __all__ = ["naive_regression"]
 
@@ -37,29 +39,46 @@ def naive_regression(
     outcome: str,
     baseline: str | Sequence[str] = (),
     adjust: bool = True,
+    level: float = 1.0,
+    timing: str | Timing = "before",
+    outcome_at: str | OutcomeAt = "last",
     nested: str | None = None,
+    draws: int = 500,
     alpha: float = 0.05,
+    seed: SeedLike = None,
 ) -> Estimate:
-    """Always-minus-never contrast implied by OLS of the outcome on every period's treatment.
+    """"Always ``level``" minus "never" implied by OLS of the outcome on each period's treatment.
 
-    The estimate is the sum of the treatment coefficients (one per period) in
-    ``Y ~ A_0 + ... + A_{T-1} [+ L_0 + ... + L_{T-1}] + V``, with an HC1 (heteroskedasticity-
-    robust) standard error; rows are units, so this is also robust to clustering by unit.
+    For the outcome of period ``s``: ``Y_s ~ A_0 + ... + A_s [+ every confounder measured up to
+    Y_s] + V``; the contrast is ``level`` times the sum of the treatment coefficients (averaged
+    over periods with ``outcome_at="mean"``). Percentile interval from a bootstrap over units
+    (``draws`` replicates, batched).
     """
+    tim = Timing.parse(timing)
+    out_at = OutcomeAt.parse(outcome_at)
     d = prepare(data, unit=unit, time=time, treatment=treatment, confounders=confounders,
-                outcome=outcome, baseline=baseline, nested=nested)
-    cols = [np.ones(d.n), *d.A.T]
-    if adjust:
-        cols.extend(d.L.reshape(d.n, -1).T)
-    cols.extend(d.V.T)
-    X = np.column_stack(cols)
-    keep = design_keep(X)  # e.g. a confounder fixed in the first period
-    if not np.all(np.isin(np.arange(1, 1 + d.T), keep)):
-        raise EstimationError("a period's treatment is collinear with the other regressors")
-    X = X[:, keep]
-    fit = sm.OLS(d.Y, X).fit(cov_type="HC1")
-    c = np.zeros(X.shape[1])
-    c[1 : 1 + d.T] = 1.0
-    est = float(c @ fit.params)
-    se = float(np.sqrt(c @ fit.cov_params() @ c))
-    return Estimate.from_normal(est, se, alpha=alpha)
+                outcome=outcome, baseline=baseline, nested=nested,
+                every_period_outcome=out_at is OutcomeAt.MEAN)
+    rng = as_generator(seed)
+    W = np.ones((draws + 1, d.n))
+    W[1:] = rng.multinomial(d.n, np.full(d.n, 1.0 / d.n), size=draws)
+    k, p = d.L.shape[2], d.V.shape[1]
+    periods = range(d.T) if out_at is OutcomeAt.MEAN else [d.T - 1]
+    total = np.zeros(draws + 1)
+    for s in periods:
+        terms = terms_before("Y", s, 0, k=k, p=p, history=None, timing=tim.value)
+        if not adjust:
+            terms = [t for t in terms if t[0] != "L"]
+        X = build_design(terms, d.V, d.L, d.A)
+        keep = design_keep(X)
+        a_cols = [i for i, t in enumerate(terms, start=1) if t[0] == "A"]
+        if not set(a_cols) <= set(keep.tolist()):
+            raise EstimationError(
+                f"`{treatment}` is constant or collinear in some period up to {d.periods[s]}; "
+                f"the naive regression cannot separate its coefficients"
+            )
+        beta, _ = wls(X[:, keep], d.Yt[:, s], W)
+        pos = [int(np.nonzero(keep == c)[0][0]) for c in a_cols]
+        total += level * beta[:, pos].sum(axis=1)
+    total /= len(periods)
+    return Estimate.from_draws(float(total[0]), total[1:], alpha=alpha)

@@ -77,3 +77,19 @@ def test_duplicate_rows_and_missing_file(csv, tmp_path, capsys):
     assert main(["gformula", str(dup), *BASE]) == 2
     assert "share a (site, period) pair" in capsys.readouterr().err
     assert main(["gformula", str(tmp_path / "nope.csv"), *BASE]) == 2
+
+
+def test_simulated_trial_csv_with_patients(tmp_path, capsys):
+    from facmech.simulation import ParallelCRT, simulate
+
+    trial = simulate("zambia", ParallelCRT(sites=40, patients=5, periods=3), seed=2, truth=False)
+    path = tmp_path / "zambia.csv"
+    trial.data.to_csv(path, index=False)
+    code = main(["gformula", str(path), "--unit", "site", "--time", "period", "--treatment",
+                 "facilitation", "--confounder", "leadership_engagement", "--outcome",
+                 "patient_outcomes", "--nested", "patient", "--timing", "after", "--outcome-at",
+                 "mean", "--strategy", "always:1.5", "--strategy", "never", "--method", "ice",
+                 "--draws", "20", "--seed", "1", "--json"])
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["outcome_at"] == "mean" and set(out["by_period"]) == {"0", "1", "2"}

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from facmech.errors import DataError, EstimationError
+from facmech.errors import DataError, EstimationError, PositivityWarning
 from facmech.gmethods import Dynamic, Stabilized, gformula, msm, parse_strategy
 from facmech.gmethods.simulate import adaptive_dose_data
 
@@ -91,3 +91,30 @@ def test_caller_frame_not_modified(df):
     gformula(df, **KW)
     msm(df, **KW)
     assert df.equals(before)
+
+
+def test_strategy_without_data_support_in_a_period(df):
+    # stepped-wedge-like: nobody is facilitated in period 0
+    sw = df.copy()
+    sw.loc[sw.period == 0, "facilitation"] = 0.0
+    with pytest.raises(DataError, match=r"strategy `always` sets facilitation=1 in period 0, but "
+                                        r"every unit has facilitation=0 there.*positivity"):
+        gformula(sw, **KW, strategies=["always", "never"])
+    res = gformula(sw, **KW, strategies=["from:1", "never"])
+    assert np.isfinite(res.contrast.estimate)
+
+
+def test_dose_level_outside_observed_range_warns():
+    dose, _ = adaptive_dose_data(n_units=60, n_periods=3, dose=True, seed=0)
+    with pytest.warns(PositivityWarning, match=r"outside the observed range"):
+        res = gformula(dose, **KW, strategies=["always:50", "never"])
+    assert any("extrapolation" in w for w in res.warnings)
+
+
+def test_per_period_outcome_needed_for_mean(df):
+    bad = df.copy()
+    bad.loc[(bad.site == 3) & (bad.period == 0), "uptake"] = np.nan
+    with pytest.raises(DataError, match=r"missing in 1 unit-period\(s\) \(e.g. site=3, period=0\)"):
+        gformula(bad, **KW, outcome_at="mean")
+    with pytest.raises(DataError, match=r"`timing` must be one of \['before', 'after'\]"):
+        gformula(df, **KW, timing="during")
