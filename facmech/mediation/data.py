@@ -205,8 +205,8 @@ def prepare(
                 where = "site" if time is None else "site-period"
                 raise DataError(
                     f"treatment {treatment!r} varies within {int(varies.sum())} {where}(s) but is "
-                    f"declared site-level; pass `treatment_level=\"patient\"` if patients were "
-                    "randomized individually"
+                    f"declared site-level; pass `treatment_level=\"patient\"` (CLI: "
+                    "`--treatment-level patient`) if patients were randomized individually"
                 )
         # stratum of each site: its treatment sequence (arm; step of a stepped wedge)
         if time is None:
