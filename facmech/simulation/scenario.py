@@ -32,7 +32,7 @@ transmitted from context and mechanisms comes on top (the truth reports the marg
 Examples
 --------
 >>> s = Scenario(icc=0.05, feedback=0.5)
->>> s.coefficient("facilitation", "acceptance"), s.coefficient("leadership_engagement", "facilitation")
+>>> s.coefficient("facilitation", "problem_solving"), s.coefficient("leadership_engagement", "facilitation")
 (0.6, 0.5)
 >>> Scenario(icc=1.2)
 Traceback (most recent call last):
@@ -151,10 +151,12 @@ class Scenario:
     coefficients
         Overrides of edge coefficients, keyed by edge ``"source->target"`` (``"a->b[lag1]"`` for a
         lag-1 edge when both lags exist) or by the figure's arrow number (``6``, ``"#6"``).
-    default_coefficient
-        Coefficient of lag-0 edges without an override (0.6).
-    default_lagged
-        Coefficient of lag-1 edges (persistence and cross-lags) without an override (0.3).
+    default_coefficient, default_lagged, default_context
+        Defaults of edges without an override: a lag-0 edge between non-context nodes gets
+        ``default_coefficient / sqrt(k)`` (0.6), a lag-1 edge ``default_lagged / sqrt(k)`` (0.3), where
+        ``k`` is the number of non-context parents of the target (so mechanisms with many parents
+        keep variances of order 1); a node's own lag-1 edge (persistence) gets ``default_lagged``;
+        an edge from a context node ``default_context`` (0.3).
     feedback
         Feedback strength: multiplies every edge into the strategy node in the dose rule (whose own
         coefficient defaults to 1). 0 removes the feedback loop.
@@ -191,6 +193,7 @@ class Scenario:
     coefficients: Mapping[Any, float] = field(default_factory=dict)
     default_coefficient: float = 0.6
     default_lagged: float = 0.3
+    default_context: float = 0.3
     feedback: float = 0.4
     outcome: str = "patient_outcomes"
     mediators: tuple[str, ...] = ("normalization",)
@@ -224,7 +227,7 @@ class Scenario:
             set_(self, "dose", _build(DoseRule, self.dose, "dose"))
         if not isinstance(self.dose, DoseRule):
             raise DesignError(f"`dose` must be a DoseRule or a mapping (got {type(self.dose).__name__})")
-        for name in ("default_coefficient", "default_lagged", "feedback", "trend",
+        for name in ("default_coefficient", "default_lagged", "default_context", "feedback", "trend",
                      "default_noise_sd", "outcome_sd", "staff_sd", "internal_boost",
                      "internal_dose_factor"):
             value = getattr(self, name)
@@ -375,8 +378,22 @@ class Scenario:
         mmap: MechanismMap = self.map  # type: ignore[assignment]
         if mmap.node(edge.target).role == Role.STRATEGY:
             return self.feedback * self.coefficients.get(edge.key, 1.0)
+        if edge.key in self.coefficients:
+            return self.coefficients[edge.key]
+        if edge.source == edge.target:
+            return self.default_lagged
+        if mmap.node(edge.source).role == Role.CONTEXT:
+            return self.default_context
         default = self.default_lagged if edge.lag else self.default_coefficient
-        return self.coefficients.get(edge.key, default)
+        return default / math.sqrt(self._n_parents(edge.target))
+
+    def _n_parents(self, node_id: str) -> int:
+        mmap: MechanismMap = self.map  # type: ignore[assignment]
+        return max(1, sum(
+            1 for e in mmap.edges
+            if e.target == node_id and e.source != node_id
+            and mmap.node(e.source).role != Role.CONTEXT
+        ))
 
     # ------------------------------------------------------------------ nodes
     @property
@@ -443,6 +460,7 @@ class Scenario:
             "coefficients": {f"{s}->{t}[lag{l}]": v for (s, t, l), v in self.coefficients.items()},
             "default_coefficient": self.default_coefficient,
             "default_lagged": self.default_lagged,
+            "default_context": self.default_context,
             "feedback": self.feedback,
             "outcome": self.outcome,
             "mediators": list(self.mediators),

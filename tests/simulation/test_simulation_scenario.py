@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from facmech.errors import CyclicMapError, DesignError, UnknownNodeError
@@ -20,8 +21,12 @@ from facmech.simulation import (
 
 def test_coefficient_defaults_and_overrides() -> None:
     s = Scenario()
-    assert s.coefficient("facilitation", "acceptance") == 0.6  # default lag 0
-    assert s.coefficient("acceptance", "leadership_engagement") == 0.3  # default lag 1
+    # acceptance has two non-context parents (facilitation, leadership engagement): 0.6 / sqrt(2)
+    assert s.coefficient("facilitation", "acceptance") == pytest.approx(0.6 / np.sqrt(2))
+    assert s.coefficient("facilitation", "problem_solving") == 0.6  # its only parent
+    assert s.coefficient("inner_context", "acceptance") == 0.3  # context edges
+    assert s.coefficient("acceptance", "leadership_engagement") == pytest.approx(0.3 / np.sqrt(2))
+    assert s.coefficient("leadership_engagement", "leadership_engagement") == 0.3  # persistence
     assert s.coefficient("leadership_engagement", "facilitation") == 0.4  # feedback x 1
     s = Scenario(coefficients={6: 0.9, "#13": 0.1, "socialization->role_clarity": 0.2,
                                "leadership_engagement->facilitation": 0.5}, feedback=0.8)
