@@ -26,6 +26,7 @@ True
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -79,8 +80,16 @@ class _Dist:
 
 
 def identify_interventional(admg: ADMG, y: Iterable[str], x: Iterable[str]) -> IDResult:
-    """Identify :math:`P(y \\mid do(x))` in ``admg`` (observed nodes only) by the ID algorithm."""
-    ys, xs = frozenset(y), frozenset(x)
+    """Identify :math:`P(y \\mid do(x))` in ``admg`` (observed nodes only) by the ID algorithm.
+
+    Results are cached per ``(admg, y, x)`` (graphs are immutable), which makes repeated queries
+    in reports cheap.
+    """
+    return _identify_cached(admg, frozenset(y), frozenset(x))
+
+
+@functools.lru_cache(maxsize=512)
+def _identify_cached(admg: ADMG, ys: frozenset[str], xs: frozenset[str]) -> IDResult:
     order = {n: i for i, n in enumerate(admg.nodes)}
     joint = _Dist(Prob(tuple(admg.nodes)), frozenset(admg.nodes), True)
     try:
