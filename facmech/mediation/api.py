@@ -171,6 +171,7 @@ def mediate(
         assumptions = check_identification(
             implied_graph(treatment, meds, outcome, covs),
             treatment=treatment, mediators=meds, outcome=outcome, covariates=covs,
+            use_engine=False,
         )
         assumptions = (
             "no map given: the DAG implied by the call is assumed (covariates cause everything; "

@@ -16,9 +16,12 @@ DAG (latent nodes never conditioned on):
    a node is an exposure-induced mediator-outcome confounder; list it as a mediator or measure it);
 5. the listed mediators respect the map's causal order.
 
-This module implements those checks with networkx d-separation; :func:`check_identification`
-returns the assumptions relied on or raises :class:`facmech.errors.NotIdentifiedError` with the
-reason and a witness path.
+:func:`check_identification` first asks the identification engine
+(:func:`facmech.identification.identify`) whether the natural direct and indirect effects are
+identified in the map at all (its reason, witness and alternatives are carried by the error),
+then checks conditions 1-5 for the covariates actually adjusted for, with networkx d-separation.
+It returns the assumptions relied on or raises :class:`facmech.errors.NotIdentifiedError` with the
+reason and a d-connecting path.
 
 >>> import networkx as nx
 >>> G = nx.DiGraph([("A", "M"), ("M", "Y"), ("A", "Y"), ("C", "M"), ("C", "Y")])
@@ -107,8 +110,28 @@ def _fmt(G: nx.DiGraph, path: list[str]) -> str:
     return out
 
 
-def _fail(message: str) -> None:
-    raise NotIdentifiedError(f"the mediation effects are not identified: {message}")
+def _fail(message: str, identification: object = None) -> None:
+    raise NotIdentifiedError(
+        f"the mediation effects are not identified: {message}", identification=identification
+    )
+
+
+def _engine(graph: object, treatment: str, mediators: list[str], outcome: str) -> tuple[str, ...]:
+    """Ask :func:`facmech.identification.identify` about the nde and nie; raise if either is not
+    identified; return its assumptions."""
+    from facmech.identification import identify
+
+    assumptions: list[str] = []
+    for effect in ("nde", "nie"):
+        ident = identify(graph, treatment, outcome, effect=effect, mediators=mediators)
+        if not ident.identifiable:
+            alts = [a for a in getattr(ident, "alternatives", ()) if getattr(a, "identifiable", 0)]
+            extra = ""
+            if alts:
+                extra = "; identified instead: " + "; ".join(a.name for a in alts)
+            raise NotIdentifiedError(f"{ident.reason}{extra}", identification=ident)
+        assumptions += [a for a in ident.assumptions if a not in assumptions]
+    return tuple(assumptions)
 
 
 def check_identification(
@@ -118,8 +141,12 @@ def check_identification(
     mediators: Sequence[str],
     outcome: str,
     covariates: Sequence[str] = (),
+    use_engine: bool = True,
 ) -> tuple[str, ...]:
     """Check that the effects of a mediation call are identified in ``graph``.
+
+    ``use_engine=False`` skips :func:`facmech.identification.identify` (used for the DAG implied
+    by a call without a map, where only conditions 1-5 matter).
 
     Returns
     -------
@@ -138,6 +165,9 @@ def check_identification(
     """
     G = as_digraph(graph)
     mediators = list(mediators)
+    engine: tuple[str, ...] = ()
+    if use_engine:
+        engine = _engine(graph, treatment, mediators, outcome)
     for role, names in (("treatment", [treatment]), ("mediators", mediators),
                         ("outcome", [outcome]), ("covariates", list(covariates))):
         for n in names:
@@ -206,6 +236,7 @@ def check_identification(
                   f"mediator-outcome confounder); list {w!r} as a mediator (in causal order) if "
                   "it is measured")
     return (
+        *engine,
         "sequential ignorability: no unmeasured treatment-outcome, treatment-mediator or "
         "mediator-outcome confounding given the covariates (checked by d-separation in the map)",
         "no exposure-induced mediator-outcome confounder outside the listed mediators "
