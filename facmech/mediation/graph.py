@@ -25,8 +25,8 @@ reason and a d-connecting path.
 
 >>> import networkx as nx
 >>> G = nx.DiGraph([("A", "M"), ("M", "Y"), ("A", "Y"), ("C", "M"), ("C", "Y")])
->>> len(check_identification(G, treatment="A", mediators=["M"], outcome="Y", covariates=["C"]))
-5
+>>> check_identification(G, treatment="A", mediators=["M"], outcome="Y", covariates=["C"])[0]
+'no unmeasured A-Y confounding given {C}'
 >>> check_identification(G, treatment="A", mediators=["M"], outcome="Y")
 Traceback (most recent call last):
 ...
