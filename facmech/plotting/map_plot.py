@@ -165,8 +165,6 @@ def plot_map(
         FigureCanvasAgg(fig)
     else:
         fig = ax.figure
-        if fig.canvas is None or not hasattr(fig.canvas, "get_renderer"):
-            FigureCanvasAgg(fig)
     labels = {n.id: _wrap(n.label or n.id, wrap) for n in mmap.nodes}
     pinned = frozenset(
         x for e in mmap.edges if e.lag and not mmap.is_unrolled for x in (e.source, e.target)
@@ -232,12 +230,19 @@ def plot_map(
 
 
 def _measure(fig: Any, labels: dict[str, str], fontsize: float) -> dict[str, tuple[float, float]]:
-    """Box sizes (inches) for the wrapped labels at ``fontsize``."""
-    renderer = fig.canvas.get_renderer()
-    dpi = fig.dpi
+    """Box sizes (inches) for the wrapped labels at ``fontsize``.
+
+    Text is measured on a scratch Agg figure, so the caller's figure and canvas are untouched.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    scratch = Figure(dpi=fig.dpi)
+    renderer = FigureCanvasAgg(scratch).get_renderer()
+    dpi = scratch.dpi
     out = {}
     for nid, text in labels.items():
-        t = fig.text(0, 0, text, fontsize=fontsize, ha="left", va="bottom", linespacing=1.15)
+        t = scratch.text(0, 0, text, fontsize=fontsize, ha="left", va="bottom", linespacing=1.15)
         bb = t.get_window_extent(renderer=renderer)
         t.remove()
         pad_x, pad_y = 0.11 * fontsize / 9.0, 0.075 * fontsize / 9.0

@@ -6,6 +6,7 @@ import itertools
 
 import matplotlib
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.legend import Legend
@@ -177,6 +178,7 @@ def _assert_no_overlap_loose(fig):
 
 def test_draws_on_a_given_small_axes_without_overlap(builtin):
     fig = Figure(figsize=(8, 3))
+    FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
     out = plot_map(builtin, ax=ax, highlight=PATH[:3])
     assert out is fig
