@@ -31,14 +31,17 @@ def solve_batched(xtx: np.ndarray, xty: np.ndarray) -> np.ndarray:
 
 def _xtwx(X: np.ndarray, W: np.ndarray) -> np.ndarray:
     if X.ndim == 2:
-        return np.einsum("bn,np,nq->bpq", W, X, X, optimize=True)
+        # one BLAS product: W (B, n) @ [x_i x_i'] (n, p*p)
+        n, p = X.shape
+        outer = (X[:, :, None] * X[:, None, :]).reshape(n, p * p)
+        return (W @ outer).reshape(W.shape[0], p, p)
     return np.einsum("bn,bnp,bnq->bpq", W, X, X, optimize=True)
 
 
 def _xtwy(X: np.ndarray, W: np.ndarray, y: np.ndarray) -> np.ndarray:
     yb = np.broadcast_to(y, W.shape)
     if X.ndim == 2:
-        return np.einsum("bn,np,bn->bp", W, X, yb, optimize=True)
+        return (W * yb) @ X
     return np.einsum("bn,bnp,bn->bp", W, X, yb, optimize=True)
 
 

@@ -31,7 +31,7 @@ from facmech.estimates import Estimate
 from facmech.gmethods.data import LongData, prepare
 from facmech.gmethods.ice import ice_means, ice_models
 from facmech.gmethods.options import OutcomeAt, Timing
-from facmech.gmethods.parametric import parametric_means, parametric_spec
+from facmech.gmethods.parametric import is_exact, parametric_means, parametric_spec
 from facmech.gmethods.results import Bootstrap, StrategyResult
 from facmech.gmethods.strategies import Strategy, parse_strategies
 
@@ -204,6 +204,8 @@ def gformula(
         Bootstrap over units (all replicates vectorized); ``None`` for the point estimate only.
     monte_carlo : int
         Size of the parametric g-formula's simulated population (units are copied to reach it).
+        Not used when all models are linear and strategies static: the means are then propagated
+        exactly.
     alpha : float
         1 - confidence level of the percentile intervals.
     seed : int, Generator or None
@@ -234,10 +236,13 @@ def gformula(
         copies = max(1, math.ceil(monte_carlo / d.n))
         per_period = parametric_means(d, strats, W, spec=spec, copies=copies, rng=rng)
         models = spec.info(d)
+        simulation = "exact (linear models, static strategies)" if is_exact(spec, strats) \
+            else f"Monte Carlo, {copies * d.n} simulated units"
     else:
         per_period = ice_means(d, strats, W, history=hist, timing=tim.value,
                                outcome_periods=out_periods)
         models = ice_models(d, history=hist, timing=tim.value, outcome_periods=out_periods)
+        simulation = "none (ICE)"
     values = per_period.mean(axis=2)
     notes: list[str] = list(support)
     if any(s.dynamic for s in strats) and meth is Method.ICE:
@@ -251,7 +256,8 @@ def gformula(
         method=meth.value, strategies=means, contrasts=contrasts, models=models, n_units=d.n,
         n_periods=d.T, draws=boot.draws if boot else 0, alpha=alpha, history=hist,
         warnings=tuple(notes),
-        extra=by_period_extra(names, per_period, d, out_at, alpha=alpha, inference=boot),
+        extra={**by_period_extra(names, per_period, d, out_at, alpha=alpha, inference=boot),
+               "simulation": simulation},
     )
 
 

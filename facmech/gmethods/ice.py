@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from facmech.gmethods._fit import design_keep, logistic, wls
+from facmech.gmethods._fit import _xtwx, design_keep, logistic, solve_batched
 from facmech.gmethods.data import LongData
 from facmech.gmethods.design import build_design, term_names, terms_before
 from facmech.gmethods.results import ModelInfo
@@ -63,23 +63,34 @@ def ice_means(
     timing: str,
     outcome_periods: Sequence[int],
 ) -> np.ndarray:
-    """Mean outcome under each strategy, per replicate and outcome period: array (B, S, P)."""
+    """Mean outcome under each strategy, per replicate and outcome period: array (B, S, P).
+
+    Strategies share each step's design, so for a linear outcome the weighted cross-product
+    ``X' W X`` is factorised once per step for all strategies and replicates.
+    """
     lag = 0 if timing == "before" else 1
-    res = np.empty((W.shape[0], len(strategies), len(outcome_periods)))
+    S, B = len(strategies), W.shape[0]
+    res = np.empty((B, S, len(outcome_periods)))
     for oi, s in enumerate(outcome_periods):
-        steps = _steps(d, history, timing, s)
-        for si, strat in enumerate(strategies):
-            Q = np.broadcast_to(d.Yt[:, s], W.shape)
-            for t, terms, keep in steps:
-                X = build_design(terms, d.V, d.L, d.A)[:, keep]
+        Q = np.broadcast_to(d.Yt[:, s], (S, B, d.n))
+        for t, terms, keep in _steps(d, history, timing, s):
+            X = build_design(terms, d.V, d.L, d.A)[:, keep]
+            X_cf = []
+            for strat in strategies:
                 A_cf = d.A.copy()
                 A_cf[:, t] = strat.assign(t, d.periods, d.L, d.A, d.confounders, lag)
-                X_cf = build_design(terms, d.V, d.L, A_cf)[:, keep]
-                if d.binary_outcome:
-                    beta = logistic(X, Q, W)
-                    Q = 1.0 / (1.0 + np.exp(-(beta @ X_cf.T)))
-                else:
-                    beta, _ = wls(X, Q, W)
-                    Q = beta @ X_cf.T
-            res[:, si, oi] = (W * Q).sum(axis=1) / W.sum(axis=1)
+                X_cf.append(build_design(terms, d.V, d.L, A_cf)[:, keep])
+            if d.binary_outcome:
+                Q = np.stack([
+                    1.0 / (1.0 + np.exp(-(logistic(X, Q[i], W) @ X_cf[i].T))) for i in range(S)
+                ])
+            else:
+                xtwx = _xtwx(X, W)
+                xtwq = np.einsum("sbn,np->sbp", W[None] * Q, X, optimize=True)
+                beta = solve_batched(
+                    np.broadcast_to(xtwx, (S, *xtwx.shape)).reshape(S * B, *xtwx.shape[1:]),
+                    xtwq.reshape(S * B, -1),
+                ).reshape(S, B, -1)
+                Q = np.stack([beta[i] @ X_cf[i].T for i in range(S)])
+        res[:, :, oi] = ((W[None] * Q).sum(axis=2) / W.sum(axis=1)[None]).T
     return res

@@ -10,8 +10,10 @@ logistic for 0/1), each outcome period a linear (logistic for 0/1) model given t
 it. Baseline covariates (and, when confounders are measured before treatment, the first period's
 confounders) are taken from the data, each unit ``copies`` times; later confounders are drawn
 forward under the strategy, with the same random numbers for every strategy so contrasts carry
-little Monte Carlo noise. Bootstrap replicates are frequency weights over units, so every
-replicate is fitted and simulated in the same array pass.
+little Monte Carlo noise. When every model is linear (continuous confounders, continuous outcome)
+and the strategies are static, the conditional means are linear in the history and are propagated
+without noise, which is the g-formula exactly (the Monte Carlo limit). Bootstrap replicates are
+frequency weights over units, so every replicate is fitted and simulated in the same array pass.
 """
 
 from __future__ import annotations
@@ -86,6 +88,14 @@ def _fit_one(d: LongData, m: _Model, W: np.ndarray):
     return wls(X, y, W)
 
 
+def is_exact(spec: ParametricSpec, strategies: Sequence[Strategy]) -> bool:
+    """Whether Monte Carlo can be skipped: linear-normal confounders, linear outcome, static
+    strategies. Then every conditional mean is linear in the history, so propagating the means
+    (no noise) gives the g-formula exactly (the Monte Carlo limit)."""
+    models = (*spec.confounder_models, *spec.outcome_models)
+    return not any(m.binary for m in models) and not any(s.dynamic for s in strategies)
+
+
 def parametric_means(
     d: LongData,
     strategies: Sequence[Strategy],
@@ -96,7 +106,14 @@ def parametric_means(
     rng: np.random.Generator,
     chunk_bytes: float = 2.0e8,
 ) -> np.ndarray:
-    """Mean outcome under each strategy, per replicate and outcome period: array (B, S, P)."""
+    """Mean outcome under each strategy, per replicate and outcome period: array (B, S, P).
+
+    When :func:`is_exact` holds the means are propagated without noise over the units themselves
+    (``copies`` is ignored); otherwise each unit is copied ``copies`` times and simulated.
+    """
+    exact = is_exact(spec, strategies)
+    if exact:
+        copies = 1
     B, n = W.shape
     N = n * copies
     models = (*spec.confounder_models, *spec.outcome_models)
@@ -106,11 +123,26 @@ def parametric_means(
     out = np.empty((B, len(strategies), len(spec.outcome_models)))
     for start in range(0, B, chunk):
         Wc = W[start:start + chunk]
-        out[start:start + chunk] = _simulate_chunk(d, strategies, Wc, spec, copies, rng)
+        out[start:start + chunk] = _simulate_chunk(d, strategies, Wc, spec, copies, rng, exact)
     return out
 
 
-def _simulate_chunk(d, strategies, W, spec, copies, rng):
+def _linear_predictor(m: _Model, beta: np.ndarray, V, L, A) -> np.ndarray:
+    """``X beta`` for batched histories without materialising the (B, N, p) design."""
+    N = A.shape[1]
+    eta = np.repeat(beta[:, :1], N, axis=1)
+    for pos, col in enumerate(m.keep[1:], start=1):
+        term = m.terms[col - 1]
+        if term[0] == "V":
+            eta += beta[:, pos, None] * V[None, :, term[1]]
+        elif term[0] == "L":
+            eta += beta[:, pos, None] * L[:, :, term[1], term[2]]
+        else:
+            eta += beta[:, pos, None] * A[:, :, term[1]]
+    return eta
+
+
+def _simulate_chunk(d, strategies, W, spec, copies, rng, exact):
     B, n = W.shape
     k, T = d.L.shape[2], d.T
     before = spec.timing == "before"
@@ -122,7 +154,7 @@ def _simulate_chunk(d, strategies, W, spec, copies, rng):
     Wrep = W[:, idx]
     tot = Wrep.sum(axis=1)
     # common random numbers across strategies
-    z = rng.standard_normal((B, N, T, k)) if conf_fits else None
+    z = rng.standard_normal((B, N, T, k)) if conf_fits and not exact else None
     u = rng.random((B, N, T, k)) if any(m.binary for m, *_ in conf_fits.values()) else None
     res = np.empty((B, len(strategies), len(out_fits)))
     lag = 0 if before else 1
@@ -137,10 +169,11 @@ def _simulate_chunk(d, strategies, W, spec, copies, rng):
                 if ("L", t, j) not in conf_fits:
                     continue
                 m, beta, sigma = conf_fits[("L", t, j)]
-                X = build_design(m.terms, Vs, L, A)[..., m.keep]
-                eta = np.einsum("bnp,bp->bn", X, beta)
+                eta = _linear_predictor(m, beta, Vs, L, A)
                 if m.binary:
                     L[:, :, t, j] = (u[:, :, t, j] < 1.0 / (1.0 + np.exp(-eta))).astype(float)
+                elif exact:
+                    L[:, :, t, j] = eta
                 else:
                     L[:, :, t, j] = eta + sigma[:, None] * z[:, :, t, j]
 
@@ -151,8 +184,7 @@ def _simulate_chunk(d, strategies, W, spec, copies, rng):
             if not before:
                 draw_confounders(t)
         for oi, (m, beta, _) in enumerate(out_fits):
-            X = build_design(m.terms, Vs, L, A)[..., m.keep]
-            mu = np.einsum("bnp,bp->bn", X, beta)
+            mu = _linear_predictor(m, beta, Vs, L, A)
             if m.binary:
                 mu = 1.0 / (1.0 + np.exp(-mu))
             res[:, si, oi] = (Wrep * mu).sum(axis=1) / tot
