@@ -49,6 +49,7 @@ class MapFormatError(MapError):
         if line is not None:
             where += f"{':' if where else 'line '}{line}"
         super().__init__(f"{where}: {message}" if where else message)
+        self.message = message
         self.line = line
         self.source = source
 

@@ -337,7 +337,7 @@ class MechanismMap:
                     )
                 arrows[e.arrow] = e
         graph = nx.DiGraph()
-        graph.add_nodes_from(seen)
+        graph.add_nodes_from(n.id for n in self.nodes)
         graph.add_edges_from((e.source, e.target) for e in self._dag_edges)
         try:
             cycle = nx.find_cycle(graph)

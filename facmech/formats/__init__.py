@@ -2,7 +2,7 @@
 
 :func:`read_map_text` detects the format from the content: a document starting with ``dag`` or
 ``pdag`` (optionally after a comment) is dagitty, one starting with ``digraph``/``strict digraph`` is
-DOT, anything else is parsed as facmech YAML.
+DOT, one starting with ``graph [`` is GML, anything else is parsed as facmech YAML.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ __all__ = ["detect_format", "read_map_text"]
 
 _DAGITTY = re.compile(r"^\s*(dag|pdag|mag|graph)\s*(\w+\s*)?\{", re.IGNORECASE)
 _DOT = re.compile(r"^\s*(strict\s+)?digraph\b", re.IGNORECASE)
+_GML = re.compile(r"^\s*graph\s*\[", re.IGNORECASE)
 
 
 def _strip_comments(text: str) -> str:
@@ -24,12 +25,14 @@ def _strip_comments(text: str) -> str:
 
 
 def detect_format(text: str) -> str:
-    """``"dagitty"``, ``"dot"`` or ``"yaml"``, from the content.
+    """``"dagitty"``, ``"dot"``, ``"gml"`` or ``"yaml"``, from the content.
 
     >>> detect_format("dag { a -> b }"), detect_format("digraph { a -> b }"), detect_format("nodes: []")
     ('dagitty', 'dot', 'yaml')
     """
     body = _strip_comments(text)
+    if _GML.match(body):
+        return "gml"
     if _DOT.match(body):
         return "dot"
     if _DAGITTY.match(body):
@@ -43,6 +46,10 @@ def read_map_text(text: str, *, source: str | None = None) -> MechanismMap:
         raise MapFormatError("the map is empty", source=source)
     fmt = detect_format(text)
     try:
+        if fmt == "gml":
+            from facmech.formats.gml import from_gml
+
+            return from_gml(text)
         if fmt == "dot":
             from facmech.formats.dot import from_dot
 
@@ -56,5 +63,5 @@ def read_map_text(text: str, *, source: str | None = None) -> MechanismMap:
         return load_yaml(text, source=source)
     except MapFormatError as exc:
         if source and exc.source is None:
-            raise MapFormatError(str(exc), source=source) from None
+            raise MapFormatError(exc.message, line=exc.line, source=source) from None
         raise
