@@ -1,7 +1,199 @@
-"""Placeholder: this subcommand's owner replaces this module (see facmech/cli/__init__.py)."""
+"""``facmech identify | paths | measure | implications``: the identification engine on the CLI.
+
+::
+
+    facmech identify --treatment X --outcome Y [--effect total|nde|nie|cde|path] [--mediator M ...]
+                     [--path a,b,c] [--latent N ...] [--observed N ...] [--map PATH] [--periods K]
+                     [--variants [--min-confidence M]] [--json]
+    facmech paths --treatment X --outcome Y [...same options] [--json]
+    facmech measure --treatment X --outcome Y [...same options] [--cost N=C ...]
+                    [--unmeasurable N ...] [--json]
+    facmech implications [--data CSV [--cluster COL] [--alpha A]] [--map PATH] [--json]
+
+Each command calls the library function a Python user would call (``facmech.identify``,
+``path_report``, ``measurement_plan``, ``implications`` / ``test_implications``,
+``identify_across_variants``) and prints its text summary or, with ``--json``, its dictionary.
+"""
+
+from __future__ import annotations
 
 import argparse
+from typing import Any
+
+from facmech.cli._common import add_map_option, emit_json, name_list
+from facmech.errors import FacmechError
+
+__all__ = ["register"]
+
+
+def _cost(text: str) -> tuple[str, float]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected NODE=COST, got {text!r}")
+    try:
+        return name.strip(), float(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"cost must be a number in {text!r}") from exc
+
+
+def _add_query(p: argparse.ArgumentParser, *, effect: bool = True) -> None:
+    add_map_option(p)
+    p.add_argument("--treatment", required=True, metavar="X", help="treatment node")
+    p.add_argument("--outcome", required=True, metavar="Y", help="outcome node")
+    if effect:
+        p.add_argument("--effect", default="total", choices=("total", "nde", "nie", "cde", "path"),
+                       help="effect to identify (default: total)")
+        p.add_argument("--mediator", nargs="+", action="extend", default=[], metavar="M",
+                       help="mediator node(s) for nde, nie and cde")
+        p.add_argument("--path", type=name_list, default=None, metavar="A,B,C",
+                       help="directed path for --effect path, from treatment to outcome")
+    _add_measured(p)
+    p.add_argument("--periods", type=int, default=None, metavar="K",
+                   help="unroll the map over K periods first (node ids become <id>_t<k>)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _add_measured(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--latent", nargs="+", action="extend", default=None, metavar="N",
+                   help="nodes to treat as unmeasured (on top of the map's own flags)")
+    p.add_argument("--observed", nargs="+", action="extend", default=None, metavar="N",
+                   help="exactly the measured nodes (all others latent)")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Not registered yet."""
+    """Add ``identify``, ``paths``, ``measure`` and ``implications``."""
+    ident = subparsers.add_parser(
+        "identify", help="is an effect identified from what is measured, how, and if not why",
+        description="Identify a total, natural direct/indirect, controlled direct or "
+        "path-specific effect on a mechanism map.")
+    _add_query(ident)
+    ident.add_argument("--variants", action="store_true",
+                       help="repeat the query over the map's plausible variants (low-confidence "
+                       "arrows dropped, uncertain directions reversed)")
+    ident.add_argument("--min-confidence", default="M", choices=("L", "M", "H"),
+                       help="with --variants: arrows below this are optional (default M)")
+    ident.set_defaults(func=_identify)
+
+    paths = subparsers.add_parser(
+        "paths", help="identification of every directed path and mediator",
+        description="One row per directed path from treatment to outcome and per mediator.")
+    _add_query(paths, effect=False)
+    paths.set_defaults(func=_paths)
+
+    measure = subparsers.add_parser(
+        "measure", help="cheapest set of unmeasured nodes to measure for identification",
+        description="Minimum-cost measurement plan making the query identified (exact search).")
+    _add_query(measure)
+    measure.add_argument("--cost", type=_cost, nargs="+", action="extend", default=[],
+                         metavar="N=C", help="measurement cost of a node (default 1 each)")
+    measure.add_argument("--unmeasurable", nargs="+", action="extend", default=[], metavar="N",
+                         help="latent nodes that cannot be measured")
+    measure.set_defaults(func=_measure)
+
+    imp = subparsers.add_parser(
+        "implications", help="testable conditional independencies, optionally tested on data",
+        description="List the map's implied conditional independencies among measured nodes "
+        "(as dagitty); with --data, test each and give a Holm-adjusted verdict.")
+    add_map_option(imp)
+    _add_measured(imp)
+    imp.add_argument("--periods", type=int, default=None, metavar="K",
+                     help="unroll the map over K periods first")
+    imp.add_argument("--data", default=None, metavar="CSV", help="data file (CSV, one column "
+                     "per measured node)")
+    imp.add_argument("--cluster", default=None, metavar="COL",
+                     help="site column for cluster-robust tests")
+    imp.add_argument("--alpha", type=float, default=0.05, help="family-wise level (default 0.05)")
+    imp.add_argument("--json", action="store_true", help="print JSON")
+    imp.set_defaults(func=_implications)
+
+
+def _graph(args: argparse.Namespace) -> Any:
+    from facmech.mechanism_map import load_map
+
+    m = load_map(args.map)
+    if args.periods is not None:
+        if args.periods < 1:
+            raise FacmechError(f"`--periods` must be at least 1 (got {args.periods})")
+        m = m.unroll(args.periods)
+    return m
+
+
+def _query_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    return {"effect": args.effect, "mediators": args.mediator or None, "path": args.path,
+            "observed": args.observed, "latent": args.latent}
+
+
+def _identify(args: argparse.Namespace) -> int:
+    from facmech.identification import identify
+    from facmech.identification.variants import identify_across_variants
+    from facmech.mechanism_map import load_map
+
+    if args.variants:
+        rep = identify_across_variants(load_map(args.map), args.treatment, args.outcome,
+                                       min_confidence=args.min_confidence,
+                                       periods=args.periods, **_query_kwargs(args))
+        if args.json:
+            emit_json(rep.to_dict())
+        else:
+            print(rep.summary())
+        return 0
+    res = identify(_graph(args), args.treatment, args.outcome, **_query_kwargs(args))
+    if args.json:
+        emit_json(res.to_dict())
+    else:
+        print(res.summary())
+    return 0
+
+
+def _paths(args: argparse.Namespace) -> int:
+    from facmech.identification.report import path_report
+
+    rep = path_report(_graph(args), args.treatment, args.outcome, observed=args.observed,
+                      latent=args.latent)
+    if args.json:
+        emit_json(rep.to_dict())
+    else:
+        print(rep.summary())
+    return 0
+
+
+def _measure(args: argparse.Namespace) -> int:
+    from facmech.identification.measurement import Query, measurement_plan
+
+    query = Query(args.treatment, args.outcome, effect=args.effect,
+                  mediators=tuple(args.mediator), path=tuple(args.path or ()))
+    plan = measurement_plan(_graph(args), query, cost=dict(args.cost),
+                            unmeasurable=args.unmeasurable, observed=args.observed,
+                            latent=args.latent)
+    if args.json:
+        emit_json(plan.to_dict())
+    else:
+        print(plan.summary())
+    return 0
+
+
+def _implications(args: argparse.Namespace) -> int:
+    from facmech.identification.implications import implications, test_implications
+
+    graph = _graph(args)
+    if args.data is None:
+        if args.cluster is not None:
+            raise FacmechError("`--cluster` needs `--data`")
+        imps = implications(graph, observed=args.observed, latent=args.latent)
+        if args.json:
+            emit_json({"implications": [m.to_dict() for m in imps]})
+        else:
+            print(f"{len(imps)} testable implications:")
+            for m in imps:
+                print(f"  {m}")
+        return 0
+    import pandas as pd
+
+    data = pd.read_csv(args.data)
+    res = test_implications(graph, data, cluster=args.cluster, alpha=args.alpha,
+                            observed=args.observed, latent=args.latent)
+    if args.json:
+        emit_json(res.to_dict())
+    else:
+        print(res.summary())
+    return 0

@@ -33,7 +33,7 @@ from typing import Any
 import networkx as nx
 
 from facmech.graphs import ancestors_of, count_directed_paths, descendants_of
-from facmech.identification._query import GraphInput, QueryError
+from facmech.identification._query import GraphInput, QueryError, prepare_graph
 from facmech.identification.adjustment import is_adjustment_set, minimal_adjustment_sets
 from facmech.identification.id_algorithm import identify_interventional
 from facmech.identification.path_specific import (
@@ -287,19 +287,33 @@ def identify_path(q: GraphInput, x: str, y: str, path: Sequence[Any]) -> Identif
     common = dict(effect=Effect.PATH, treatment=x, outcome=y, path=tuple(nodes or ()))
     if nodes is not None:
         p_obs = tuple(n for n in nodes if n not in q.latent)
-        for a, b in itertools.pairwise(p_obs):
-            if _segment_routes(q, a, b) > 1:
-                i, j = nodes.index(a), nodes.index(b)
-                hidden = [n for n in nodes[i + 1:j] if n in q.latent]
-                wit = hidden[0] if hidden else a
-                return Identification(
-                    **common, identifiable=False, witness=wit,
-                    reason=(f"{what} is not identified: the step {a} -> {b} cannot be told apart "
-                            "from other routes from "
-                            f"{a} to {b} through unmeasured nodes" + (
-                                f" (measure {_fmt(hidden)})" if hidden else "")),
-                    alternatives=(_linear_sem(q, nodes),),
-                )
+        bad = [(a, b) for a, b in itertools.pairwise(p_obs) if _segment_routes(q, a, b) > 1]
+        if bad:
+            a, b = bad[0]
+            i, j = nodes.index(a), nodes.index(b)
+            hidden = [n for n in nodes[i + 1:j] if n in q.latent]
+            wit = hidden[0] if hidden else a
+            reason = (f"{what} is not identified: the step {a} -> {b} cannot be told apart "
+                      f"from other routes from {a} to {b} through unmeasured nodes")
+            alts: tuple[Alternative, ...] = (_linear_sem(q, nodes),)
+            involved: set[str] = set()
+            for a2, b2 in bad:
+                sub = q.graph.subgraph(set(q.latent) | {a2, b2})
+                involved |= (descendants_of(sub, [a2]) & ancestors_of(sub, [b2])) & q.latent
+            if involved:
+                order = {n: k for k, n in enumerate(q.graph.nodes)}
+                inv = sorted(involved, key=order.__getitem__)
+                q2 = prepare_graph(q.graph, observed=q.observed | involved)
+                then = identify_path(q2, x, y, nodes)
+                if then.identifiable:
+                    reason += f"; measuring {_fmt(inv)} makes it identified"
+                else:
+                    reason += (f"; even with {_fmt(inv)} measured it is not: "
+                               + (then.reason or "").split(" is not identified: ", 1)[-1])
+                    wit = then.witness or wit
+                alts = then.alternatives or alts
+            return Identification(**common, identifiable=False, witness=wit, reason=reason,
+                                  alternatives=alts)
         ps = PathSet.single(p_obs)
     else:
         proj = set()
@@ -341,7 +355,9 @@ def _linear_sem(q: GraphInput, nodes: Sequence[str]) -> Alternative:
     for a, b in itertools.pairwise(nodes):
         z = single_door(q.graph, a, b, observed=q.observed)
         if z is None:
-            missing.append(f"{a} -> {b}")
+            hidden = [n for n in (a, b) if n in q.latent]
+            missing.append(f"{a} -> {b}" + (f" ({', '.join(hidden)} unmeasured)" if hidden
+                                             else ""))
         else:
             zs = sorted(z)
             parts.append(f"b[{a}->{b}] = coef of {a} in {b} ~ {' + '.join([a, *zs])}")

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from facmech.graphs import ADMG, count_directed_paths, descendants_of, districts
-from facmech.identification.expressions import Expr, product, rename, sum_over
+from facmech.identification.expressions import Expr, Prob, product, rename, sum_over
 from facmech.identification.id_algorithm import IDResult, identify_interventional
 
 __all__ = ["PathCriterion", "PathSet", "path_criterion", "single_door"]
@@ -204,9 +204,15 @@ def _functional(admg: ADMG, x: str, y: str, ystar: frozenset[str], active: froze
     factors = []
     for d in districts(admg, ystar):
         pa = frozenset().union(*(admg.parents(v) for v in d)) - d
-        kernel = identify_interventional(admg, d, pa)
-        assert kernel.expression is not None  # identified when P(Y*(x)) is (Tian & Pearl 2002)
-        e = kernel.expression
+        (first,) = d if len(d) == 1 else (None,)
+        if first is not None and not admg.siblings(first):
+            # singleton district without bidirected edges: Q[{d}] = P(d | pa(d))
+            e: Expr = Prob((first,), tuple(sorted(pa, key=order.__getitem__)))
+        else:
+            kernel = identify_interventional(admg, d, pa)
+            if kernel.expression is None:  # cannot happen when P(Y*(x)) is identified
+                raise ValueError(f"district {sorted(d)} has no identified kernel")
+            e = kernel.expression
         if x in pa and not (d & active):
             e = rename(e, {x: f"{x}'"})
         factors.append(e)

@@ -9,15 +9,16 @@ programming and a clear error is raised above ``max_paths``.
 >>> import networkx as nx
 >>> g = nx.DiGraph([("x", "l"), ("l", "m"), ("l", "y"), ("x", "m"), ("m", "y"), ("x", "y")])
 >>> rep = path_report(g, "x", "y")
->>> rep.to_frame()[["kind", "query", "identifiable", "witness"]]
-      kind            query  identifiable witness
-0    total           x -> y          True    None
-1     path  x -> l -> m -> y         False       l
-2     path       x -> l -> y         False       l
-3     path       x -> m -> y          True    None
-4     path           x -> y          True    None
-5  via {l}        x => l => y         True    None
-6  via {m}        x => m => y         False       l
+>>> df = rep.to_frame()
+>>> for row in df.itertuples():
+...     print(f"{row.kind:8} {row.query:18} {row.identifiable!s:6} {row.witness or '-'}")
+total    x -> y             True   -
+path     x -> l -> m -> y   False  l
+path     x -> l -> y        False  l
+path     x -> m -> y        True   -
+path     x -> y             True   -
+via {l}  x => l => y        True   -
+via {m}  x => m => y        False  l
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ class PathReport:
                 "{" + ", ".join(r.adjustment_sets[0]) + "}",
                 "reason": r.reason,
             })
-        return pd.DataFrame.from_records(recs)
+        return pd.DataFrame(recs, dtype=object).astype({"identifiable": bool})
 
     def to_dict(self) -> dict[str, Any]:
         return {
