@@ -43,11 +43,10 @@ class MapFormatError(MapError):
     """A map file or text could not be parsed (YAML, dagitty, DOT, GML); carries the line number."""
 
     def __init__(self, message: str, *, line: int | None = None, source: str | None = None):
-        where = ""
-        if source:
-            where += f"{source}"
+        parts = [source] if source else []
         if line is not None:
-            where += f"{':' if where else 'line '}{line}"
+            parts.append(f"line {line}")
+        where = ", ".join(parts)
         super().__init__(f"{where}: {message}" if where else message)
         self.message = message
         self.line = line
