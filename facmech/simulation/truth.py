@@ -16,6 +16,10 @@ and ``a = 0`` external facilitation).
 ``total``
     :math:`E[Y(a{=}1)] - E[Y(a{=}0)]`, exposure switched on (off) for every site in every period
     (facilitation then follows the dose rule, including the feedback).
+``total_exposed``
+    :math:`E[Y(\text{design}) - Y(a{=}0)]` over the site-periods the design's own rollout exposes
+    (assignment drawn on the truth population): the effect in the exposed site-periods, mixing
+    exposure durations as the design does (for observational designs, the effect in the treated).
 ``nde``, ``nie``
     Natural direct and indirect effects through the mediator set :math:`M` (all periods):
     :math:`E[Y(1, M(0))] - E[Y(0)]` and :math:`E[Y(1)] - E[Y(1, M(0))]`; ``nde + nie = total``.
@@ -30,6 +34,9 @@ and ``a = 0`` external facilitation).
     ``dynamic_contrast`` = dynamic - never. The feedback strength does not change the static contrasts.
 ``sustained_final``
     The same strategies' means in the last period only (the end-of-study outcome).
+``sustained_from_period_1``
+    ``always`` and ``never`` with the dose starting in period 1 (a stepped wedge facilitates no site
+    in period 0), averaged over all site-periods, and their ``contrast``; ``null`` with one period.
 ``by_period``
     ``total`` and sustained ``contrast`` per period (averaged over sites).
 ``on_nodes``
@@ -64,6 +71,8 @@ DEFINITIONS = {
              "over patients, equal weight per site-period of the estimand mask",
     "nde": "E[Y(1, M(0))] - E[Y(0)]: mediators M held, in every period, at their a=0 values",
     "nie": "E[Y(1)] - E[Y(1, M(0))]",
+    "total_exposed": "E[Y(design rollout)] - E[Y(a=0)] over the site-periods the rollout exposes",
+    "sustained_from_period_1": "always (dose.base from period 1 on) vs never, all site-periods",
     "paths": "edge-based path-specific effect: only the path's edges (all periods) carry a=1",
     "sustained": "mean over all site-periods under a fixed dose strategy: always (dose.base), never "
                  "(0), dynamic (dose.base when last period's feedback input >= 0)",
@@ -116,13 +125,15 @@ def default_paths(scenario: Scenario) -> tuple[str, ...]:
     return tuple(sorted(">".join(p) for p in paths))
 
 
-def _sustained_policy(kind: str, model: Model) -> Any:
+def _sustained_policy(kind: str, model: Model, *, start: int = 0) -> Any:
     sc = model.scenario
     spec = model.spec[sc.strategy]
 
     def policy(t: int, world: World) -> Step:
         n = world.noise.sites
-        if kind == "always":
+        if t < start:
+            dose = np.zeros(n)
+        elif kind == "always":
             dose = np.full(n, sc.dose.base)
         elif kind == "never":
             dose = np.zeros(n)
@@ -226,6 +237,21 @@ def true_effects(
     y10 = _site_period(w10, w10.values[y])
     total, nde = _mean(y1, mask) - _mean(y0, mask), _mean(y10, mask) - _mean(y0, mask)
 
+    # the design's own rollout (random assignment on the truth population) vs a = 0, averaged over
+    # the site-periods it exposes: the effect in the exposed site-periods (ATT for observational)
+    wd = run_world(model, noise, scaled.policy(assignment))
+    exposed_mask = wd.exposed > 0
+    yd = _site_period(wd, wd.values[y])
+    total_exposed = _mean(yd, exposed_mask) - _mean(y0, exposed_mask) if exposed_mask.any() else None
+
+    sustained_from_1: dict[str, float] | None = None
+    if design.periods > 1:
+        fw = {k: run_world(model, noise, _sustained_policy(k, model, start=1))
+              for k in ("always", "never")}
+        sustained_from_1 = {k: _mean(_site_period(w, w.values[y]), np.ones_like(mask))
+                            for k, w in fw.items()}
+        sustained_from_1["contrast"] = sustained_from_1["always"] - sustained_from_1["never"]
+
     path_effects, path_se = {}, {}
     for p in parsed:
         act = _site_period(w0, run_path(w0, p, scaled.counterfactual(1, assignment)))
@@ -268,9 +294,11 @@ def true_effects(
         "total": total,
         "nde": nde,
         "nie": total - nde,
+        "total_exposed": total_exposed,
         "paths": path_effects,
         "sustained": sustained,
         "sustained_final": final,
+        "sustained_from_period_1": sustained_from_1,
         "by_period": by_period,
         "on_nodes": on_nodes,
         "mc_se": {
@@ -279,6 +307,7 @@ def true_effects(
             "nie": _site_se(y1 - y10, mask),
             "sustained_contrast": _site_se(sy["always"] - sy["never"], full),
             "paths": path_se,
+            "total_exposed": _site_se(yd - y0, exposed_mask) if exposed_mask.any() else None,
         },
         "icc_marginal_control": icc_marginal,
         "population": {"sites": sites, "periods": design.periods, "patients": design.patients,

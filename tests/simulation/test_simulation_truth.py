@@ -40,6 +40,19 @@ def test_hand_computed_chain() -> None:
     assert t["nie"] == pytest.approx(0.8, abs=1e-12)
     assert t["analytic"]["total"] == pytest.approx(0.8, abs=1e-12)
     assert t["paths"] == {"f>m>y": pytest.approx(0.8, abs=1e-12)}
+    assert t["total_exposed"] == pytest.approx(0.8, abs=1e-12)  # homogeneous effect
+    assert t["sustained_from_period_1"] is None  # one period
+
+
+def test_hand_computed_sustained_from_period_1() -> None:
+    # dose 2 from period 1 on, chain 0.5 x 0.8: contrast 0 in period 0 and 0.8 in period 1
+    s = _small(map=small_map(), coefficients={"f->m": 0.5, "m->y": 0.8})
+    t = true_effects(s, SteppedWedge(sites=4, steps=1, patients=3), sites=300)
+    assert t["sustained_from_period_1"]["contrast"] == pytest.approx(0.4, abs=1e-12)
+    assert t["sustained"]["contrast"] == pytest.approx(0.8, abs=1e-12)
+    assert t["sustained_final"]["contrast"] == pytest.approx(0.8, abs=1e-12)
+    # the stepped wedge (1 step: everyone crosses at period 1) exposes period 1 only
+    assert t["total_exposed"] == pytest.approx(0.8, abs=1e-12)
 
 
 def test_hand_computed_direct_and_lagged() -> None:
@@ -76,6 +89,10 @@ def test_analytic_agrees_with_simulated_truth(design) -> None:
     assert t["sustained"]["contrast"] == pytest.approx(a["sustained"]["contrast"], abs=1e-10)
     for path, value in a["paths"].items():
         assert abs(t["paths"][path] - value) < 4 * se["paths"][path] + 1e-12, path
+    # the design's rollout in its exposed site-periods: heterogeneous (feedback), different mixture
+    assert se["total_exposed"] > 0
+    if design.name == "parallel":  # randomized sites, all periods: same estimand as total
+        assert abs(t["total_exposed"] - t["total"]) < 4 * np.hypot(se["total"], se["total_exposed"])
     # every simple path from facilitation to the outcome is reported
     assert set(a["paths"]) == set(default_paths(s))
 
