@@ -135,7 +135,7 @@ BAD_FILES = {
     ),
     "role.yaml": ("nodes: [{id: a, role: boss}]\n", ["unknown value 'boss'", "context | strategy"]),
     "level.yaml": ("nodes: [{id: a, level: region}]\n", ["unknown value 'region'", "site | staff"]),
-    "malformed.yaml": ("nodes:\n  - {id: a\nedges: []\n", [":3:", "malformed YAML"]),
+    "malformed.yaml": ("nodes:\n  - {id: a\nedges: []\n", ["line 3", "malformed YAML"]),
     "malformed.dag": ("dag {\n a -> b\n b -> \n}\n", ["line 4", "malformed dagitty"]),
     "malformed.dot": ("digraph {\n a -> b\n b -- c\n}\n", ["line 3", "undirected edge"]),
     "cycle.dag": (
