@@ -7,7 +7,10 @@ models and the mediational g-formula, for adaptive facilitation in multisite tri
 """
 
 from facmech.gmethods.gformula import Method, gformula
+from facmech.gmethods.mediation import MediationOverTime, mediational_gformula
 from facmech.gmethods.msm import MSMForm, Stabilized, msm
+from facmech.gmethods.naive import naive_regression
+from facmech.gmethods.options import OutcomeAt, Timing
 from facmech.gmethods.results import Bootstrap, ModelInfo, StrategyResult, WeightDiagnostics
 from facmech.gmethods.strategies import (
     Always,
@@ -26,16 +29,21 @@ __all__ = [
     "Dynamic",
     "FromPeriod",
     "MSMForm",
+    "MediationOverTime",
     "Method",
     "ModelInfo",
     "Never",
+    "OutcomeAt",
     "Stabilized",
     "Static",
     "Strategy",
     "StrategyResult",
     "Taper",
+    "Timing",
     "WeightDiagnostics",
     "gformula",
+    "mediational_gformula",
     "msm",
+    "naive_regression",
     "parse_strategy",
 ]

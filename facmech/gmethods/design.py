@@ -25,13 +25,25 @@ __all__ = ["Term", "build_design", "term_names", "terms_before"]
 Term = tuple
 
 
-def _slots(s: int, k: int, timing: str) -> list[Term]:
-    confs: list[Term] = [("L", s, j) for j in range(k)]
-    return [*confs, ("A", s)] if timing == "before" else [("A", s), *confs]
+def _slots(s: int, k: int, timing: str | tuple[bool, ...]) -> list[Term]:
+    if isinstance(timing, str):
+        after = (timing == "after",) * k
+    else:
+        after = tuple(timing)
+    first: list[Term] = [("L", s, j) for j in range(k) if not after[j]]
+    later: list[Term] = [("L", s, j) for j in range(k) if after[j]]
+    return [*first, ("A", s), *later]
 
 
 def terms_before(
-    kind: str, t: int, j: int, *, k: int, p: int, history: int | None, timing: str = "before"
+    kind: str,
+    t: int,
+    j: int,
+    *,
+    k: int,
+    p: int,
+    history: int | None,
+    timing: str | tuple[bool, ...] = "before",
 ) -> list[Term]:
     """Predictor terms (excluding intercept) for a model of ``kind`` at period ``t``.
 
@@ -39,7 +51,9 @@ def terms_before(
     (everything up to and including ``A_t``; used by ICE) or ``"Y"`` (everything in periods up to
     ``t``: an outcome measured at the end of period ``t``). ``timing`` says whether the
     confounders of a period are measured ``"before"`` its treatment or ``"after"`` it (then the
-    treatment of period ``t`` reacts to the confounders of period ``t - 1``).
+    treatment of period ``t`` reacts to the confounders of period ``t - 1``); a tuple of booleans
+    gives it per variable (``True``: after treatment), e.g. a mediator measured after treatment
+    next to confounders measured before it.
     """
     first = 0 if history is None else max(0, t - history)
     out: list[Term] = [("V", i) for i in range(p)]

@@ -28,6 +28,7 @@ import pandas as pd
 from facmech._random import SeedLike, as_generator
 from facmech.errors import DataError, EstimationError, PositivityWarning, closest
 from facmech.estimates import Estimate
+from facmech.gmethods._fit import with_single_thread_blas
 from facmech.gmethods.data import LongData, prepare
 from facmech.gmethods.ice import ice_means, ice_models
 from facmech.gmethods.options import OutcomeAt, Timing
@@ -152,6 +153,7 @@ def check_strategies(d: LongData, strategies: Sequence[Strategy]) -> list[str]:
     return notes
 
 
+@with_single_thread_blas
 def gformula(
     data: pd.DataFrame,
     *,
@@ -270,3 +272,4 @@ def by_period_extra(names, per_period, d: LongData, out_at: OutcomeAt, *, alpha,
             m, c = summarize_draws(names, per_period[:, :, t], alpha=alpha, inference=inference)
             extra["by_period"][int(d.periods[t])] = {**m, **c}
     return extra
+

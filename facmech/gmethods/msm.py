@@ -35,7 +35,7 @@ import pandas as pd
 
 from facmech._random import SeedLike, as_generator
 from facmech.errors import DataError, EstimationError, PositivityWarning, closest
-from facmech.gmethods._fit import design_keep, logistic, wls
+from facmech.gmethods._fit import design_keep, logistic, with_single_thread_blas, wls
 from facmech.gmethods.data import LongData, prepare
 from facmech.gmethods.design import build_design, term_names, terms_before
 from facmech.gmethods.gformula import (
@@ -150,6 +150,7 @@ def _msm_design(A: np.ndarray, V: np.ndarray, form: MSMForm) -> np.ndarray:
     return np.column_stack(cols)
 
 
+@with_single_thread_blas
 def msm(
     data: pd.DataFrame,
     *,
@@ -283,3 +284,4 @@ def msm(
         warnings=tuple(warn), diagnostics=diag,
         extra=by_period_extra(names, per_period, d, out_at, alpha=alpha, inference=boot),
     )
+

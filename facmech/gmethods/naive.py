@@ -21,7 +21,7 @@ import pandas as pd
 from facmech._random import SeedLike, as_generator
 from facmech.errors import EstimationError
 from facmech.estimates import Estimate
-from facmech.gmethods._fit import design_keep, wls
+from facmech.gmethods._fit import design_keep, with_single_thread_blas, wls
 from facmech.gmethods.data import prepare
 from facmech.gmethods.design import build_design, terms_before
 from facmech.gmethods.options import OutcomeAt, Timing
@@ -29,6 +29,7 @@ from facmech.gmethods.options import OutcomeAt, Timing
 __all__ = ["naive_regression"]
 
 
+@with_single_thread_blas
 def naive_regression(
     data: pd.DataFrame,
     *,
@@ -82,3 +83,4 @@ def naive_regression(
         total += level * beta[:, pos].sum(axis=1)
     total /= len(periods)
     return Estimate.from_draws(float(total[0]), total[1:], alpha=alpha)
+
