@@ -163,6 +163,7 @@ def design_study(
     ana = Analysis.parse(analysis)
     trials = _trials(model, grid_)
     estimands = [ana.estimands(t) for t in trials]
+    truths = [t.truth() for t in trials]  # before any simulation: fails early, computed once
     back = Backend.parse(backend)
     entropy = _entropy(seed)
     tasks = [
@@ -206,9 +207,8 @@ def design_study(
         if bar is not None:
             bar.close()
     rows = []
-    for c, (cell, trial) in enumerate(zip(grid_.cells, trials, strict=True)):
+    for c, (cell, truth) in enumerate(zip(grid_.cells, truths, strict=True)):
         idx = [i for i, t in enumerate(tasks) if t.cell == c]
-        truth = trial.truth()
         for name in estimands[c]:
             cols = {
                 k: np.concatenate([results[i][name][k] for i in idx])
