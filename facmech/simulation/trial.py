@@ -134,6 +134,13 @@ class SimulatedTrial:
                          f"always-never {t['sustained']['contrast']:.4f}")
         return "\n".join(lines)
 
+    def _repr_html_(self) -> str:
+        import html
+
+        head = self.data.head(8).to_html(index=False, float_format=lambda x: f"{x:.3f}")
+        text = "<br>".join(html.escape(line) for line in self.summary().splitlines())
+        return f"<div><p>{text}</p>{head}</div>"
+
     def __repr__(self) -> str:
         return (f"SimulatedTrial(scenario={self.scenario.name!r}, design={self.design.name!r}, "
                 f"rows={len(self.data)})")

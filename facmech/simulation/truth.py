@@ -57,6 +57,7 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 
 from facmech._random import spawn_generators
 from facmech.errors import DesignError
@@ -104,6 +105,25 @@ class Truth(Mapping[str, Any]):
     def to_json(self, *, indent: int | None = 2) -> str:
         """The truth as JSON text."""
         return json.dumps(self.values, indent=indent, allow_nan=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy table of the scalar effects: ``effect``, ``truth``, ``mc_se`` (paths as ``path:a>b``).
+
+        >>> from facmech.simulation import Scenario, ParallelCRT
+        >>> t = true_effects(Scenario(), ParallelCRT(sites=4, patients=2), sites=50, paths=())
+        >>> t.to_frame().loc["total"].index.tolist()
+        ['truth', 'mc_se']
+        """
+        v, se = self.values, self.values["mc_se"]
+        rows = {k: (v[k], se.get(k)) for k in ("total", "nde", "nie", "total_exposed")}
+        for k in ("always", "never", "dynamic", "contrast", "dynamic_contrast"):
+            rows[f"sustained:{k}"] = (v["sustained"][k],
+                                      se["sustained_contrast"] if k == "contrast" else None)
+        for k, val in v["paths"].items():
+            rows[f"path:{k}"] = (val, se["paths"].get(k))
+        frame = pd.DataFrame.from_dict(rows, orient="index", columns=["truth", "mc_se"])
+        frame.index.name = "effect"
+        return frame.astype(float)
 
     def __repr__(self) -> str:
         keys = ("total", "nde", "nie")

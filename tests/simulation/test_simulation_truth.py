@@ -117,6 +117,19 @@ def test_nde_plus_nie_is_total_and_json() -> None:
     assert t["total"] > 0
 
 
+def test_patient_level_mediator_and_frame() -> None:
+    # every path from facilitation to patient_outcomes runs through uptake (built-in map): with
+    # uptake as the mediator the natural direct effect is exactly 0 (shared noise)
+    s = Scenario()
+    t = true_effects(s, ParallelCRT(sites=4, patients=3, periods=2), mediators=("uptake",),
+                     sites=300)
+    assert t["nde"] == 0.0 and t["nie"] == pytest.approx(t["total"], abs=1e-12)
+    frame = t.to_frame()
+    assert list(frame.columns) == ["truth", "mc_se"]
+    assert frame.loc["total", "truth"] == t["total"]
+    assert len([i for i in frame.index if i.startswith("path:")]) == len(t["paths"])
+
+
 def test_truth_same_for_every_trial_seed() -> None:
     a = simulate("vha", seed=1).truth.to_dict()
     b = simulate("vha", seed=2).truth.to_dict()
