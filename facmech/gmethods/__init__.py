@@ -6,6 +6,7 @@ models and the mediational g-formula, for adaptive facilitation in multisite tri
 'never'
 """
 
+from facmech.gmethods.confounders import ConfounderReport, time_varying_confounders
 from facmech.gmethods.gformula import Method, gformula
 from facmech.gmethods.mediation import MediationOverTime, mediational_gformula
 from facmech.gmethods.msm import MSMForm, Stabilized, msm
@@ -26,6 +27,7 @@ from facmech.gmethods.strategies import (
 __all__ = [
     "Always",
     "Bootstrap",
+    "ConfounderReport",
     "Dynamic",
     "FromPeriod",
     "MSMForm",
@@ -46,4 +48,5 @@ __all__ = [
     "msm",
     "naive_regression",
     "parse_strategy",
+    "time_varying_confounders",
 ]
