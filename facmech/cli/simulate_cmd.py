@@ -77,8 +77,7 @@ def run(args: argparse.Namespace) -> int:
     design = resolve_design(args.design, scenario_file=args.scenario, **sizes)
     trial = simulate(scenario, design, seed=args.seed, truth=args.truth is not None or args.json)
     trial.write(out)
-    if args.truth is not None:
-        assert trial.truth is not None
+    if args.truth is not None and trial.truth is not None:
         Path(args.truth).write_text(trial.truth.to_json() + "\n", encoding="utf-8")
     if args.json:
         emit_json({

@@ -311,8 +311,7 @@ def run_world(model: Model, noise: Noise, policy: Policy, *,
                 world.started[:] = np.where(step.deliver & (world.started < 0), t, world.started)
             if spec.id in overrides:
                 values[spec.id][:, t] = overrides[spec.id][:, t]
-            elif spec.kind is Kind.STRATEGY:
-                assert step is not None
+            elif spec.kind is Kind.STRATEGY and step is not None:
                 values[spec.id][:, t] = _dose(world, spec, t, values, step, world.started)
             else:
                 shift = step.shifts.get(spec.id) if step is not None else None

@@ -121,3 +121,20 @@ def test_write_csv_and_parquet(tmp_path) -> None:
     pd.testing.assert_frame_equal(pd.read_parquet(pq), trial.data)
     with pytest.raises(DataError, match=r"must end in \.csv or \.parquet"):
         trial.write(tmp_path / "t.xlsx")
+
+
+def test_binary_and_count_nodes_follow_their_links() -> None:
+    # uptake's parent switched off: Bernoulli(logistic(0.4)) per patient; sustainment's parent off:
+    # Poisson(exp(0.3)) per site-period
+    s = Scenario(types={"uptake": "binary", "sustainment": "count"},
+                 intercepts={"uptake": 0.4, "sustainment": 0.3},
+                 coefficients={"normalization->uptake": 0.0, "uptake->sustainment": 0.0})
+    trial = simulate(s, ParallelCRT(sites=500, patients=40, periods=2), seed=12, truth=False)
+    p = 1 / (1 + np.exp(-0.4))
+    u = trial.data["uptake"].to_numpy()
+    assert abs(u.mean() - p) < 4 * np.sqrt(p * (1 - p) / u.size)
+    c = trial.site_periods["sustainment"].to_numpy()
+    mu = np.exp(0.3)
+    assert abs(c.mean() - mu) < 4 * np.sqrt(mu / c.size)
+    # Poisson: variance = mean; Var(s^2) ~ (mu4 - sigma^4) / n = (mu + 2 mu^2) / n
+    assert abs(c.var(ddof=1) / mu - 1) < 4 * np.sqrt((1 / mu + 2) / c.size)
