@@ -95,32 +95,36 @@ def potential_means(
     sigmas : list of ndarray
         Residual SD of each mediator, ``(R, B)`` or ``(R, 1)``.
     rows : ndarray, shape (R, B or 1, n', p)
-        Covariate rows to average over (one row of means suffices for a Gaussian outcome).
+        Covariate rows to average over, first column the intercept (one row of means suffices for
+        a Gaussian outcome).
     row_weights : ndarray, shape (R, B or 1, n')
         Weights summing to one over rows.
     """
     p, k = layout.p, layout.k
     ia = layout.interaction
-    base = [np.matmul(rows, c[..., :p, None])[..., 0] for c in coefs]  # (R, B, n')
+    # Everything before the link is linear in the covariate row C_i (first column: intercept), so
+    # each configuration reduces to one coefficient vector h (R, B, p) and eta_i = C_i . h: one
+    # matrix product per configuration instead of array passes per mediator.
+    e0 = np.zeros(p)
+    e0[0] = 1.0
     out_c = coefs[k]
     result = {}
     for cfg in configurations(k):
         a_y, a = cfg[0], cfg[1:]
-        means = []
+        g = []
         for j in range(k):
             c = coefs[j]
-            m = base[j] + a[j] * c[..., p, None]
+            gj = c[..., :p] + a[j] * c[..., p, None] * e0
             for l_ in range(j):
                 slope = c[..., p + 1 + l_] + (a[j] * c[..., p + 1 + j + l_] if ia else 0.0)
-                m = m + slope[..., None] * means[l_]
-            means.append(m)
-        w = [out_c[..., p + 1 + j] + (a_y * out_c[..., p + 1 + k + j] if ia else 0.0) for j in range(k)]
-        eta = base[k] + a_y * out_c[..., p, None]
+                gj = gj + slope[..., None] * g[l_]
+            g.append(gj)
+        w = [out_c[..., p + 1 + j] + (a_y * out_c[..., p + 1 + k + j] if ia else 0.0)
+             for j in range(k)]
+        h = out_c[..., :p] + a_y * out_c[..., p, None] * e0
         for j in range(k):
-            eta = eta + w[j][..., None] * means[j]
-        if family is Family.GAUSSIAN:
-            values = eta
-        else:
+            h = h + w[j][..., None] * g[j]
+        if family is not Family.GAUSSIAN:
             u = [None] * k
             for j in range(k - 1, -1, -1):
                 acc = w[j]
@@ -130,12 +134,20 @@ def potential_means(
                     acc = acc + d * u[l_]
                 u[j] = acc
             s2 = sum((u[j] * sigmas[j]) ** 2 for j in range(k))
-            if family is Family.PROBIT:
-                values = special.ndtr(eta / np.sqrt(1 + s2)[..., None])
-            else:
-                s = np.sqrt(2 * s2)[..., None, None]
-                values = special.expit(eta[..., None] + s * _GH_X) @ _GH_W / np.sqrt(np.pi)
-        result[cfg] = np.sum(values * row_weights, axis=-1)
+        if family is Family.PROBIT:
+            h = h / np.sqrt(1 + s2)[..., None]
+        eta = np.matmul(rows, h[..., None])[..., 0]  # (R, B, n')
+        if family is Family.GAUSSIAN:
+            values = eta
+        elif family is Family.PROBIT:
+            values = special.ndtr(eta)
+        else:
+            s = np.sqrt(2 * s2)[..., None, None]
+            values = special.expit(eta[..., None] + s * _GH_X) @ _GH_W / np.sqrt(np.pi)
+        if values.shape[-1] == row_weights.shape[-1] and values.shape[1] == row_weights.shape[1]:
+            result[cfg] = np.einsum("rbn,rbn->rb", values, row_weights)
+        else:
+            result[cfg] = np.sum(values * row_weights, axis=-1)
     return result
 
 

@@ -157,16 +157,22 @@ def fit_glm(
     mu_fn, dmu_fn = link_functions(family)
     P = _outer(X)
     beta = np.zeros((R, B, K)) if start is None else np.broadcast_to(start, (R, B, K)).copy()
-    Xb = X[:, None]
+    Xt = X.transpose(0, 2, 1)  # (R, K, n): eta = beta @ X^T is one GEMM per replicate
+    yb = y[:, None, :]
     converged = np.zeros((R, B), dtype=bool)
     for _ in range(max_iter):
-        eta = np.matmul(Xb, beta[..., None])[..., 0]
-        mu = np.clip(mu_fn(eta), _EPS, 1 - _EPS)
+        eta = np.matmul(beta, Xt)
+        mu = np.clip(mu_fn(eta), _EPS, 1 - _EPS, out=None)
         d = np.maximum(dmu_fn(eta), _EPS)
-        v = weights * d * d / (mu * (1 - mu))
-        z = eta + (y[:, None, :] - mu) / d
+        resid = yb - mu
+        v = d * d
+        v /= mu * (1 - mu)
+        v *= weights
+        # working response z = eta + (y - mu) / d; v * z = v * eta + v * (y - mu) / d
+        vz = v * eta
+        vz += v * resid / d
         xtx = np.matmul(v, P).reshape(R, B, K, K)
-        xtz = np.matmul(v * z, X)
+        xtz = np.matmul(vz, X)
         new, ok = _solve(xtx, xtz)
         step = np.max(np.abs(new - beta), axis=-1)
         beta = np.where(ok[..., None], new, beta)
