@@ -45,7 +45,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--sites", type=_count, help="number of sites")
     p.add_argument("--periods", type=_count, help="number of periods")
     p.add_argument("--steps", type=_count, help="stepped-wedge steps")
-    p.add_argument("--patients", type=_count, help="patients per site per period")
+    p.add_argument("--patients", type=_count,
+                   help="patients per site per period (default: the scenario's, else 20)")
     p.add_argument("--seed", type=int, default=None, help="random seed (same seed, same data)")
     p.add_argument("--out", required=True, metavar="FILE", help="output data: .csv or .parquet")
     p.add_argument("--truth", metavar="FILE.json", help="write the true effects as JSON")

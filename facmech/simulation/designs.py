@@ -145,7 +145,7 @@ class Design:
         return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ParallelCRT(Design):
     """Parallel cluster-randomized trial: a ``treated`` share of sites gets facilitation throughout.
 
@@ -185,7 +185,7 @@ class ParallelCRT(Design):
         return policy
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SteppedWedge(Design):
     """Stepped-wedge cluster trial with cross-sectional patients.
 
@@ -243,7 +243,7 @@ class SteppedWedge(Design):
         return {"step": np.repeat(assignment["step"][:, None], self.periods, axis=1)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SMART(Design):
     """AIM-style SMART: low-intensity start, non-responders re-randomized to EF vs EF + IF.
 
@@ -356,7 +356,7 @@ class SMART(Design):
                 "arm": arm2}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Observational(Design):
     """Observational rollout: sites take up facilitation from period ``start`` with probability
     ``logistic(confounding * z_i)``, ``z_i`` the sum of the site's context nodes over root of their

@@ -84,7 +84,7 @@ class NodeType(str, enum.Enum):
             raise DesignError(f"{what}: unknown node type {value!r}; allowed: {allowed}") from None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DoseRule:
     """The adaptive facilitation dose rule (time-varying confounding lives here).
 
@@ -137,7 +137,7 @@ _EDGE_KEY = re.compile(r"^\s*([A-Za-z0-9_]+)\s*->\s*([A-Za-z0-9_]+)\s*(?:\[\s*la
 _ARROW_KEY = re.compile(r"^\s*(?:#|arrow\s*)?(\d+)\s*$", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Scenario:
     """A frozen structural model for synthetic facilitation trials.
 
