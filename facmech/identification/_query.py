@@ -71,17 +71,21 @@ def prepare_graph(
     attributes are latent.
     """
     if isinstance(graph, nx.DiGraph):
-        g = nx.DiGraph(graph)
+        src = graph
         hidden = {
-            n for n, a in g.nodes(data=True)
+            n for n, a in graph.nodes(data=True)
             if a.get("latent", False) or not a.get("observed", True)
         }
     elif hasattr(graph, "to_networkx") and hasattr(graph, "latent_ids"):
-        g, hidden = _from_map(graph)
+        src, hidden = _from_map(graph)
     else:
         raise FacmechError(
             f"`graph` must be a MechanismMap or a networkx DiGraph (got {type(graph).__name__})"
         )
+    # a bare copy: node and edge attributes are not needed and slow every graph copy down
+    g = nx.DiGraph()
+    g.add_nodes_from(src.nodes)
+    g.add_edges_from(src.edges)
     if not nx.is_directed_acyclic_graph(g):
         cycle = [u for u, _ in nx.find_cycle(g)]
         raise CyclicMapError(

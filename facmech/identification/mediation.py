@@ -26,6 +26,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Sequence
 from typing import Any
@@ -69,6 +70,11 @@ def check_mediators(q: GraphInput, xs: Sequence[str], y: str, meds: Sequence[str
 
 def _do_formula(q: GraphInput, xs: Sequence[str], ys: Sequence[str]) -> tuple[bool, str]:
     """Identify P(ys | do(xs)) preferring covariate adjustment; return (identified, text)."""
+    return _do_formula_cached(q, tuple(xs), tuple(ys))
+
+
+@functools.lru_cache(maxsize=4096)
+def _do_formula_cached(q: GraphInput, xs: tuple[str, ...], ys: tuple[str, ...]) -> tuple[bool, str]:
     from facmech.identification.identify import adjustment_formula
 
     order = {n: i for i, n in enumerate(q.admg.nodes)}
@@ -274,13 +280,20 @@ def _parse_path(
     return None, frozenset(edges)
 
 
+@functools.lru_cache(maxsize=8192)
 def _segment_routes(q: GraphInput, a: str, b: str) -> int:
     keep = set(q.latent) | {a, b}
     return count_directed_paths(q.graph.subgraph(keep), a, b)
 
 
-def identify_path(q: GraphInput, x: str, y: str, path: Sequence[Any]) -> Identification:
-    """Path-specific effect along one directed path (node sequence) or the paths of an edge set."""
+def identify_path(
+    q: GraphInput, x: str, y: str, path: Sequence[Any], *, details: bool = True
+) -> Identification:
+    """Path-specific effect along one directed path (node sequence) or the paths of an edge set.
+
+    ``details=False`` skips the alternatives (bundle, interventional, linear SEM) of a path that
+    is not identified; path reports use it.
+    """
     nodes, edges = _parse_path(q, x, y, path)
     label = " -> ".join(nodes) if nodes else "; ".join(f"{a}->{b}" for a, b in sorted(edges or ()))
     what = f"the effect of {x} on {y} along {label}"
@@ -295,7 +308,7 @@ def identify_path(q: GraphInput, x: str, y: str, path: Sequence[Any]) -> Identif
             wit = hidden[0] if hidden else a
             reason = (f"{what} is not identified: the step {a} -> {b} cannot be told apart "
                       f"from other routes from {a} to {b} through unmeasured nodes")
-            alts: tuple[Alternative, ...] = (_linear_sem(q, nodes),)
+            alts: tuple[Alternative, ...] = (_linear_sem(q, nodes),) if details else ()
             involved: set[str] = set()
             for a2, b2 in bad:
                 sub = q.graph.subgraph(set(q.latent) | {a2, b2})
@@ -304,7 +317,7 @@ def identify_path(q: GraphInput, x: str, y: str, path: Sequence[Any]) -> Identif
                 order = {n: k for k, n in enumerate(q.graph.nodes)}
                 inv = sorted(involved, key=order.__getitem__)
                 q2 = prepare_graph(q.graph, observed=q.observed | involved)
-                then = identify_path(q2, x, y, nodes)
+                then = identify_path(q2, x, y, nodes, details=details)
                 if then.identifiable:
                     reason += f"; measuring {_fmt(inv)} makes it identified"
                 else:
@@ -335,9 +348,9 @@ def identify_path(q: GraphInput, x: str, y: str, path: Sequence[Any]) -> Identif
                          "consistency and no interference between sites (SUTVA)"),
         )
     alts: list[Alternative] = []
-    if pc.recanting is not None:
+    if details and pc.recanting is not None:
         alts.append(_bundle(q, x, y, pc))
-    if nodes is not None:
+    if details and nodes is not None:
         inner = [n for n in nodes[1:-1] if n not in q.latent]
         if inner:
             alts.append(_interventional(q, x, y, inner))
@@ -348,12 +361,17 @@ def identify_path(q: GraphInput, x: str, y: str, path: Sequence[Any]) -> Identif
     )
 
 
+@functools.lru_cache(maxsize=8192)
+def _single_door_cached(q: GraphInput, a: str, b: str) -> frozenset[str] | None:
+    return single_door(q.graph, a, b, observed=q.observed)
+
+
 def _linear_sem(q: GraphInput, nodes: Sequence[str]) -> Alternative:
     """Product of path coefficients, each identified by Pearl's single-door criterion."""
     parts = []
     missing = []
     for a, b in itertools.pairwise(nodes):
-        z = single_door(q.graph, a, b, observed=q.observed)
+        z = _single_door_cached(q, a, b)
         if z is None:
             hidden = [n for n in (a, b) if n in q.latent]
             missing.append(f"{a} -> {b}" + (f" ({', '.join(hidden)} unmeasured)" if hidden

@@ -33,12 +33,13 @@ sum_{l, m} P(l | x') P(m | x, l) P(y | x', l, m)
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import networkx as nx
 
-from facmech.graphs import ADMG, count_directed_paths, descendants_of, districts
+from facmech.graphs import ADMG, descendants_of, districts
 from facmech.identification.expressions import Expr, Prob, product, rename, sum_over
 from facmech.identification.id_algorithm import IDResult, identify_interventional
 
@@ -106,13 +107,14 @@ def _reach(h: nx.DiGraph, start: Iterable[str], target: str, *, avoid: set[str])
     return False
 
 
-def _classify(h: nx.DiGraph, x: str, y: str, c: str, ps: PathSet) -> tuple[bool, bool]:
+def _classify(ctx: _Context, x: str, y: str, c: str, ps: PathSet) -> tuple[bool, bool]:
     """(a path of ps leaves through x -> c, a path outside ps leaves through x -> c)."""
+    h = ctx.h
     if ps.kind == "single":
         first = ps.nodes[1] if len(ps.nodes) > 1 else None
         if c != first:
             return False, True
-        return True, count_directed_paths(h, c, y) > 1
+        return True, ctx.counts.get(c, 0) > 1
     if ps.kind == "first":
         return (c in ps.nodes, c not in ps.nodes)
     if ps.kind in ("through", "avoid"):
@@ -150,7 +152,8 @@ def _witness(h: nx.DiGraph, x: str, y: str, c: str, ps: PathSet) -> str:
         path = ps.nodes
         for i in range(1, len(path) - 1):
             w, nxt = path[i], path[i + 1]
-            if any(k != nxt and _reach(h, [k], y, avoid=set()) for k in h.successors(w)):
+            # every node of h (the ancestors of y) reaches y
+            if w in h and any(k != nxt for k in h.successors(w)):
                 return w
         return c
     if ps.kind in ("through", "avoid"):
@@ -174,18 +177,41 @@ def _witness(h: nx.DiGraph, x: str, y: str, c: str, ps: PathSet) -> str:
     return c
 
 
-def path_criterion(admg: ADMG, x: str, y: str, ps: PathSet) -> PathCriterion:
-    """Decide identification of the effect of ``x`` on ``y`` along the paths ``ps``."""
+@dataclass(frozen=True)
+class _Context:
+    ystar: frozenset[str]
+    h: nx.DiGraph
+    kids: tuple[str, ...]
+    dists: tuple[frozenset[str], ...]
+    total: IDResult
+    counts: dict[str, int]
+
+
+@functools.lru_cache(maxsize=256)
+def _context(admg: ADMG, x: str, y: str) -> _Context:
+    """Everything about (x, y) that does not depend on the path set (computed once)."""
     rest = admg.subgraph([n for n in admg.nodes if n != x])
     ystar = rest.ancestors([y])
     h = rest.subgraph(ystar).to_networkx()
-    kids = [c for c in admg.nodes if c in admg.children(x) and c in ystar]
-    cls = {c: _classify(h, x, y, c, ps) for c in kids}
+    kids = tuple(c for c in admg.nodes if c in admg.children(x) and c in ystar)
+    counts: dict[str, int] = {}
+    for n in reversed(list(nx.topological_sort(h))):
+        counts[n] = 1 if n == y else sum(counts[c] for c in h.successors(n))
+    return _Context(ystar, h, kids, tuple(districts(admg, ystar)),
+                    identify_interventional(admg, ystar, {x}), counts)
+
+
+@functools.lru_cache(maxsize=4096)
+def path_criterion(admg: ADMG, x: str, y: str, ps: PathSet) -> PathCriterion:
+    """Decide identification of the effect of ``x`` on ``y`` along the paths ``ps`` (cached)."""
+    ctx = _context(admg, x, y)
+    h, ystar, kids = ctx.h, ctx.ystar, ctx.kids
+    cls = {c: _classify(ctx, x, y, c, ps) for c in kids}
     active = frozenset(c for c in kids if cls[c][0])
-    total = identify_interventional(admg, ystar, {x})
+    total = ctx.total
     recanting = None
     witness = None
-    for d in districts(admg, ystar):
+    for d in ctx.dists:
         if any(cls[c][0] for c in d if c in cls) and any(cls[c][1] for c in d if c in cls):
             recanting = d
             both = [c for c in kids if c in d and cls[c][0] and cls[c][1]]

@@ -152,7 +152,8 @@ def path_report(
             "single paths with identify(effect='path') or raise max_paths"
         )
     total = identify_total(q, (x,), y)
-    paths = tuple(identify_path(q, x, y, p) for p in directed_paths(q.graph, x, y))
+    paths = tuple(identify_path(q, x, y, p, details=False)
+                  for p in directed_paths(q.graph, x, y))
     order = {v: i for i, v in enumerate(q.admg.nodes)}
     between = (descendants_of(q.graph, [x]) & ancestors_of(q.graph, [y])) - {x, y}
     meds = sorted(between, key=lambda v: (v in q.latent, order.get(v, len(order)), v))
