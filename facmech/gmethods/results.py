@@ -98,10 +98,9 @@ class StrategyResult:
         return next(iter(self.contrasts.values()))
 
     def to_frame(self) -> pd.DataFrame:
-        """Strategies then contrasts, columns ``estimate, std_error, ci_low, ci_high, p_value``."""
-        frame = estimates_frame({**self.strategies, **self.contrasts}, index_name="quantity")
-        frame.insert(0, "kind", ["strategy"] * len(self.strategies) + ["contrast"] * len(self.contrasts))
-        return frame
+        """Strategies then contrasts (index ``quantity``), columns ``estimate, std_error, ci_low,
+        ci_high, p_value``; contrasts are named ``"<strategy> - <reference>"``."""
+        return estimates_frame({**self.strategies, **self.contrasts}, index_name="quantity")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: ``{"strategies": {name: E}, "contrast": E, "method": ..., "warnings": [...]}``."""
