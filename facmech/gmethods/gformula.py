@@ -249,8 +249,9 @@ def gformula(
     notes: list[str] = list(support)
     if any(s.dynamic for s in strats) and meth is Method.ICE:
         notes.append(
-            "ICE with linear regressions is misspecified for threshold (dynamic) strategies when "
-            "the confounder model is not linear after the threshold; prefer method='parametric'"
+            "ICE fits linear outcome regressions; under a threshold (dynamic) strategy the "
+            "iterated targets are non-linear in the confounder, so linear ICE is an approximation: "
+            "compare with method='parametric'"
         )
     names = [s.name for s in strats]
     means, contrasts = summarize_draws(names, values, alpha=alpha, inference=boot)
