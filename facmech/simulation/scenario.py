@@ -15,6 +15,11 @@ Levels, as the simulator uses them:
 * nodes at map level ``patient`` are **patient-level**, one draw per patient per period (cross-sectional
   patients); a patient-level parent of a site-level node enters as its site-period mean.
 
+Unlike :func:`facmech.unroll.unroll`, which writes time-invariant downstream nodes (``uptake``,
+``trust``, ...) once after the last period, the simulator regenerates every non-context node in every
+period, so trials carry site-period mediators measured each period. The map must still unroll
+(otherwise :class:`~facmech.errors.CyclicMapError`). Lagged parents before period 0 count as 0.
+
 The outcome (default ``patient_outcomes``) also carries site random intercepts, site-by-period effects
 and patient noise, split by ``icc`` and ``cac`` (cluster autocorrelation; Hooper et al. 2016,
 Stat Med 35:4718):
