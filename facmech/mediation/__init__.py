@@ -18,8 +18,11 @@ from facmech.mediation.inference import (
     Robust,
     SmallSample,
 )
+from facmech.mediation.refute import Refutation, refute
 from facmech.mediation.results import MediationResult
+from facmech.mediation.sensitivity import RhoSensitivity, e_value, e_values, rho_sensitivity
 from facmech.mediation.spec import Family, TreatmentLevel
+from facmech.mediation.synthetic import SyntheticTrials, synthetic_trials
 
 __all__ = [
     "BatchEffects",
@@ -29,9 +32,17 @@ __all__ = [
     "Family",
     "MediationResult",
     "MonteCarlo",
+    "Refutation",
+    "RhoSensitivity",
     "Robust",
     "SmallSample",
+    "SyntheticTrials",
     "TreatmentLevel",
+    "e_value",
+    "e_values",
     "mediate",
     "mediate_arrays",
+    "refute",
+    "rho_sensitivity",
+    "synthetic_trials",
 ]
