@@ -18,7 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 __all__ = [
-    "ONE", "Expr", "Fraction", "Prob", "Product", "Sum", "fraction", "product", "rename", "sum_over",
+    "ONE", "Expr", "Fraction", "Prob", "Product", "Sum", "fraction", "product", "rename",
+    "standardize_apart", "sum_over",
 ]
 
 
@@ -177,4 +178,39 @@ def rename(expr: Expr, mapping: dict[str, str]) -> Expr:
         return Sum(r(expr.over), rename(expr.expr, mapping))
     if isinstance(expr, Fraction):
         return Fraction(rename(expr.num, mapping), rename(expr.den, mapping))
+    raise TypeError(type(expr).__name__)
+
+
+def standardize_apart(expr: Expr, outer: frozenset[str] = frozenset()) -> Expr:
+    """Rename summation variables that shadow a variable used outside their sum (``v`` -> ``v*``).
+
+    The ID algorithm may marginalise a kernel over a variable that is also fixed outside (an
+    intervened node, say); the formula is correct with scoping, but renaming the dummy variable
+    makes the text unambiguous.
+
+    >>> e = product([Prob(("c",), ("x",)), Sum(("x",), Prob(("y",), ("x",)))])
+    >>> str(standardize_apart(e))
+    'P(c | x) [sum_{x*} P(y | x*)]'
+    """
+    if isinstance(expr, Prob):
+        return expr
+    if isinstance(expr, Product):
+        out = []
+        for i, f in enumerate(expr.factors):
+            ctx = outer.union(*(g.free() for j, g in enumerate(expr.factors) if j != i))
+            out.append(standardize_apart(f, ctx))
+        return Product(tuple(out))
+    if isinstance(expr, Fraction):
+        return Fraction(standardize_apart(expr.num, outer), standardize_apart(expr.den, outer))
+    if isinstance(expr, Sum):
+        clash = set(expr.over) & outer
+        mapping = {}
+        for v in clash:
+            new = v + "*"
+            while new in outer or new in expr.expr.free():
+                new += "*"
+            mapping[v] = new
+        inner = rename(expr.expr, mapping) if mapping else expr.expr
+        over = tuple(mapping.get(v, v) for v in expr.over)
+        return Sum(over, standardize_apart(inner, outer | frozenset(over)))
     raise TypeError(type(expr).__name__)

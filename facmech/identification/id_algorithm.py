@@ -36,6 +36,7 @@ from facmech.identification.expressions import (
     Prob,
     fraction,
     product,
+    standardize_apart,
     sum_over,
 )
 
@@ -96,7 +97,7 @@ def _identify_cached(admg: ADMG, ys: frozenset[str], xs: frozenset[str]) -> IDRe
         expr = _id(ys, xs, joint, admg, order)
     except _Hedge as h:
         return IDResult(False, None, (h.f, h.f_prime))
-    return IDResult(True, expr, None)
+    return IDResult(True, standardize_apart(expr), None)
 
 
 def _ordered(nodes: Iterable[str], order: dict[str, int]) -> tuple[str, ...]:

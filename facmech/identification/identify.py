@@ -95,10 +95,14 @@ def identify_total(q: GraphInput, xs: tuple[str, ...], y: str) -> Identification
         )
     res = identify_interventional(q.admg, {y}, set(xs))
     if res.identified:
+        free = sorted(res.expression.free() - set(xs) - {y}, key=order.__getitem__)
+        extra = (f"the formula takes the same value whatever the value of {_fmt(free)} "
+                 "(fix any; Shpitser & Pearl 2006, line 3)",) if free else ()
         return Identification(
             effect=Effect.TOTAL, treatment=x_label, outcome=y, identifiable=True,
             strategy=Strategy.ID, estimand=f"P({y} | do({x_label})) = {res.formula}",
-            assumptions=("the causal diagram (with its latent nodes) is correct", _MAP, *base),
+            assumptions=("the causal diagram (with its latent nodes) is correct", *extra, _MAP,
+                         *base),
         )
     # not identified: explain
     canon = (obs & ancestors_of(g, set(xs) | {y})) - forbidden_nodes(g, set(xs), {y}) - {y}

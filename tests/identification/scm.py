@@ -27,24 +27,23 @@ class BinarySCM:
         }
 
     def joint(self, do: dict[str, int] | None = None) -> np.ndarray:
+        """The full joint table (one axis per node, in topological order), vectorised."""
         do = do or {}
         n = len(self.order)
-        table = np.zeros((2,) * n)
-        for values in itertools.product((0, 1), repeat=n):
-            p = 1.0
-            for node in self.order:
-                v = values[self.index[node]]
-                if node in do:
-                    p *= float(v == do[node])
-                    continue
-                pars = sorted(self.graph.predecessors(node), key=self.index.__getitem__)
-                k = 0
-                for par in pars:
-                    k = 2 * k + values[self.index[par]]
-                p1 = self.cpt[node][k]
-                p *= p1 if v == 1 else 1 - p1
-            table[values] = p
-        return table
+        grid = np.indices((2,) * n).reshape(n, -1)
+        p = np.ones(grid.shape[1])
+        for node in self.order:
+            v = grid[self.index[node]]
+            if node in do:
+                p *= v == do[node]
+                continue
+            pars = sorted(self.graph.predecessors(node), key=self.index.__getitem__)
+            k = np.zeros_like(v)
+            for par in pars:
+                k = 2 * k + grid[self.index[par]]
+            p1 = self.cpt[node][k]
+            p *= np.where(v == 1, p1, 1 - p1)
+        return p.reshape((2,) * n)
 
     def marginal(self, table: np.ndarray, keep: list[str]) -> dict[tuple, float]:
         axes = tuple(i for i, n in enumerate(self.order) if n not in keep)
@@ -59,10 +58,19 @@ class Evaluator:
     def __init__(self, scm: BinarySCM, observed_table: np.ndarray, observed: list[str]):
         self.names = [n for n in scm.order if n in observed]
         self.table = observed_table
+        self._marg: dict[frozenset, np.ndarray] = {}
 
     def prob(self, assign: dict[str, int], names: list[str]) -> float:
-        axes = tuple(i for i, n in enumerate(self.names) if n not in names)
-        m = self.table.sum(axis=axes) if axes else self.table
+        # a dummy summation variable renamed v* (standardize_apart) is the variable v
+        starred = [n for n in names if n.endswith("*")]
+        if starred:
+            assign = {**assign, **{n.rstrip("*"): assign[n] for n in starred}}
+            names = [n.rstrip("*") for n in names]
+        key = frozenset(names)
+        if key not in self._marg:
+            axes = tuple(i for i, n in enumerate(self.names) if n not in key)
+            self._marg[key] = self.table.sum(axis=axes) if axes else self.table
+        m = self._marg[key]
         kept = [n for n in self.names if n in names]
         return float(m[tuple(assign[n] for n in kept)])
 
@@ -158,5 +166,5 @@ class PrimedEvaluator(Evaluator):
     def prob(self, assign: dict[str, int], names: list[str]) -> float:
         vals: dict[str, int] = {}
         for n in names:
-            vals[n.rstrip("'")] = assign[n]
+            vals[n.rstrip("'*")] = assign[n]
         return super().prob(vals, list(vals))

@@ -70,3 +70,17 @@ def test_random_latent_graphs_exact_when_identified(seed):
     res = identify_interventional(latent_projection(g, {"u0", "u1"}), {y}, {x})
     if res.identified:
         _check_numeric(g, {"u0", "u1"}, x, y, seed)
+
+
+def test_builtin_map_id_formula_exact():
+    # coherence -> uptake on the built-in map (socialization, peer_experience latent): no
+    # adjustment set, identified by ID; checked exactly on a random binary SCM over the 17
+    # ancestors of uptake (2**17 joint cells)
+    from facmech.graphs import ancestors_of
+    from facmech.identification._query import prepare_graph
+    from facmech.mechanism_map import load_map
+
+    q = prepare_graph(load_map())
+    g = q.graph.subgraph(ancestors_of(q.graph, ["uptake"])).copy()
+    latent = set(q.latent) & set(g)
+    _check_numeric(g, latent, "coherence", "uptake", seed=11)
