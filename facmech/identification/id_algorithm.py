@@ -112,9 +112,17 @@ def _marginal(p: _Dist, keep: frozenset[str], order: dict[str, int]) -> _Dist:
     return _Dist(sum_over(p.vars - keep, p.expr, order=order), keep, False)
 
 
-def _conditional(p: _Dist, v: str, pred: frozenset[str], order: dict[str, int]) -> Expr:
+def _conditional(
+    p: _Dist, v: str, pred: frozenset[str], order: dict[str, int], g: ADMG
+) -> Expr:
     if p.joint:
-        return Prob((v,), _ordered(pred, order))
+        # p is the observed margin on an ancestral set, Markov to g: by the ordered local Markov
+        # property, v depends on its predecessors only through its Markov blanket in
+        # g[pred + v]: its district there and the parents of that district (Richardson 2003).
+        sub = pred | {v}
+        dis = next(d for d in districts(g, sub) if v in d)
+        blanket = (dis | frozenset().union(*(g.parents(w) for w in dis))) & sub
+        return Prob((v,), _ordered(blanket - {v}, order))
     num = _marginal(p, pred | {v}, order).expr
     den = _marginal(p, pred, order).expr
     return fraction(num, den)
@@ -147,12 +155,12 @@ def _id(y: frozenset[str], x: frozenset[str], p: _Dist, g: ADMG, order: dict[str
     pos = list(g.nodes)
     # line 6
     if s in whole:
-        factors = [_conditional(p, v, frozenset(pos[: pos.index(v)]), order)
+        factors = [_conditional(p, v, frozenset(pos[: pos.index(v)]), order, g)
                    for v in g.nodes if v in s]
         return sum_over(s - y, product(factors), order=order)
     # line 7
     s_prime = next(d for d in whole if s <= d)
-    factors = [_conditional(p, v, frozenset(pos[: pos.index(v)]), order)
+    factors = [_conditional(p, v, frozenset(pos[: pos.index(v)]), order, g)
                for v in g.nodes if v in s_prime]
     kernel = _Dist(product(factors), s_prime, False)
     return _id(y, x & s_prime, kernel, g.subgraph(s_prime), order)
