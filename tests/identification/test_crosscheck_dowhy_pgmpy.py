@@ -18,7 +18,8 @@ with facmech the case is documented below with who is right:
   also admits sets with harmless descendants, so we compare the sets free of descendants.
 * DoWhy's ATE identification tries back-door, front-door and IV only; on the napkin graph it finds
   nothing, while the ID algorithm identifies the effect (verified exactly against the mutilated
-  SCM in test_id_algorithm.py): facmech is right.
+  SCM in test_id_algorithm.py): facmech is right. DoWhy's own ID identifier takes no latent
+  nodes, so on the napkin it returns a formula in the unobserved u1, u2.
 """
 
 from __future__ import annotations
@@ -168,3 +169,16 @@ def test_dowhy_natural_effects(name, edges, verdicts, kind):
         assert res.identifiable
     else:  # documented disagreement: DoWhy is wrong
         assert not res.identifiable and res.witness == witness
+
+
+def test_dowhy_id_identifier_ignores_latents(napkin_graph):
+    # DoWhy's ID identifier (identify_effect_id) takes no latent nodes: on the napkin DAG it
+    # returns a formula in the unobserved u1, u2 (not a functional of the observed law), and it
+    # cannot take a bidirected edge (a cycle in its DiGraph input). facmech runs ID on the latent
+    # projection and gives an observed-data formula, verified exactly in test_id_algorithm.py.
+    id_mod = pytest.importorskip("dowhy.causal_identifier.id_identifier")
+    g, latent = napkin_graph
+    theirs = str(id_mod.identify_effect_id(g, ["x"], ["y"]))
+    assert "u1" in theirs or "u2" in theirs
+    ours = identify(g, "x", "y", latent=latent)
+    assert ours.identifiable and "u1" not in ours.estimand and "u2" not in ours.estimand
