@@ -14,13 +14,15 @@ whether the map currently marks it as measured.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import pandas as pd
 
 from facmech.mechanism_map import MechanismMap, Role
 
-__all__ = ["TIMING", "measurement_schedule", "timing"]
+__all__ = ["TIMING", "linear_sem_measurement", "measurement_schedule", "timing"]
 
 #: When to measure a node, by the map's ``stage``.
 TIMING = {
@@ -107,3 +109,31 @@ def measurement_schedule(
         )
     return pd.DataFrame(rows, columns=["node", "label", "role", "level", "when", "instruments",
                                        "status", "why"])
+
+
+def linear_sem_measurement(mmap: MechanismMap, identification: Any) -> tuple[str, ...] | None:
+    """The unmeasured nodes the linear-structural-model answer for a path relies on.
+
+    When a path has a recanting witness, no measurement identifies it nonparametrically; the
+    identification engine then reports, among the alternatives, the path as the product of its
+    coefficients under a linear structural model without interactions, with the regressions that
+    identify each coefficient (single-door sets, which may include nodes the map marks unmeasured).
+    This returns those unmeasured nodes in map order (``()`` when none is needed), or ``None`` when
+    the linear answer is not identified either.
+
+    >>> from facmech.identification import identify
+    >>> from facmech.mechanism_map import load_map
+    >>> m = load_map()
+    >>> path = ["facilitation", "leadership_engagement", "acceptance", "socialization", "coherence",
+    ...         "capacity", "trust", "normalization", "uptake"]
+    >>> linear_sem_measurement(m, identify(m, "facilitation", "uptake", effect="path", path=path))
+    ('socialization', 'peer_experience')
+    """
+    for alt in identification.alternatives:
+        if alt.name.startswith("linear structural model") and alt.identifiable:
+            used = set(_IDENT.findall(f"{alt.estimand} {alt.note}"))
+            return tuple(n for n in mmap.node_ids if n in used and n in mmap.latent_ids)
+    return None
+
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

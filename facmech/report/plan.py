@@ -30,7 +30,7 @@ from facmech.errors import FacmechError
 from facmech.mechanism_map import MechanismMap, load_map
 from facmech.report.document import Figure, Section
 from facmech.report.inputs import check_output, check_path, load_data
-from facmech.report.measurement import measurement_schedule
+from facmech.report.measurement import linear_sem_measurement, measurement_schedule
 from facmech.report.power_curve import PowerAssumptions, PowerCurve, plot_power_curve, power_curve
 from facmech.report.render import render_html, render_markdown
 from facmech.report.results import estimation_plan, results_section
@@ -162,24 +162,44 @@ class PlanReport:
 
 
 def _identify(mmap: MechanismMap, treatment: str, outcome: str, path: tuple[str, ...]):
-    from facmech.identification import identify, implications, measurement_plan, path_report
+    from facmech.identification import identify
+    from facmech.identification.measurement import Query, measurement_plan
+    from facmech.identification.report import path_report
 
     path_id = identify(mmap, treatment, outcome, effect="path", path=list(path))
     total_id = identify(mmap, treatment, outcome, effect="total")
-    paths = path_report(mmap, treatment, outcome)
-    paths_frame = paths.to_frame() if hasattr(paths, "to_frame") else pd.DataFrame(paths)
+    frame = path_report(mmap, treatment, outcome).to_frame()
+    paths = frame[frame["kind"] != "total"][["kind", "query", "identifiable", "strategy", "witness"]]
     to_measure: tuple[str, ...] = ()
     note = ""
     if not path_id.identifiable:
-        try:
-            mp = measurement_plan(mmap, path_id)
-        except FacmechError as exc:  # "impossible" is a finding, reported as such
-            note = f"No set of latent nodes makes the path identified: {exc}"
+        mp = measurement_plan(mmap, Query(treatment, outcome, effect="path", path=tuple(path)))
+        if mp.possible:
+            to_measure = tuple(mp.measure)
+            note = (f"Measure {_names(mp.measure)} (currently unmeasured): then the path-specific "
+                    f"effect is identified ({mp.identification.strategy}).")
         else:
-            to_measure = tuple(getattr(mp, "measure", ()) or ())
-            note = getattr(mp, "summary", lambda: str(mp))()
-    imps = [str(i) for i in implications(mmap)]
-    return path_id, total_id, paths_frame, to_measure, note, imps
+            note = f"No measurement makes the path-specific effect identified nonparametrically: {mp.reason}."
+            linear = linear_sem_measurement(mmap, path_id)
+            if linear:
+                to_measure = linear
+                note += (f" Under a linear structural model without interactions, measuring "
+                         f"{_names(linear)} identifies it as the product of the path coefficients: "
+                         f"the trial must measure them.")
+            elif linear == ():
+                note += (" Under a linear structural model without interactions it is identified "
+                         "from what the trial measures, as the product of the path coefficients.")
+    return path_id, total_id, paths, to_measure, note, _implications(mmap)
+
+
+def _names(nodes) -> str:
+    return ", ".join(f"`{n}`" for n in nodes)
+
+
+def _implications(mmap: MechanismMap) -> list[str]:
+    from facmech.identification.implications import implications
+
+    return [str(i) for i in implications(mmap)]
 
 
 def _map_figure(mmap: MechanismMap, path: tuple[str, ...]) -> Figure:

@@ -111,12 +111,14 @@ class EstimationPlan:
             "print(res.summary())",
         ]
         if self.confounders:
+            start = "from:1:" if self.design is TrialDesign.STEPPED_WEDGE else "always:"
             lines += [
+                "dose = 1.5  # the sustained dose to evaluate (e.g. facilitator hours per period)",
                 "g = facmech.gformula(",
                 f"    site_periods, unit={self.cluster!r}, time={(self.time or 'period')!r}, "
                 f"treatment={self.treatment!r},",
                 f"    confounders={list(self.confounders)!r}, outcome={self.outcome!r},",
-                "    strategies=['always', 'never'], seed=1)",
+                f"    strategies=[f'{start}{{dose}}', 'never'], seed=1)",
                 "print(g.summary())",
             ]
         return "\n".join(lines)
@@ -231,20 +233,41 @@ def results_section(
         except NotIdentifiedError as exc:
             blocks.append(Callout(str(exc), CalloutKind.WARN, "Not estimated."))
     if result is not None:
-        frame = result.to_frame().reset_index()
+        frame = result.to_frame()
+        chain = "path:" + ">".join((plan.assignment, *plan.mediators, plan.outcome))
+        keep = [k for k in frame.index if not k.startswith("path:") or k == chain]
+        others = len(frame) - len(keep)
+        binary = set(data[plan.outcome].dropna().unique()) <= {0, 1}
+        text = (f"{result.method}. {result.n_obs} observations in {result.n_clusters} sites. "
+                f"Mechanisms in causal order: {', '.join(f'`{m}`' for m in plan.mediators)}; "
+                f"`via:M` is the effect through M and not through earlier mechanisms; `{chain}` is "
+                f"the hypothesized chain through the measured mechanisms (linear model without "
+                f"interaction).")
+        if plan.latent_mediators:
+            text += (" Each link between consecutive measured mechanisms also carries the routes "
+                     "through unmeasured nodes (" + ", ".join(f"`{m}`" for m in plan.latent_mediators)
+                     + ").")
+        if binary:
+            text += (f" `{plan.outcome}` is 0/1: linear probability models, so effects are risk "
+                     f"differences.")
         blocks += [
-            Paragraph(f"{result.method}. {result.n_obs} observations in {result.n_clusters} sites."),
-            Table.from_frame(frame, caption=f"Effects on `{plan.outcome}` ({result.scale}), "
-                             f"{round(100 * (1 - result.alpha))}% intervals."),
+            Paragraph(text),
+            Table.from_frame(frame.loc[keep].reset_index(), caption=f"Effects on `{plan.outcome}` "
+                             f"({result.scale}), {round(100 * (1 - result.alpha))}% intervals."),
         ]
-        blocks += _sensitivity_blocks(result)
+        if others:
+            blocks.append(Paragraph(f"{others} other path-specific effects (every sub-chain of the "
+                                    f"mechanisms) are in the result object (`report.estimates`)."))
+        blocks += _sensitivity_blocks(result, data, plan, cluster=cluster, time=time, seed=seed)
         if result.warnings:
             blocks.append(Bullets(tuple(f"Warning: {w}" for w in result.warnings)))
     tests = None
     try:
-        from facmech.identification import test_implications
+        from facmech.identification.implications import test_implications
 
-        tests = test_implications(mmap, data, cluster=cluster)
+        units = [cluster, time] if time else [cluster]
+        means = data.groupby(units, sort=True).mean(numeric_only=True).reset_index()
+        tests = test_implications(mmap, means, cluster=cluster if time else None)
     except FacmechError as exc:
         blocks.append(Callout(f"The map's implications were not tested: {exc}", CalloutKind.INFO))
     if tests is not None:
@@ -255,32 +278,44 @@ def results_section(
     return result, tests, Section("results", "Results on the trial data", tuple(blocks))
 
 
-def _sensitivity_blocks(result: Any) -> list:
+def _sensitivity_blocks(result: Any, data: pd.DataFrame, plan: EstimationPlan, *, cluster: str,
+                        time: str | None, seed: SeedLike) -> list:
+    """Imai-Keele-Yamamoto rho sensitivity (one mediator: the last mechanism before the outcome,
+    earlier mechanisms collapsed into it) and E-values of the main analysis."""
+    from facmech.mediation import mediate
+
+    last = plan.mediators[-1]
+    single = result
+    if len(plan.mediators) > 1:
+        single = mediate(data, treatment=plan.assignment, mediators=[last], outcome=plan.outcome,
+                         covariates=list(plan.covariates), cluster=cluster, time=time, seed=seed)
     blocks: list = []
     try:
-        sens = result.sensitivity()
+        sens = single.sensitivity()
     except FacmechError as exc:
-        return [Callout(f"Sensitivity analysis not available: {exc}", CalloutKind.INFO)]
-    rho0 = getattr(sens, "rho_at_zero", None)
-    text = ("**Sensitivity to mediator-outcome confounding** (Imai, Keele & Yamamoto 2010): the "
-            "indirect effect as a function of the correlation rho between the mediator and "
-            "outcome model errors.")
-    if rho0 is not None:
-        text += f" The indirect effect would be zero at rho = {rho0:.2f}."
-    blocks.append(Paragraph(text))
-    fig = getattr(sens, "plot", None)
-    if fig is not None:
+        blocks.append(Callout(f"Sensitivity analysis not available: {exc}", CalloutKind.INFO))
+    else:
+        e = single.effects["nie"]
+        blocks.append(Paragraph(
+            f"**Sensitivity to mediator-outcome confounding** (Imai, Keele & Yamamoto 2010): the "
+            f"indirect effect through `{last}` (the last mechanism before `{plan.outcome}`; earlier "
+            f"mechanisms act through it), estimated at {e.estimate:.3f}, as a function of the "
+            f"correlation rho between the errors of the `{last}` and `{plan.outcome}` models. It "
+            f"would be zero at rho = {sens.rho_at_zero:.2f}: an unmeasured common cause of "
+            f"`{last}` and `{plan.outcome}` that strong would explain it away."))
         from facmech.report.document import Figure
 
-        blocks.append(Figure.from_matplotlib(_figure(sens.plot()), caption="Indirect effect against "
-                                             "the sensitivity parameter rho."))
+        blocks.append(Figure.from_matplotlib(
+            _figure(sens.plot()), caption=f"Indirect effect through {last} against rho.",
+            alt="sensitivity curve"))
     try:
         ev = result.e_values()
     except FacmechError:
-        ev = None
-    if ev is not None:
-        blocks.append(Table.from_frame(ev.reset_index() if ev.index.name else ev, digits=2,
-                                       caption="E-values (VanderWeele & Ding 2017)."))
+        return blocks
+    blocks.append(Table.from_frame(ev.reset_index() if ev.index.name else ev, digits=2,
+                                   caption="E-values of the total, direct and indirect effects "
+                                   "(VanderWeele & Ding 2017): the risk ratio an unmeasured "
+                                   "confounder would need with both treatment and outcome."))
     return blocks
 
 
@@ -288,14 +323,21 @@ def _figure(obj: Any) -> Any:
     return getattr(obj, "figure", obj)
 
 
-def _tests_blocks(tests: Any) -> list:
-    frame = tests.to_frame() if hasattr(tests, "to_frame") else pd.DataFrame(tests)
-    verdict = getattr(tests, "falsified", None)
-    blocks: list = []
-    if verdict is not None:
-        blocks.append(Callout(
-            "The data contradict at least one of the map's implications (multiplicity-adjusted)."
-            if verdict else "No implication of the map is rejected (multiplicity-adjusted).",
-            CalloutKind.WARN if verdict else CalloutKind.OK, "Map check."))
-    blocks.append(Table.from_frame(frame, caption="Tests of the map's testable implications."))
-    return blocks
+def _tests_blocks(tests: Any, *, show: int = 10) -> list:
+    frame = tests.to_frame()
+    rejected = frame[frame["rejected"]]
+    smallest = frame.nsmallest(show, "p_value")
+    shown = pd.concat([rejected, smallest]).drop_duplicates(subset="implication")
+    cols = [c for c in ("implication", "estimate", "std_error", "p_value", "p_adjusted", "rejected")
+            if c in shown.columns]
+    verdict = (f"The data contradict {len(rejected)} of the map's {len(frame)} implications "
+               f"(Holm-adjusted, alpha {tests.alpha:g}): the map as drawn is falsified."
+               if tests.falsified else
+               f"None of the map's {len(frame)} implications is rejected (Holm-adjusted, alpha "
+               f"{tests.alpha:g}).")
+    return [
+        Callout(verdict, CalloutKind.WARN if tests.falsified else CalloutKind.OK, "Map check."),
+        Table.from_frame(shown[cols], caption=f"Tests of the map's implications on site-period "
+                         f"means, cluster-robust by site: the rejected ones and the {show} "
+                         f"smallest p-values."),
+    ]

@@ -116,11 +116,13 @@ def identification_section(
             f"from the treatment to the outcome, so the effect along the path alone cannot be "
             f"separated from the other path without further assumptions."))
     if path_id.alternatives:
-        rows = tuple(
-            (a.name, "yes" if a.identifiable else "no", a.note or a.estimand or "–")
-            for a in path_id.alternatives
-        )
-        blocks.append(Table(("what is identified instead", "identified", "note"), rows))
+        blocks.append(Paragraph("**What is identified instead:**"))
+        for a in path_id.alternatives:
+            blocks.append(Paragraph(
+                f"{a.name}: {'identified' if a.identifiable else 'not identified'}."))
+            text = "\n".join(t for t in (a.estimand, a.note.replace("; ", ";\n")) if t)
+            if text:
+                blocks.append(Code(text))
     if path_id.assumptions:
         blocks += [Paragraph("Assumptions the path analysis rests on:"),
                    Bullets(tuple(path_id.assumptions))]
