@@ -1,5 +1,12 @@
 """Identification: which effects of a mechanism map are identified, how, and what to measure.
 
+- :func:`identify`: total (adjustment, front-door, ID algorithm; instruments flagged), natural
+  direct/indirect, controlled direct and path-specific effects, as an :class:`Identification`.
+- :func:`path_report`: every directed path and mediator between two nodes, judged.
+- :func:`measurement_plan`: the cheapest set of unmeasured nodes to measure.
+- :func:`implications` / :func:`test_implications`: testable independencies and tests on data.
+- :func:`identify_across_variants`: robustness of a verdict to map uncertainty.
+
 >>> import networkx as nx
 >>> from facmech.identification import identify
 >>> identify(nx.DiGraph([("x", "y")]), "x", "y").estimand
@@ -8,13 +15,33 @@
 
 from facmech.identification._query import QueryError
 from facmech.identification.identify import identify
+from facmech.identification.implications import (
+    Implication,
+    ImplicationTests,
+    implications,
+    test_implications,
+)
+from facmech.identification.measurement import MeasurementPlan, Query, measurement_plan
+from facmech.identification.report import PathReport, path_report
 from facmech.identification.result import Alternative, Effect, Identification, Strategy
+from facmech.identification.variants import VariantReport, identify_across_variants
 
 __all__ = [
     "Alternative",
     "Effect",
     "Identification",
+    "Implication",
+    "ImplicationTests",
+    "MeasurementPlan",
+    "PathReport",
+    "Query",
     "QueryError",
     "Strategy",
+    "VariantReport",
     "identify",
+    "identify_across_variants",
+    "implications",
+    "measurement_plan",
+    "path_report",
+    "test_implications",
 ]
