@@ -96,8 +96,18 @@ def identify_cde(q: GraphInput, xs: Sequence[str], y: str, meds: Sequence[str]) 
     """Controlled direct effect: identified iff P(y | do(x, m)) is."""
     from facmech.identification.identify import identify_total
 
-    tot = identify_total(q, (*xs, *meds), y)
     x_label = ", ".join(xs)
+    hidden = [m for m in meds if m in q.latent]
+    if hidden:
+        return Identification(
+            effect=Effect.CDE, treatment=x_label, outcome=y, identifiable=False,
+            mediators=tuple(meds),
+            reason=f"the controlled direct effect fixes {_fmt(meds)}, but {_fmt(hidden)} "
+                   "are not measured",
+            alternatives=(Alternative(f"measure {_fmt(hidden)}", False,
+                                      note="see measurement_plan"),),
+        )
+    tot = identify_total(q, (*xs, *meds), y)
     x_prime = ", ".join(f"{x}'" for x in xs)
     m_label = ", ".join(meds)
     contrast = (f"CDE({m_label}) = E[{y} | do({x_label}, {m_label})] - "

@@ -171,6 +171,7 @@ def test_dowhy_natural_effects(name, edges, verdicts, kind):
         assert not res.identifiable and res.witness == witness
 
 
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")  # numpy.matrix inside DoWhy
 def test_dowhy_id_identifier_ignores_latents(napkin_graph):
     # DoWhy's ID identifier (identify_effect_id) takes no latent nodes: on the napkin DAG it
     # returns a formula in the unobserved u1, u2 (not a functional of the observed law), and it

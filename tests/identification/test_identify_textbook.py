@@ -184,3 +184,12 @@ def test_bad_inputs():
         identify(g, "x", "y", effect="nde")
     with pytest.raises(FacmechError, match="directed cycle"):
         identify(nx.DiGraph([("x", "y"), ("y", "x")]), "x", "y")
+
+
+def test_latent_mediator_blocks_cde_and_natural_effects():
+    g = nx.DiGraph([("x", "m"), ("m", "y"), ("x", "y")])
+    for eff in ("cde", "nde", "nie"):
+        r = identify(g, "x", "y", effect=eff, mediators=["m"], latent=["m"])
+        assert not r.identifiable and "not measured" in r.reason
+    r = identify(g, "x", "y", effect="path", path=["x", "m", "y"], latent=["m"])
+    assert not r.identifiable and "measuring {m} makes it identified" in r.reason
