@@ -93,6 +93,8 @@ class NodeType(str, enum.Enum):
 class DoseRule:
     """The adaptive facilitation dose rule (time-varying confounding lives here).
 
+    Doses are in the scenario's own units (``base`` is the typical first-period dose, e.g. tens of
+    facilitator hours); coefficients of edges out of the strategy are per unit of dose.
     In a site-period where facilitation is delivered, the dose is
 
     .. math::

@@ -38,7 +38,9 @@ and ``a = 0`` external facilitation).
     ``always`` and ``never`` with the dose starting in period 1 (a stepped wedge facilitates no site
     in period 0), averaged over all site-periods, and their ``contrast``; ``null`` with one period.
 ``by_period``
-    ``total`` and sustained ``contrast`` per period (averaged over sites).
+    ``total`` and sustained ``contrast`` per period (averaged over sites). As the exposed world starts
+    facilitation in period 0, ``by_period["total"][k]`` is also the effect *k* periods after
+    facilitation began (secular trend aside), the curve that exposure-time stepped-wedge models target.
 ``on_nodes``
     ``total`` on every non-context node (site-period means).
 
