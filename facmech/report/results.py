@@ -209,8 +209,6 @@ def results_section(
     Returns ``(mediation result or None, implication tests or None, section)``. Missing columns
     raise one :class:`DataError` listing all of them.
     """
-    from facmech.mediation import mediate
-
     missing_columns(data, _needed(plan, cluster, time))
     if not plan.mediators:
         raise DataError("the path has no measured mechanism to estimate it through; measure at "
@@ -222,16 +220,27 @@ def results_section(
             f"analysis needs the two-valued randomized assignment: pass `exposure=` (CLI "
             f"`--exposure`), e.g. 'exposed'")
     blocks: list = []
-    result = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        try:
-            result = mediate(
-                data, treatment=plan.assignment, mediators=list(plan.mediators),
-                outcome=plan.outcome, covariates=list(plan.covariates), cluster=cluster,
-                time=time, graph=mmap if plan.exposure is None else None, seed=seed)
-        except NotIdentifiedError as exc:
-            blocks.append(Callout(str(exc), CalloutKind.WARN, "Not estimated."))
+        result, tests = _analyses(data, mmap, plan, blocks, cluster=cluster, time=time, seed=seed)
+    notes = sorted({str(w.message) for w in caught})
+    if notes:
+        blocks.append(Bullets(tuple(f"Note: {n}" for n in notes)))
+    return result, tests, Section("results", "Results on the trial data", tuple(blocks))
+
+
+def _analyses(data: pd.DataFrame, mmap: MechanismMap, plan: EstimationPlan, blocks: list, *,
+              cluster: str, time: str | None, seed: SeedLike) -> tuple[Any, Any]:
+    from facmech.mediation import mediate
+
+    result = None
+    try:
+        result = mediate(
+            data, treatment=plan.assignment, mediators=list(plan.mediators),
+            outcome=plan.outcome, covariates=list(plan.covariates), cluster=cluster,
+            time=time, graph=mmap if plan.exposure is None else None, seed=seed)
+    except NotIdentifiedError as exc:
+        blocks.append(Callout(str(exc), CalloutKind.WARN, "Not estimated."))
     if result is not None:
         frame = result.to_frame()
         chain = "path:" + ">".join((plan.assignment, *plan.mediators, plan.outcome))
@@ -272,10 +281,7 @@ def results_section(
         blocks.append(Callout(f"The map's implications were not tested: {exc}", CalloutKind.INFO))
     if tests is not None:
         blocks += _tests_blocks(tests)
-    notes = sorted({str(w.message) for w in caught})
-    if notes:
-        blocks.append(Bullets(tuple(f"Note: {n}" for n in notes)))
-    return result, tests, Section("results", "Results on the trial data", tuple(blocks))
+    return result, tests
 
 
 def _sensitivity_blocks(result: Any, data: pd.DataFrame, plan: EstimationPlan, *, cluster: str,
