@@ -40,7 +40,8 @@ and ``a = 0`` external facilitation).
 ``by_period``
     ``total`` and sustained ``contrast`` per period (averaged over sites). As the exposed world starts
     facilitation in period 0, ``by_period["total"][k]`` is also the effect *k* periods after
-    facilitation began (secular trend aside), the curve that exposure-time stepped-wedge models target.
+    facilitation began (exactly for sites starting in period 0; approximately for later starters, whose
+    lagged inputs have had longer to settle), the curve exposure-time stepped-wedge models target.
 ``on_nodes``
     ``total`` on every non-context node (site-period means).
 
