@@ -52,7 +52,8 @@ def naive_regression(
 
     For the outcome of period ``s``: ``Y_s ~ A_0 + ... + A_s [+ every confounder measured up to
     Y_s] + V``; the contrast is ``level`` times the sum of the treatment coefficients (averaged
-    over periods with ``outcome_at="mean"``). Percentile interval from a bootstrap over units
+    over periods with ``outcome_at="mean"``). Periods in which every unit has the same treatment
+    are skipped (their coefficient is not estimable). Percentile interval from a bootstrap over units
     (``draws`` replicates, batched).
     """
     tim = Timing.parse(timing)
@@ -72,7 +73,9 @@ def naive_regression(
             terms = [t for t in terms if t[0] != "L"]
         X = build_design(terms, d.V, d.L, d.A)
         keep = design_keep(X)
-        a_cols = [i for i, t in enumerate(terms, start=1) if t[0] == "A"]
+        # a period where every unit has the same treatment (the all-control first period of a
+        # stepped wedge) has no estimable coefficient: it contributes nothing, as in "from:1"
+        a_cols = [i for i, t in enumerate(terms, start=1) if t[0] == "A" and np.ptp(d.A[:, t[1]]) > 0]
         if not set(a_cols) <= set(keep.tolist()):
             raise EstimationError(
                 f"`{treatment}` is constant or collinear in some period up to {d.periods[s]}; "

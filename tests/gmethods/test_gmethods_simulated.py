@@ -142,3 +142,12 @@ def test_patient_rows_nested_in_site_periods_are_averaged():
     b = gformula(patients, **KW, method="ice", nested="patient", inference=None)
     assert b.contrast.estimate == pytest.approx(a.contrast.estimate, abs=1e-10)
     assert not patients.columns.duplicated().any() and "patient" in patients  # caller's frame intact
+
+
+def test_naive_regression_skips_periods_without_treatment_variation():
+    df, _ = adaptive_dose_data(n_units=400, n_periods=3, adapt=0.5, seed=3)
+    sw = df.assign(facilitation=np.where(df.period == 0, 0.0, df.facilitation))
+    e = naive_regression(sw, **KW, draws=20, seed=0)
+    full = naive_regression(sw.query("period > 0").assign(period=lambda x: x.period - 1)
+                            .assign(uptake=lambda x: x.uptake), **KW, draws=20, seed=0)
+    assert np.isfinite(e.estimate) and np.isfinite(full.estimate)
