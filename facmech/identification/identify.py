@@ -209,6 +209,12 @@ def identify(
     for n in (*xs, y):
         q.check_observed(n, argument="treatment" if n in xs else "outcome")
     meds = q.check_nodes(as_names(mediators), argument="mediators")
+    if path and eff is not Effect.PATH:
+        raise QueryError(f"`path` is given but `effect` is {eff.value!r}; use effect='path'")
+    if meds and eff in (Effect.TOTAL, Effect.PATH):
+        raise QueryError(
+            f"`mediators` are given but `effect` is {eff.value!r}; mediators go with nde, nie or cde"
+        )
     if eff is Effect.TOTAL:
         return identify_total(q, xs, y)
     if len(xs) > 1 and eff is not Effect.CDE:

@@ -182,6 +182,10 @@ def test_bad_inputs():
         identify(g, "x", "y", latent=["x"])
     with pytest.raises(QueryError, match="needs at least one mediator"):
         identify(g, "x", "y", effect="nde")
+    with pytest.raises(QueryError, match="use effect='path'"):
+        identify(g, "x", "y", path=["x", "y"])
+    with pytest.raises(QueryError, match="mediators go with"):
+        identify(g, "x", "y", mediators=["m"])
     with pytest.raises(FacmechError, match="directed cycle"):
         identify(nx.DiGraph([("x", "y"), ("y", "x")]), "x", "y")
 
