@@ -96,8 +96,9 @@ def mediate(
         Treatment-by-mediator terms (then the control and treated versions differ and no
         path-specific effects are reported).
     inference : MonteCarlo, Bootstrap or None
-        Default ``MonteCarlo(draws=1000)`` with site-clustered CR2 covariance and
-        :math:`t_{G-1}` draws when ``cluster`` is given, HC3 otherwise. ``None`` gives
+        Default ``MonteCarlo(draws=1000)`` with site-clustered CR2 covariance and :math:`t`
+        draws on :math:`G - p_b` degrees of freedom (:math:`p_b` site-level parameters, e.g.
+        :math:`G - 2` in a parallel trial) when ``cluster`` is given, HC3 otherwise. ``None`` gives
         point estimates only.
     graph : MechanismMap or networkx.DiGraph, optional
         Mechanism map in which identification is checked; without it, the DAG implied by the call.
@@ -225,7 +226,8 @@ def mediate(
         + (" with treatment-mediator interaction" if interaction else "")
         + (f"; period fixed effects ({time})" if time else "")
         + "; "
-        + ("plug-in only (no inference)" if inference is None else inference.describe(prepared.n_clusters))
+        + ("plug-in only (no inference)" if inference is None
+           else inference.describe(prepared.n_clusters, batch.df))
     )
     return MediationResult(
         effects=effects, risk_ratios=ratios, treatment=treatment, mediators=tuple(meds), outcome=outcome,

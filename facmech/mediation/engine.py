@@ -104,7 +104,7 @@ def _pieces(X: np.ndarray, y: np.ndarray, coef: np.ndarray, sigma: np.ndarray, f
         et = (y - mu) / sd
         scale = np.ones(X.shape[0])
     bread = np.linalg.inv(np.matmul(xt.transpose(0, 2, 1), xt))
-    return ModelPieces(xt, et, bread, scale)
+    return ModelPieces(xt, et, bread, scale, X)
 
 
 def _effects(coefs, sigmas, rows, roww, layout, family):

@@ -8,12 +8,16 @@ terms :math:`\\mathrm{IF}_g = B\\,\\tilde X_g^\\top \\tilde e_g` (bread :math:`B
 for GLMs), and the sandwich is :math:`\\sum_g \\mathrm{IF}_g \\mathrm{IF}_g^\\top`, so cross-model
 covariance from shared sites is kept. Small-sample corrections:
 
-- ``CR1``: factor :math:`\\frac{G}{G-1}\\frac{N-1}{N-K}` per model; draws from a multivariate
-  :math:`t_{G-1}`.
+- ``CR1``: factor :math:`\\frac{G}{G-1}\\frac{N-1}{N-K}` per model; multivariate :math:`t` draws.
 - ``CR2`` (Bell & McCaffrey 2002): residuals of site :math:`g` replaced by
   :math:`(I - H_{gg})^{-1/2} \\tilde e_g`, computed in :math:`K \\times K` form from the site's Gram
-  matrix; draws from a multivariate :math:`t_{G-1}`.
+  matrix; multivariate :math:`t` draws.
 - ``NONE``: ``CR0``, normal draws.
+
+The :math:`t` degrees of freedom follow the between-within rule (Li & Redden 2015, BMC Med Res
+Methodol 15:38; SAS ``DDFM=BW``): :math:`G - p_b`, with :math:`p_b` the largest number of
+site-level (constant within every site) columns in any model, the intercept and a site-randomized
+treatment included, so a parallel trial without site-level covariates gets :math:`G - 2`.
 
 Resampling schemes: :class:`MonteCarlo` (quasi-Bayesian draws of the coefficients pushed through the
 closed-form effect formulas, as R ``mediation`` does; Imai, Keele & Tingley 2010) and
@@ -76,12 +80,14 @@ class ModelPieces:
     """What a covariance estimator needs from one fitted model, for ``R`` replicates.
 
     ``xt`` (R, n, K) working design, ``et`` (R, n) working residuals, ``bread`` (R, K, K),
-    ``scale`` (R,) residual variance (OLS) or 1 (GLM)."""
+    ``scale`` (R,) residual variance (OLS) or 1 (GLM), ``design`` (R, n, K) the raw design (to
+    count site-level columns for the degrees of freedom)."""
 
     xt: np.ndarray
     et: np.ndarray
     bread: np.ndarray
     scale: np.ndarray
+    design: np.ndarray | None = None
 
     @property
     def k(self) -> int:
@@ -93,7 +99,7 @@ class Classical:
     """Model-based covariance: :math:`\\hat\\sigma^2 (X^\\top X)^{-1}` (OLS) or the inverse Fisher
     information (GLM), independent across models. Assumes independent rows."""
 
-    def describe(self, n_clusters: int | None) -> str:
+    def describe(self, n_clusters: int | None, df: float | None = None) -> str:
         return "classical (model-based) covariance"
 
     def covariance(
@@ -125,7 +131,7 @@ class Robust:
             )
         object.__setattr__(self, "kind", self.kind.upper())
 
-    def describe(self, n_clusters: int | None) -> str:
+    def describe(self, n_clusters: int | None, df: float | None = None) -> str:
         return f"heteroskedasticity-robust covariance ({self.kind})"
 
     def covariance(
@@ -160,6 +166,21 @@ def _cr2_factor(lam: np.ndarray) -> np.ndarray:
     return np.where(small, 0.5 + 0.375 * lam, ((1 - safe) ** -0.5 - 1) / safe)
 
 
+def _site_level_columns(design: np.ndarray | None, members: list[np.ndarray]) -> int:
+    """Rank of the columns of ``design`` (first replicate) that are constant within every site."""
+    if design is None:
+        return 1
+    X = design[0]
+    const = np.ones(X.shape[1], dtype=bool)
+    for idx in members:
+        block = X[idx]
+        const &= np.all(np.abs(block - block[:1]) <= 1e-12 * (1 + np.abs(block[:1])), axis=0)
+    if not const.any():
+        return 0
+    site_rows = np.stack([X[idx[0], const] for idx in members])
+    return int(np.linalg.matrix_rank(site_rows))
+
+
 @dataclass(frozen=True)
 class Clustered:
     """Cluster-robust (site) sandwich covariance with a small-sample correction.
@@ -169,9 +190,9 @@ class Clustered:
     by : str, optional
         Cluster column; defaults to the ``cluster=`` argument of :func:`facmech.mediation.mediate`.
     small_sample : {"cr2", "cr1", "none"}
-        Default ``cr2``: Bell-McCaffrey bias-reduced covariance with :math:`t_{G-1}` draws, which
-        is close to nominal from about 9 sites on (see ``simulations/mediation``); ``none`` (CR0
-        with normal draws) under-covers with few sites.
+        Default ``cr2``: Bell-McCaffrey bias-reduced covariance with :math:`t` draws on
+        between-within degrees of freedom, close to nominal from about 9 sites on (see
+        ``simulations/mediation``); ``none`` (CR0 with normal draws) under-covers with few sites.
     """
 
     by: str | None = None
@@ -185,9 +206,10 @@ class Clustered:
     def resolved(self, n_clusters: int) -> SmallSample:
         return self.small_sample  # type: ignore[return-value]
 
-    def describe(self, n_clusters: int | None) -> str:
+    def describe(self, n_clusters: int | None, df: float | None = None) -> str:
         ss = self.resolved(n_clusters or 0)
-        tail = "normal draws" if ss is SmallSample.NONE else f"t({(n_clusters or 0) - 1}) draws"
+        dft = "G - site-level parameters" if df is None else f"{df:g}"
+        tail = "normal draws" if ss is SmallSample.NONE else f"t({dft}) draws"
         name = {"none": "CR0", "cr1": "CR1", "cr2": "CR2 (Bell-McCaffrey)"}[ss.value]
         return f"cluster-robust covariance by site, {name}, {tail}"
 
@@ -221,7 +243,9 @@ class Clustered:
             blocks.append(inf)
         IF = np.concatenate(blocks, axis=-1)
         V = np.matmul(IF.transpose(0, 2, 1), IF)
-        return V, (None if ss is SmallSample.NONE else float(G - 1))
+        if ss is SmallSample.NONE:
+            return V, None
+        return V, float(max(1, G - max(_site_level_columns(p.design, members) for p in pieces)))
 
 
 Covariance = Classical | Robust | Clustered
@@ -251,9 +275,9 @@ class MonteCarlo:
             return self.covariance
         return Clustered() if has_cluster else Robust("HC3")
 
-    def describe(self, n_clusters: int | None) -> str:
+    def describe(self, n_clusters: int | None, df: float | None = None) -> str:
         cov = self.resolved_covariance(n_clusters is not None)
-        return f"quasi-Bayesian Monte Carlo ({self.draws} draws), {cov.describe(n_clusters)}"
+        return f"quasi-Bayesian Monte Carlo ({self.draws} draws), {cov.describe(n_clusters, df)}"
 
 
 @dataclass(frozen=True)
@@ -273,7 +297,7 @@ class Bootstrap:
         if not isinstance(self.draws, (int, np.integer)) or self.draws < 2:
             raise FacmechError(f"`draws` must be an integer of at least 2 (got {self.draws!r})")
 
-    def describe(self, n_clusters: int | None) -> str:
+    def describe(self, n_clusters: int | None, df: float | None = None) -> str:
         unit = "site" if n_clusters is not None else "row"
         strat = ", stratified by treatment sequence" if self.stratify else ""
         return f"{unit} bootstrap ({self.draws} draws{strat}), percentile intervals"

@@ -24,7 +24,8 @@ def ols_case():
     y = X @ [1, 2, 3, 0.5] + rng.normal(size=n) + rng.normal(size=G)[cl]
     fit = sm.OLS(y, X).fit()
     B = np.linalg.inv(X.T @ X)
-    pieces = ModelPieces(X[None], (y - X @ fit.params)[None], B[None], np.array([fit.scale]))
+    pieces = ModelPieces(X[None], (y - X @ fit.params)[None], B[None], np.array([fit.scale]),
+                         X[None])
     return X, y, cl, fit, pieces
 
 
@@ -33,7 +34,7 @@ def test_cr1_matches_statsmodels_cluster(ols_case):
     V, df = Clustered(small_sample="cr1").covariance([pieces], cl)
     ref = fit.get_robustcov_results("cluster", groups=cl).cov_params()
     np.testing.assert_allclose(V[0], ref, rtol=1e-10)
-    assert df == 6
+    assert df == 7 - 2  # between-within: 7 sites minus intercept and the site-level column
 
 
 def test_hc3_and_classical_match_statsmodels(ols_case):
@@ -59,7 +60,7 @@ def test_cr2_matches_definition(ols_case):
         meat += np.outer(s, s)
     V, df = Clustered(small_sample="cr2").covariance([pieces], cl)
     np.testing.assert_allclose(V[0], B @ meat @ B, rtol=1e-8)
-    assert df == 6
+    assert df == 5
 
 
 def test_glm_sandwich_matches_statsmodels_scores_and_expected_hessian():
