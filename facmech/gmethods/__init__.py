@@ -12,7 +12,7 @@ from facmech.gmethods.mediation import MediationOverTime, mediational_gformula
 from facmech.gmethods.msm import MSMForm, Stabilized, msm
 from facmech.gmethods.naive import naive_regression
 from facmech.gmethods.options import OutcomeAt, Timing
-from facmech.gmethods.results import Bootstrap, ModelInfo, StrategyResult, WeightDiagnostics
+from facmech.gmethods.results import ModelInfo, StrategyResult, UnitBootstrap, WeightDiagnostics
 from facmech.gmethods.strategies import (
     Always,
     Dynamic,
@@ -26,7 +26,6 @@ from facmech.gmethods.strategies import (
 
 __all__ = [
     "Always",
-    "Bootstrap",
     "ConfounderReport",
     "Dynamic",
     "FromPeriod",
@@ -42,6 +41,7 @@ __all__ = [
     "StrategyResult",
     "Taper",
     "Timing",
+    "UnitBootstrap",
     "WeightDiagnostics",
     "gformula",
     "mediational_gformula",

@@ -33,7 +33,7 @@ from facmech.gmethods.data import LongData, prepare
 from facmech.gmethods.ice import ice_means, ice_models
 from facmech.gmethods.options import OutcomeAt, Timing
 from facmech.gmethods.parametric import is_exact, parametric_means, parametric_spec
-from facmech.gmethods.results import Bootstrap, StrategyResult
+from facmech.gmethods.results import StrategyResult, UnitBootstrap
 from facmech.gmethods.strategies import Strategy, parse_strategies
 
 __all__ = [
@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 #: The default inference: 500 bootstrap draws over units.
-DEFAULT_BOOTSTRAP = Bootstrap()
+DEFAULT_BOOTSTRAP = UnitBootstrap()
 
 
 class Method(str, enum.Enum):
@@ -67,13 +67,13 @@ class Method(str, enum.Enum):
             ) from None
 
 
-def _inference(inference: Bootstrap | int | None) -> Bootstrap | None:
-    if inference is None or isinstance(inference, Bootstrap):
+def _inference(inference: UnitBootstrap | int | None) -> UnitBootstrap | None:
+    if inference is None or isinstance(inference, UnitBootstrap):
         return inference
     if isinstance(inference, (int, np.integer)) and not isinstance(inference, bool):
-        return Bootstrap(int(inference))
+        return UnitBootstrap(int(inference))
     raise EstimationError(
-        f"`inference` must be a Bootstrap(draws=...), a number of draws, or None (got {inference!r})"
+        f"`inference` must be a UnitBootstrap(draws=...), a number of draws, or None (got {inference!r})"
     )
 
 
@@ -94,7 +94,7 @@ def unit_bootstrap_weights(n: int, draws: int, rng: np.random.Generator) -> np.n
 
 
 def summarize_draws(
-    names: Sequence[str], values: np.ndarray, *, alpha: float, inference: Bootstrap | None
+    names: Sequence[str], values: np.ndarray, *, alpha: float, inference: UnitBootstrap | None
 ) -> tuple[dict[str, Estimate], dict[str, Estimate]]:
     """Strategy and contrast estimates from (1 + draws, S) values (row 0 is the point)."""
     def est(col: np.ndarray) -> Estimate:
@@ -169,7 +169,7 @@ def gformula(
     timing: str | Timing = "before",
     outcome_at: str | OutcomeAt = "last",
     nested: str | None = None,
-    inference: Bootstrap | int | None = DEFAULT_BOOTSTRAP,
+    inference: UnitBootstrap | int | None = DEFAULT_BOOTSTRAP,
     monte_carlo: int = 10_000,
     alpha: float = 0.05,
     seed: SeedLike = None,
@@ -202,7 +202,7 @@ def gformula(
         per-period outcome (then ``result.extra["by_period"]`` holds per-period contrasts).
     nested : str, optional
         Patient column; patient rows are averaged to unit-period means.
-    inference : Bootstrap, int or None
+    inference : UnitBootstrap, int or None
         Bootstrap over units (all replicates vectorized); ``None`` for the point estimate only.
     monte_carlo : int
         Size of the parametric g-formula's simulated population (units are copied to reach it).

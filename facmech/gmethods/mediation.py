@@ -53,7 +53,7 @@ from facmech.gmethods.gformula import (
     unit_bootstrap_weights,
 )
 from facmech.gmethods.parametric import _fit_one, _linear_predictor, _Model
-from facmech.gmethods.results import Bootstrap, ModelInfo
+from facmech.gmethods.results import ModelInfo, UnitBootstrap
 from facmech.gmethods.strategies import Strategy, parse_strategy
 
 __all__ = ["MediationOverTime", "mediational_gformula"]
@@ -188,7 +188,7 @@ def mediational_gformula(
     baseline: str | Sequence[str] = (),
     history: int | None = None,
     nested: str | None = None,
-    inference: Bootstrap | int | None = DEFAULT_BOOTSTRAP,
+    inference: UnitBootstrap | int | None = DEFAULT_BOOTSTRAP,
     monte_carlo: int = 10_000,
     alpha: float = 0.05,
     seed: SeedLike = None,

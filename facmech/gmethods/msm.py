@@ -48,7 +48,7 @@ from facmech.gmethods.gformula import (
     unit_bootstrap_weights,
 )
 from facmech.gmethods.options import OutcomeAt, Timing
-from facmech.gmethods.results import Bootstrap, ModelInfo, StrategyResult, WeightDiagnostics
+from facmech.gmethods.results import ModelInfo, StrategyResult, UnitBootstrap, WeightDiagnostics
 from facmech.gmethods.strategies import Strategy, parse_strategies
 
 __all__ = ["MSMForm", "Stabilized", "msm", "stabilized_weights"]
@@ -167,7 +167,7 @@ def msm(
     timing: str | Timing = "before",
     outcome_at: str | OutcomeAt = "last",
     nested: str | None = None,
-    inference: Bootstrap | int | None = DEFAULT_BOOTSTRAP,
+    inference: UnitBootstrap | int | None = DEFAULT_BOOTSTRAP,
     positivity: float = 0.01,
     alpha: float = 0.05,
     seed: SeedLike = None,

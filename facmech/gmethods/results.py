@@ -21,11 +21,11 @@ import pandas as pd
 from facmech.errors import EstimationError
 from facmech.estimates import Estimate, estimates_frame
 
-__all__ = ["Bootstrap", "ModelInfo", "StrategyResult", "WeightDiagnostics"]
+__all__ = ["ModelInfo", "StrategyResult", "UnitBootstrap", "WeightDiagnostics"]
 
 
 @dataclass(frozen=True)
-class Bootstrap:
+class UnitBootstrap:
     """Nonparametric bootstrap over units (sites): ``draws`` resamples, percentile intervals.
 
     All replicates are computed at once as multinomial frequency weights (see ``_fit``).
