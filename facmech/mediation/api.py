@@ -15,9 +15,9 @@ from typing import Any
 import pandas as pd
 
 from facmech._random import SeedLike
-from facmech.errors import DataError, EstimationError, FacmechError
+from facmech.errors import DataError, EstimationError, FacmechError, FewClustersWarning
 from facmech.estimates import Estimate
-from facmech.mediation.data import prepare
+from facmech.mediation.data import FEW_SITES, prepare
 from facmech.mediation.engine import mediate_arrays
 from facmech.mediation.graph import as_digraph, check_identification, implied_graph
 from facmech.mediation.inference import Bootstrap, MonteCarlo
@@ -162,6 +162,13 @@ def mediate(
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     notes = list(prepared.warnings)
     notes += [str(w.message) for w in caught if str(w.message) not in notes]
+    if isinstance(inference, Bootstrap) and prepared.n_clusters is not None \
+            and prepared.n_clusters < FEW_SITES:
+        msg = (f"the site bootstrap under-covers with few sites (95% intervals covered about 86% "
+               f"at 9 sites in simulations/mediation); with {prepared.n_clusters} sites prefer the "
+               "default MonteCarlo inference (CR2 covariance, t draws)")
+        warnings.warn(msg, FewClustersWarning, stacklevel=2)
+        notes.append(msg)
 
     if graph is not None:
         assumptions = check_identification(

@@ -287,6 +287,10 @@ class Bootstrap:
     Sites are resampled with replacement (rows when there is no ``cluster``); with
     ``stratify=True`` resampling is within strata of sites sharing the same treatment sequence
     (the arm of a parallel trial, the step of a stepped-wedge trial). All refits are batched.
+
+    Percentile intervals of a site bootstrap are too narrow with few sites: in
+    ``simulations/mediation`` 95% intervals covered 91-94% with 40 sites and about 86% with 9;
+    the default :class:`MonteCarlo` inference (CR2, t draws) is recommended below about 40 sites.
     """
 
     draws: int = 1000

@@ -119,3 +119,9 @@ def test_collinear_covariate(trial):
 def test_categorical_covariate_expanded(trial):
     res = _call(trial, covariates=["region", "age"])
     assert res._data.covariate_names == ("region=S", "age")
+
+
+def test_bootstrap_with_few_sites_warns(trial):
+    with pytest.warns(FewClustersWarning, match="site bootstrap under-covers"):
+        res = _call(trial, cluster="site", inference=Bootstrap(draws=50), seed=1)
+    assert any("site bootstrap" in w for w in res.warnings)
