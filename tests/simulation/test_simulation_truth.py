@@ -187,3 +187,28 @@ def test_truth_bad_input() -> None:
         true_effects(s, d, paths=("facilitation>problem_solving>capacity>trust>uptake",), sites=10)
     with pytest.raises(DesignError, match="`sites` of the truth population"):
         true_effects(s, d, sites=1)
+
+
+@pytest.mark.parametrize("draw", [0, 1, 2])
+def test_analytic_agrees_on_random_linear_scenarios(draw) -> None:
+    # random coefficients on every edge of the built-in map (seeded), random dose rule and feedback
+    rng = np.random.default_rng(100 + draw)
+    base = Scenario()
+    # magnitudes 0.4-0.9 (lag 0) and 0.2-0.4 (lag 1), random signs: effects of a visible size
+    coefs = {f"{e.source}->{e.target}[lag{e.lag}]":
+             float(rng.choice([-1, 1]) * (rng.uniform(0.4, 0.9) if e.lag == 0
+                                          else rng.uniform(0.2, 0.4)))
+             for e in base.map.edges}
+    s = Scenario(coefficients=coefs, feedback=float(rng.uniform(0, 1)),
+                 dose=DoseRule(base=float(rng.uniform(0.5, 2)), taper=float(rng.uniform(0, 0.5)),
+                               sd=0.3, floor=None),
+                 mediators=("trust",), trend=0.05)
+    design = ParallelCRT(sites=10, patients=3, periods=int(rng.integers(2, 5)))
+    t = true_effects(s, design, sites=2000)
+    a, se = t["analytic"], t["mc_se"]
+    assert min(abs(a["nde"]), abs(a["nie"])) > 0.005  # both parts non-trivial
+    for key in ("total", "nde", "nie"):
+        assert abs(t[key] - a[key]) < 4 * se[key] + 1e-12, key
+    for path, value in a["paths"].items():
+        assert abs(t["paths"][path] - value) < 4 * se["paths"][path] + 1e-12, path
+    assert t["sustained"]["contrast"] == pytest.approx(a["sustained"]["contrast"], abs=1e-10)
