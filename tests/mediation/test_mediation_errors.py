@@ -121,6 +121,7 @@ def test_categorical_covariate_expanded(trial):
     assert res._data.covariate_names == ("region=S", "age")
 
 
+@pytest.mark.filterwarnings("ignore:only 12 sites")
 def test_bootstrap_with_few_sites_warns(trial):
     with pytest.warns(FewClustersWarning, match="site bootstrap under-covers"):
         res = _call(trial, cluster="site", inference=Bootstrap(draws=50), seed=1)
