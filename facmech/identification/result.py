@@ -196,7 +196,7 @@ class Identification:
         if self.witness:
             lines.append(f"  witness: {self.witness}")
         if self.blocking_path:
-            lines.append(f"  blocking path: {' '.join(self.blocking_path)}")
+            lines.append(f"  open confounding path: {' - '.join(self.blocking_path)}")
         if self.assumptions:
             lines.append("  assumptions:")
             lines.extend(f"    - {a}" for a in self.assumptions)
