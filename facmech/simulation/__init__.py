@@ -1,5 +1,14 @@
 """Synthetic multisite facilitation trials from a mechanism map, with known true effects.
 
+A :class:`Scenario` (structural coefficients per edge or arrow number, node types, ICC, trend, staff
+surveys, the adaptive :class:`DoseRule` with its feedback strength) and a design
+(:class:`ParallelCRT`, :class:`SteppedWedge`, :class:`SMART`, :class:`Observational`) go into
+:func:`simulate`, which returns a :class:`SimulatedTrial`: long patient-period data, site-period data,
+and the :class:`Truth` (total, natural direct/indirect, path-specific and sustained-strategy effects)
+computed by counterfactual simulation with shared noise, with the closed form alongside in the linear
+case (:func:`analytic_effects`). Four vignette scenarios of Kilbourne et al. (2023) are packaged:
+``vha``, ``aim``, ``evidencenow``, ``zambia``.
+
 >>> from facmech.simulation import simulate, load_scenario, SteppedWedge
 >>> trial = simulate(load_scenario("zambia"), SteppedWedge(sites=6, steps=3, patients=4), seed=7,
 ...                  truth=False)
