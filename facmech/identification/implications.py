@@ -8,8 +8,8 @@ imply nothing and are skipped.
 
 ``test_implications`` tests each one with a regression of one variable on the other and the
 conditioning set (a linear-Gaussian partial-correlation test; Textor et al. 2016), with
-cluster-robust standard errors (CR2 of Bell & McCaffrey 2002, t with G - 1 degrees of freedom)
-when sites are given, and a
+cluster-robust standard errors (CR2 with Bell-McCaffrey degrees of freedom; Bell & McCaffrey 2002,
+Imbens & Kolesár 2016) when sites are given, and a
 Holm-adjusted verdict: the map is *falsified* when any adjusted p-value falls below ``alpha``.
 
 >>> import networkx as nx
@@ -127,16 +127,25 @@ class ImplicationTests:
         return f"<p>{html.escape(self.summary().splitlines()[0])}</p>" + self.table.to_html()
 
 
-def _ols_cr2(y: np.ndarray, x: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """OLS coefficients and their CR2 (Bell & McCaffrey 2002) cluster-robust covariance.
+def _ols_cr2(
+    y: np.ndarray, x: np.ndarray, groups: np.ndarray, j: int = 1
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """OLS, its CR2 cluster-robust covariance and Bell-McCaffrey degrees of freedom for ``b[j]``.
 
     .. math:: V = B \\sum_g X_g^\\top A_g e_g e_g^\\top A_g X_g B,\\quad
               A_g = (I - X_g B X_g^\\top)^{-1/2},\\quad B = (X^\\top X)^{-1}
+
+    Degrees of freedom (Bell & McCaffrey 2002; Imbens & Kolesár 2016, Rev Econ Stat 98:701):
+    :math:`\\nu = (\\sum_i \\lambda_i)^2 / \\sum_i \\lambda_i^2` with :math:`\\lambda` the
+    eigenvalues of :math:`G^\\top G`, column ``g`` of ``G`` being
+    :math:`(I - H)_{\\cdot g} A_g X_g B e_j`.
     """
     bread = np.linalg.pinv(x.T @ x)
     beta = bread @ (x.T @ y)
     e = y - x @ beta
     meat = np.zeros_like(bread)
+    ell = bread[:, j]
+    cols = []
     order = np.argsort(groups, kind="stable")
     bounds = np.flatnonzero(np.diff(groups[order])) + 1
     for idx in np.split(order, bounds):
@@ -146,7 +155,14 @@ def _ols_cr2(y: np.ndarray, x: np.ndarray, groups: np.ndarray) -> tuple[np.ndarr
         a = (q / np.sqrt(np.maximum(w, 1e-12))) @ q.T
         s = xg.T @ (a @ e[idx])
         meat += np.outer(s, s)
-    return beta, bread @ meat @ bread
+        ag = a @ (xg @ ell)
+        col = -x @ (bread @ (xg.T @ ag))
+        col[idx] += ag
+        cols.append(col)
+    gm = np.column_stack(cols)
+    m = gm.T @ gm
+    df = float(np.trace(m) ** 2 / np.sum(m * m))
+    return beta, bread @ meat @ bread, df
 
 
 def _holm(p: np.ndarray) -> np.ndarray:
@@ -216,8 +232,7 @@ def test_implications(
             raise DataError(f"cannot test {m}: the regression is degenerate (collinear or "
                             "constant columns, or too few rows)")
         if groups is not None:
-            beta, cov = _ols_cr2(y, x, groups)
-            dfree = float(groups.max())  # G - 1
+            beta, cov, dfree = _ols_cr2(y, x, groups)
         else:
             beta, *_ = np.linalg.lstsq(x, y, rcond=None)
             resid = y - x @ beta
