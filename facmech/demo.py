@@ -148,7 +148,7 @@ def _sustained_stage(scenario: Any, trial: Any, *, seed: int, quick: bool) -> di
               baseline=["leadership_baseline"], timing="after", outcome_at="mean")
     draws = 100 if quick else 500
     linear = scenario.replace(types={}, dose=replace(scenario.dose, floor=None))
-    design = SteppedWedge(sites=240, steps=4, periods=5, patients=40)
+    design = SteppedWedge(sites=600, steps=4, periods=5, patients=40)
     big = _after_baseline(simulate(linear, design, seed=seed, truth=False).site_periods)
     out: dict[str, Any] = {"sites": design.sites}
     out["gformula"] = gformula(big, **kw, strategies=[f"always:{level:g}", "never"],

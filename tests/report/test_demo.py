@@ -45,7 +45,7 @@ def test_demo_numbers(demo):
     assert n["identification.n_measure"] == 2
     # total = nde + nie in the simulator's truth
     assert n["truth.total"] == pytest.approx(n["truth.nde"] + n["truth.nie"], abs=1e-9)
-    # g-formula recovers the sustained-dose truth (240 sites, correctly specified linear variant);
+    # g-formula recovers the sustained-dose truth (600 sites, correctly specified linear variant);
     # adjusting for the treatment-affected confounder does not (What If, ch. 20)
     assert n["gformula.ci_low"] <= n["truth.sustained"] <= n["gformula.ci_high"]
     assert n["naive.ci_high"] < n["truth.sustained"]
