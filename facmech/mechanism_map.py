@@ -37,6 +37,7 @@ The YAML format
         lag: 0                      # 0 within a period, 1 from period t to t + 1
         provenance: reconstructed
         confidence: M-H             # H | M | L, or a range such as M-H
+        direction_uncertain: false  # true: map variants also try target -> source
         evidence:
           - {vignette: VHA, quote: "..."}
 
@@ -207,6 +208,18 @@ class Node:
     base: str | None = None
     period: int | None = None
 
+    def __post_init__(self) -> None:
+        what = f"node {self.id!r}"
+        object.__setattr__(self, "role", Role.parse(self.role, what=f"{what} `role`"))
+        object.__setattr__(self, "level", Level.parse(self.level, what=f"{what} `level`"))
+        object.__setattr__(
+            self, "provenance", Provenance.parse(self.provenance, what=f"{what} `provenance`")
+        )
+        if isinstance(self.measures, str):
+            object.__setattr__(self, "measures", (self.measures,))
+        else:
+            object.__setattr__(self, "measures", tuple(self.measures))
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "id": self.id,
@@ -240,6 +253,17 @@ class Edge:
     confidence: Confidence = field(default_factory=Confidence)
     evidence: tuple[Evidence, ...] = ()
     description: str = ""
+    direction_uncertain: bool = False
+
+    def __post_init__(self) -> None:
+        what = f"edge {self.source} -> {self.target}"
+        object.__setattr__(
+            self, "provenance", Provenance.parse(self.provenance, what=f"{what} `provenance`")
+        )
+        object.__setattr__(
+            self, "confidence", Confidence.parse(self.confidence, what=f"{what} `confidence`")
+        )
+        object.__setattr__(self, "evidence", tuple(self.evidence))
 
     @property
     def key(self) -> tuple[str, str, int]:
@@ -254,6 +278,8 @@ class Edge:
             "provenance": self.provenance.value,
             "confidence": str(self.confidence),
         }
+        if self.direction_uncertain:
+            out["direction_uncertain"] = True
         if self.description:
             out["description"] = self.description
         if evidence:
@@ -636,6 +662,7 @@ _NODE_KEYS = (
 )
 _EDGE_KEYS = (
     "source", "target", "arrow", "lag", "provenance", "confidence", "evidence", "description",
+    "direction_uncertain",
 )
 
 
@@ -716,6 +743,9 @@ def _edge_from_mapping(data: Mapping[str, Any]) -> Edge:
         confidence=Confidence.parse(data.get("confidence", "M"), what=f"{what} `confidence`"),
         evidence=tuple(evidence),
         description=str(data.get("description", "") or "").strip(),
+        direction_uncertain=_bool(
+            data.get("direction_uncertain", False), what=f"{what} `direction_uncertain`"
+        ),
     )
 
 

@@ -54,6 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FacmechError as exc:
         print(f"facmech {args.command}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and closed early: not an error
+        sys.stderr.close()
+        return 0
     except (OSError, UnicodeDecodeError) as exc:
         print(f"facmech {args.command}: error: {_one_line(exc)}", file=sys.stderr)
         return 2

@@ -82,12 +82,7 @@ class VariantReport:
 
 
 def _direction_uncertain(m: Any) -> list[tuple[str, str]]:
-    out = []
-    for e in m.edges:
-        text = (e.description or "").lower()
-        if "direction" in text and "uncertain" in text:
-            out.append((e.source, e.target))
-    return out
+    return [(e.source, e.target) for e in m.edges if e.direction_uncertain]
 
 
 def identify_across_variants(
@@ -116,8 +111,8 @@ def identify_across_variants(
     min_confidence : {"L", "M", "H"}
         Arrows whose confidence (upper end) is below this are optional.
     reversible : iterable of (source, target), optional
-        Arrows whose direction is uncertain. Default: arrows whose description says their
-        direction is uncertain (capacity -> trust in the built-in map).
+        Arrows whose direction is uncertain. Default: the map's edges marked
+        ``direction_uncertain: true`` (capacity -> trust in the built-in map).
     periods : int, optional
         Unroll each variant over this many periods before asking (for time-varying queries).
     max_variants : int

@@ -138,3 +138,20 @@ def test_node_lookup_and_parents():
         m.node("normalisation")
     with pytest.raises(MapError, match="no arrow number 16"):
         m.arrow(16)
+
+
+def test_strings_are_converted_at_the_boundary():
+    node = Node("a", role="strategy", level="patient", provenance="stated", measures="logs")
+    assert node.role is Role.STRATEGY and node.measures == ("logs",)
+    assert node.to_dict()["level"] == "patient"
+    edge = Edge("a", "b", confidence="M-H", provenance="stated")
+    assert str(edge.confidence) == "M-H"
+    with pytest.raises(MapError, match="role`: unknown value 'boss'"):
+        Node("a", role="boss")
+
+
+def test_direction_uncertain_is_structured():
+    m = load_map()
+    flagged = [(e.source, e.target) for e in m.edges if e.direction_uncertain]
+    assert flagged == [("capacity", "trust")]  # facilitation-map.md: arrow 13, "L-M direction"
+    assert load_yaml(m.to_yaml()).arrow(13).direction_uncertain
