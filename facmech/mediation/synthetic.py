@@ -11,7 +11,11 @@ Per patient ``i`` in site ``g`` (and period ``t`` for a stepped wedge):
 
 with site effects :math:`u, v \\sim N(0, \\tau^2)` and unit-variance errors. True effects:
 ``nde = c``, ``nie = a1 b1 + a1 delta b2 + a2 b2``, ``via`` and ``path`` effects are the
-corresponding products.
+corresponding products. With ``outcome_family="probit"`` the outcome is
+:math:`1\\{Y - 0.4 > 0\\}`; integrating out :math:`v_g` and the unit error, the patient-level model
+is exactly probit with coefficients scaled by :math:`1/\\sqrt{1 + \\tau^2}`, and the true effects
+(risk differences) are the mediation formula at those coefficients, averaged over a large fixed
+covariate sample.
 
 >>> trials = synthetic_trials(replicates=2, sites=8, patients=5, seed=1)
 >>> trials.outcome.shape, trials.truth["nie"]
@@ -28,6 +32,40 @@ from facmech._random import SeedLike, as_generator
 from facmech.errors import DesignError
 
 __all__ = ["SyntheticTrials", "synthetic_trials"]
+
+_THRESHOLD = 0.4
+
+
+def _probit_truth(k, a, b, delta, c, tau, periods) -> dict[str, float]:
+    """Risk-difference effects of the probit DGP by the closed-form mediation formula."""
+    from facmech.mediation.effects import Layout, contrasts, potential_means
+    from facmech.mediation.spec import Family
+
+    rng = np.random.default_rng(12345)
+    n = 200_000
+    T = int(periods.max()) + 1
+    per = rng.integers(0, T, n)
+    rows = [np.ones(n), rng.standard_normal(n)]
+    rows += [(per == t).astype(float) for t in range(1, T)]
+    C = np.stack(rows, axis=-1)
+    p = C.shape[1]
+    layout = Layout(p=p, k=k, interaction=False)
+
+    def vec(*vals):
+        return np.asarray(vals, dtype=float)[None, None]
+
+    zeros_t = [0.0] * (T - 1)
+    coefs = [vec(0.0, 0.3, *zeros_t, a[0])]
+    if k == 2:
+        coefs.append(vec(0.0, 0.2, *zeros_t, a[1], delta))
+    # P(Y = 1 | A, M, X, t) = Phi((eta - threshold) / sqrt(1 + tau^2)): v_g + unit error
+    period_coefs = [0.2 * t for t in range(1, T)]
+    coefs.append(vec(-_THRESHOLD, 0.4, *period_coefs, c, *b[:k]) / np.sqrt(1 + tau**2))
+    sig = [np.full((1, 1), np.sqrt(1 + tau**2))] * k
+    psi = potential_means(coefs, sig, C[None, None], np.full((1, 1, n), 1 / n), layout,
+                          Family.PROBIT)
+    eff = contrasts(psi, k)
+    return {name: float(eff[name][0, 0]) for name in ("total", "nde", "nie")}
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,6 +95,7 @@ def synthetic_trials(
     delta: float = 0.5,
     c: float = 0.3,
     tau: float = 0.5,
+    outcome_family: str = "gaussian",
     seed: SeedLike = None,
 ) -> SyntheticTrials:
     """Simulate ``replicates`` trials of one design.
@@ -73,6 +112,7 @@ def synthetic_trials(
         Path coefficients (see module docstring).
     tau : float
         SD of the site random effects in each mediator and the outcome.
+    outcome_family : {"gaussian", "probit"}
     seed : int, Generator or None
     """
     rng = as_generator(seed)
@@ -112,6 +152,10 @@ def synthetic_trials(
     Y = c * A + b[0] * M1 + 0.4 * X + period_effect + v + rng.standard_normal((R, n))
     if mediators == 2:
         Y = Y + b[1] * Ms[1]
+    if outcome_family not in ("gaussian", "probit"):
+        raise DesignError(f"`outcome_family` must be 'gaussian' or 'probit' (got {outcome_family!r})")
+    if outcome_family == "probit":
+        Y = (Y - _THRESHOLD > 0).astype(float)
     cov = [X[..., None]]
     if design == "stepped_wedge":
         dummies = (periods[:, None] == np.arange(1, periods.max() + 1)[None]).astype(float)
@@ -127,5 +171,7 @@ def synthetic_trials(
         truth["via:1"] = truth["path:1"]
         truth["nie"] = truth["via:0"] + truth["via:1"]
     truth["total"] = truth["nde"] + truth["nie"]
+    if outcome_family == "probit":
+        truth = _probit_truth(mediators, a, b, delta, c, tau, periods)
     return SyntheticTrials(A, np.stack(Ms, axis=-1), Y, np.concatenate(cov, axis=-1), cluster,
                            truth)

@@ -8,7 +8,8 @@ Two data sources:
   ``mediate(data, treatment="exposed", mediators=["champions"], outcome="patient_outcomes",
   covariates=["outer_context", "inner_context"], cluster="site", time="period" if several periods)``.
 * ``synthetic``: the linear-Gaussian DGP of ``facmech.mediation.synthetic`` (site random effects in
-  every model; exact truth), analysed in batches with ``mediate_arrays``.
+  every model; exact truth), analysed in batches with ``mediate_arrays``; also with a binary
+  outcome (latent-probit with a site effect; truth by the mediation formula).
 
 Settings: parallel trial with 40 sites, stepped wedge with 24 sites, and the VHA setting of 9 sites
 with the default small-sample correction (CR2 covariance, t(G-1) draws) and without it (CR0, normal
@@ -70,21 +71,24 @@ def simulator_setting(scenario, design, label, covariance):
                  out[0], out[1], out[2], out[3])
 
 
-def synthetic_setting(label, inference, name, reps=SYN_REPS, chunk=500, **kw):
+def synthetic_setting(label, inference, name, reps=SYN_REPS, chunk=500,
+                      source="synthetic", **kw):
     """Batched analysis in chunks of ``chunk`` replicates (one seed stream per chunk)."""
     parts = {k: [] for k in ("est", "lo", "hi", "se")}
     seeds = np.random.SeedSequence(2024).spawn(reps // chunk)
     for ss in seeds:
         tr = synthetic_trials(replicates=chunk, seed=np.random.default_rng(ss), **kw)
         res = mediate_arrays(tr.treatment, tr.mediators, tr.outcome, tr.covariates,
-                             cluster=tr.cluster, inference=inference, seed=np.random.default_rng(ss))
+                             cluster=tr.cluster, inference=inference,
+                             outcome_family=kw.get("outcome_family", "gaussian"),
+                             seed=np.random.default_rng(ss))
         idx = [res.names.index(e) for e in EFFECTS]
         parts["est"].append(res.estimate[:, idx])
         parts["lo"].append(res.ci_low[:, idx])
         parts["hi"].append(res.ci_high[:, idx])
         parts["se"].append(res.std_error[:, idx])
     cat = {k: np.concatenate(v) for k, v in parts.items()}
-    return _summ("synthetic", "linear DGP", label, kw["sites"], name, tr.truth,
+    return _summ(source, "linear DGP", label, kw["sites"], name, tr.truth,
                  cat["est"], cat["lo"], cat["hi"], cat["se"])
 
 
@@ -119,6 +123,11 @@ def main() -> None:
     rows += synthetic_setting("parallel", mc, "MonteCarlo, CR2 + t(G - p_b)", sites=9, patients=30)
     rows += synthetic_setting("parallel", MonteCarlo(DRAWS, cr0), "MonteCarlo, CR0 + normal",
                               sites=9, patients=30)
+    for label, kw in (("parallel", dict(sites=40, patients=20)),
+                      ("stepped wedge", dict(sites=24, patients=8, design="stepped_wedge"))):
+        rows += synthetic_setting(label, MonteCarlo(500), "MonteCarlo, CR2 + t(G - p_b)",
+                                  reps=1000, chunk=100, c=0.2, outcome_family="probit",
+                                  source="synthetic, probit outcome", **kw)
     rows += synthetic_setting("parallel", Bootstrap(1000), "site bootstrap (stratified), "
                               "percentile", reps=1000, chunk=100, sites=40, patients=20)
     rows += synthetic_setting("parallel", Bootstrap(1000), "site bootstrap (stratified), "
