@@ -289,7 +289,8 @@ def plan(
                                     periodic=d is TrialDesign.STEPPED_WEDGE)
     est_plan = estimation_plan(mmap, chain, design=d, cluster=cluster or "site",
                                time=time or ("period" if d is TrialDesign.STEPPED_WEDGE else None),
-                               adjustment=adjustment, path_id=path_id, exposure=exposure)
+                               adjustment=adjustment, path_id=path_id, exposure=exposure,
+                               to_measure=to_measure)
     curve = power_curve(sites=sites, design=d, assumptions=assumptions, seed=seed)
     power_fig = Figure.from_matplotlib(
         plot_power_curve(curve), caption="Power against the number of sites, for the hypothesized "
@@ -300,7 +301,7 @@ def plan(
         map_section(mmap, _map_figure(mmap, chain), chain),
         identification_section(path_id, total_id, paths),
         measurement_section(schedule, note),
-        implications_section(imps),
+        implications_section(imps, focus=chain),
         est_plan.section(),
         power_section(curve, power_fig),
     ]

@@ -11,8 +11,12 @@ mediation analysis on data, with its sensitivity analysis and the tests of the m
 >>> from facmech.mechanism_map import load_map
 >>> p = estimation_plan(load_map(), ("facilitation", "champions", "normalization", "uptake"),
 ...                     design="stepped-wedge", cluster="site", time="period")
->>> p.mediators, p.confounders
+>>> p.chain, p.confounders
 (('champions', 'normalization'), ('leadership_engagement',))
+>>> p.mediators[:3]
+('leadership_engagement', 'acceptance', 'champions')
+>>> p.covariates
+('outer_context', 'inner_context', 'readiness')
 """
 
 from __future__ import annotations
@@ -20,15 +24,16 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+import networkx as nx
 import pandas as pd
 
 from facmech._random import SeedLike
 from facmech.design.model import TrialDesign
 from facmech.errors import DataError, FacmechError, NotIdentifiedError
-from facmech.mechanism_map import MechanismMap
+from facmech.mechanism_map import MechanismMap, Role
 from facmech.report.document import (
     Bullets,
     Callout,
@@ -45,12 +50,20 @@ __all__ = ["EstimationPlan", "estimation_plan", "results_section"]
 
 @dataclass(frozen=True)
 class EstimationPlan:
-    """The recommended analysis for one path (see the module docstring)."""
+    """The recommended analysis for one path (see the module docstring).
+
+    ``mediators`` are all measured mechanisms between the treatment and the outcome, in the map's
+    causal order (so that each link's coefficient is its structural coefficient under the linear
+    model); ``chain`` is the hypothesized path's part of them; ``latent_mediators`` the path's
+    mechanisms nobody measures; ``covariates`` the measured baseline context that confounds
+    mechanisms and outcome; ``confounders`` the time-varying confounders of the dose.
+    """
 
     treatment: str
     outcome: str
     path: tuple[str, ...]
     mediators: tuple[str, ...]
+    chain: tuple[str, ...]
     latent_mediators: tuple[str, ...]
     covariates: tuple[str, ...]
     confounders: tuple[str, ...]
@@ -59,37 +72,64 @@ class EstimationPlan:
     time: str | None
     exposure: str | None = None
     identified: bool = True
+    added: tuple[str, ...] = ()
 
     @property
     def assignment(self) -> str:
         """The data column of the randomized assignment."""
         return self.exposure or self.treatment
 
+    @property
+    def chain_key(self) -> str:
+        """The name of the hypothesized chain's effect in :class:`MediationResult` effects."""
+        return "path:" + ">".join((self.assignment, *self.chain, self.outcome))
+
+    def available(self, columns: Sequence[str]) -> EstimationPlan:
+        """The plan restricted to data: nodes the plan adds but the data lack are dropped."""
+        cols = set(columns)
+        drop = {m for m in self.added if m not in cols}
+        if not drop:
+            return self
+        return replace(
+            self,
+            mediators=tuple(m for m in self.mediators if m not in drop),
+            chain=tuple(m for m in self.chain if m not in drop),
+            latent_mediators=tuple(m for m in self.path[1:-1] if m in drop or
+                                   m in self.latent_mediators),
+            added=tuple(m for m in self.added if m not in drop),
+        )
+
     def paragraphs(self) -> list[str]:
         """The recommendation in words."""
         meds = ", ".join(f"`{m}`" for m in self.mediators) or "(none measured)"
         out = [
-            f"**Mediation with ordered mediators.** Model each measured mechanism on the path "
-            f"({meds}, in causal order) on the randomized assignment `{self.assignment}`, the earlier "
-            f"mechanisms and the covariates, and the outcome `{self.outcome}` on all of them "
-            f"(`facmech.mediate`). Report the total, natural direct and indirect effects, the "
-            f"effect via each mechanism, and the path-specific effect "
-            f"`path:{'>'.join((self.assignment, *self.mediators, self.outcome))}` (identified under "
-            f"the linear model without treatment-mechanism interaction).",
+            f"**Mediation with ordered mediators.** Model every measured mechanism between the "
+            f"strategy and the outcome ({meds}, in the map's causal order) on the randomized "
+            f"assignment `{self.assignment}`, the earlier mechanisms and the baseline covariates, "
+            f"and the outcome `{self.outcome}` on all of them (`facmech.mediate`). Under the linear "
+            f"model without treatment-mechanism interaction each link's coefficient is then its "
+            f"structural coefficient, and the hypothesized path is the product along "
+            f"`{self.chain_key}`. Report it with the total, natural direct and indirect effects and "
+            f"the effect via each mechanism.",
             f"**Inference clustered by site** (`{self.cluster}`): Monte Carlo draws from a "
             f"site-clustered covariance, with the CR2 small-sample correction and t reference below "
             f"20 sites; never treat patients of one site as independent.",
         ]
+        if self.covariates:
+            out.append("**Baseline covariates:** " + ", ".join(f"`{c}`" for c in self.covariates)
+                       + " (measured context that affects mechanisms and outcome).")
         if self.design is TrialDesign.STEPPED_WEDGE:
             out.append(
                 f"**Stepped wedge.** Include period fixed effects (`{self.time}`) in every model, so "
                 f"that secular trends are not confounded with the rollout.")
+        if self.added:
+            out.append("The analysis includes the mechanisms the plan adds to the measurements ("
+                       + ", ".join(f"`{m}`" for m in self.added) + ").")
         if self.latent_mediators:
             out.append(
-                "Mechanisms on the path the map marks as unmeasured ("
+                "Mechanisms on the path that nobody measures ("
                 + ", ".join(f"`{m}`" for m in self.latent_mediators)
-                + ") are absorbed into the links around them: the chain estimated is the path "
-                "through the measured mechanisms.")
+                + ") cannot be separated: the link across them carries every route through them.")
         if self.confounders:
             conf = ", ".join(f"`{c}`" for c in self.confounders)
             out.append(
@@ -162,32 +202,42 @@ def estimation_plan(
     adjustment: Sequence[str] = (),
     path_id: Any = None,
     exposure: str | None = None,
+    to_measure: Sequence[str] = (),
 ) -> EstimationPlan:
-    """Derive the recommended analysis of ``path`` in ``mmap`` for a trial ``design``."""
+    """Derive the recommended analysis of ``path`` in ``mmap`` for a trial ``design``.
+
+    ``to_measure`` are unmeasured nodes the plan says to measure; they are analysed as measured.
+    """
     chain = tuple(path)
     treatment, outcome = chain[0], chain[-1]
-    inner = chain[1:-1]
-    observed = set(mmap.observed_ids)
-    covs = tuple(c for c in adjustment if c not in chain)
-    if path_id is not None and getattr(path_id, "adjustment_sets", ()):
-        covs = tuple(c for c in path_id.adjustment_sets[0] if c not in chain)
+    graph = mmap.to_networkx()
+    added = tuple(n for n in mmap.topological_order() if n in set(to_measure))
+    measured = set(mmap.observed_ids) | set(added)
+    between = nx.descendants(graph, treatment) & nx.ancestors(graph, outcome)
+    mediators = tuple(n for n in mmap.topological_order()
+                      if n in between and n in measured and mmap.node(n).role is not Role.CONTEXT)
+    context = {n for m in (*mediators, outcome) for n in graph.predecessors(m)
+               if mmap.node(n).role is Role.CONTEXT and n in measured}
+    covs = [c for c in mmap.topological_order() if c in context or c in set(adjustment)]
     confounders = tuple(
         e.source for e in mmap.edges
-        if e.lag == 1 and e.target == treatment and e.source != treatment and e.source in observed
+        if e.lag == 1 and e.target == treatment and e.source != treatment and e.source in measured
     )
     return EstimationPlan(
-        treatment=treatment, outcome=outcome, path=chain,
-        mediators=tuple(m for m in inner if m in observed),
-        latent_mediators=tuple(m for m in inner if m not in observed),
-        covariates=tuple(c for c in covs if c in observed), confounders=confounders,
-        design=TrialDesign.parse(design), cluster=cluster, time=time, exposure=exposure,
-        identified=True if path_id is None else bool(path_id.identifiable),
+        treatment=treatment, outcome=outcome, path=chain, mediators=mediators,
+        chain=tuple(m for m in chain[1:-1] if m in mediators),
+        latent_mediators=tuple(m for m in chain[1:-1] if m not in measured),
+        covariates=tuple(c for c in covs if c not in chain and c in measured),
+        confounders=confounders, design=TrialDesign.parse(design), cluster=cluster, time=time,
+        exposure=exposure, identified=True if path_id is None else bool(path_id.identifiable),
+        added=tuple(m for m in added if m in mediators),
     )
 
 
 def _needed(plan: EstimationPlan, cluster: str, time: str | None) -> list[tuple[str, str]]:
     need = [(plan.assignment, "randomized assignment"), (plan.outcome, "outcome")]
-    need += [(m, "mechanism on the path") for m in plan.mediators]
+    need += [(m, "mechanism on the path" if m in plan.path else "mechanism between strategy "
+              "and outcome") for m in plan.mediators]
     need += [(c, "adjustment covariate") for c in plan.covariates]
     need.append((cluster, "site (cluster)"))
     if time:
@@ -209,8 +259,9 @@ def results_section(
     Returns ``(mediation result or None, implication tests or None, section)``. Missing columns
     raise one :class:`DataError` listing all of them.
     """
+    plan = plan.available(data.columns)
     missing_columns(data, _needed(plan, cluster, time))
-    if not plan.mediators:
+    if not plan.chain:
         raise DataError("the path has no measured mechanism to estimate it through; measure at "
                         "least one node of the path (see 'What to measure')")
     n_levels = data[plan.assignment].nunique(dropna=True)
@@ -243,19 +294,18 @@ def _analyses(data: pd.DataFrame, mmap: MechanismMap, plan: EstimationPlan, bloc
         blocks.append(Callout(str(exc), CalloutKind.WARN, "Not estimated."))
     if result is not None:
         frame = result.to_frame()
-        chain = "path:" + ">".join((plan.assignment, *plan.mediators, plan.outcome))
+        chain = plan.chain_key
         keep = [k for k in frame.index if not k.startswith("path:") or k == chain]
         others = len(frame) - len(keep)
         binary = set(data[plan.outcome].dropna().unique()) <= {0, 1}
         text = (f"{result.method}. {result.n_obs} observations in {result.n_clusters} sites. "
                 f"Mechanisms in causal order: {', '.join(f'`{m}`' for m in plan.mediators)}; "
                 f"`via:M` is the effect through M and not through earlier mechanisms; `{chain}` is "
-                f"the hypothesized chain through the measured mechanisms (linear model without "
+                f"the hypothesized chain (product of its link coefficients; linear model without "
                 f"interaction).")
         if plan.latent_mediators:
-            text += (" Each link between consecutive measured mechanisms also carries the routes "
-                     "through unmeasured nodes (" + ", ".join(f"`{m}`" for m in plan.latent_mediators)
-                     + ").")
+            text += (" Nobody measured " + ", ".join(f"`{m}`" for m in plan.latent_mediators)
+                     + ": the link across it carries every route through it.")
         if binary:
             text += (f" `{plan.outcome}` is 0/1: linear probability models, so effects are risk "
                      f"differences.")
@@ -265,8 +315,9 @@ def _analyses(data: pd.DataFrame, mmap: MechanismMap, plan: EstimationPlan, bloc
                              f"({result.scale}), {round(100 * (1 - result.alpha))}% intervals."),
         ]
         if others:
-            blocks.append(Paragraph(f"{others} other path-specific effects (every sub-chain of the "
-                                    f"mechanisms) are in the result object (`report.estimates`)."))
+            blocks.append(Paragraph(f"{others} other path-specific effects (every chain through "
+                                    f"the mechanisms) are in the result object "
+                                    f"(`report.estimates`)."))
         blocks += _sensitivity_blocks(result, data, plan, cluster=cluster, time=time, seed=seed)
         if result.warnings:
             blocks.append(Bullets(tuple(f"Warning: {w}" for w in result.warnings)))
@@ -290,7 +341,7 @@ def _sensitivity_blocks(result: Any, data: pd.DataFrame, plan: EstimationPlan, *
     earlier mechanisms collapsed into it) and E-values of the main analysis."""
     from facmech.mediation import mediate
 
-    last = plan.mediators[-1]
+    last = plan.chain[-1]
     single = result
     if len(plan.mediators) > 1:
         single = mediate(data, treatment=plan.assignment, mediators=[last], outcome=plan.outcome,

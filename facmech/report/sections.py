@@ -91,7 +91,9 @@ def map_section(mmap: MechanismMap, figure: Figure, path: Sequence[str]) -> Sect
 
 
 def _sets(sets: Sequence[Sequence[str]]) -> str:
-    return "; ".join("{" + ", ".join(s) + "}" for s in sets) if sets else "(none)"
+    if not sets:
+        return "(none)"
+    return "; ".join("{" + ", ".join(s) + "}" if s else "{} (no adjustment needed)" for s in sets)
 
 
 def _verdict(ident) -> Callout:
@@ -153,8 +155,19 @@ def measurement_section(schedule: pd.DataFrame, note: str = "") -> Section:
     return Section("measurement", "What to measure, and when", tuple(blocks))
 
 
-def implications_section(implications: Sequence[str], *, limit: int = 25) -> Section:
-    """The map's testable conditional independencies among measured nodes."""
+def implications_section(
+    implications: Sequence[str], *, limit: int = 25, focus: Sequence[str] = ()
+) -> Section:
+    """The map's testable conditional independencies among measured nodes; those whose two
+    variables are both in ``focus`` (the path) are listed first."""
+    if focus:
+        keys = set(focus)
+
+        def rank(text: str) -> int:
+            pair = text.split(" | ")[0].split(" _||_ ")
+            return -sum(p.strip() in keys for p in pair)
+
+        implications = sorted(implications, key=rank)
     if not implications:
         return Section("implications", "Testable implications", (Paragraph(
             "The map implies no conditional independence among the measured nodes: it cannot be "
@@ -166,7 +179,7 @@ def implications_section(implications: Sequence[str], *, limit: int = 25) -> Sec
             f"If the map is right, these {len(implications)} conditional independencies hold among "
             f"the measured nodes (the notation `X _||_ Y | Z` reads X is independent of Y given Z). "
             f"Each is testable with the trial's data; a clear violation falsifies the map."),
-        Bullets(tuple(f"`{s}`" for s in shown)),
+        Bullets(tuple(f"`{i}`" for i in shown)),
     ]
     if more > 0:
         blocks.append(Paragraph(f"... and {more} more (see `facmech implications`)."))

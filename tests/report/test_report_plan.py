@@ -51,13 +51,19 @@ def test_plan_sections_and_verdicts(report):
 
 def test_plan_estimates_are_the_planned_mediation(report, trial):
     est = report.estimates
-    meds = ["leadership_engagement", "acceptance", "coherence", "capacity", "trust", "normalization"]
+    # every measured mechanism between strategy and outcome, in the map's causal order; the
+    # unmeasured socialization and peer_experience are absent from the data, so dropped
+    meds = ["leadership_engagement", "acceptance", "champions", "role_clarity", "problem_solving",
+            "coherence", "capacity", "trust", "normalization"]
     assert list(est.mediators) == meds
+    assert list(est.covariates) == ["outer_context", "inner_context", "readiness"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # FewClustersWarning: 12 sites, as the plan notes
         direct = mediate(trial.data, treatment="exposed", mediators=meds, outcome="uptake",
+                         covariates=["outer_context", "inner_context", "readiness"],
                          cluster="site", time="period", seed=5)
-    chain = "path:exposed>" + ">".join(meds) + ">uptake"
+    chain = ("path:exposed>leadership_engagement>acceptance>coherence>capacity>trust>"
+             "normalization>uptake")
     for k in ("total", "nie", chain):
         assert est.effects[k].estimate == pytest.approx(direct.effects[k].estimate, rel=1e-12)
         assert est.effects[k].ci_low == pytest.approx(direct.effects[k].ci_low, rel=1e-12)

@@ -46,7 +46,7 @@ def sections() -> list[Section]:
 
 
 def test_inline_marks_and_escaping():
-    assert inline_html("`a<b>` & **c**") == "<code>a&lt;b&gt;</code> &amp; <strong>c</strong>"
+    assert inline_html("`a<b>` & **c**") == "<code>a&lt;b&gt;<wbr></code> &amp; <strong>c</strong>"
 
 
 def test_html_is_self_contained_and_escaped(sections):
@@ -55,7 +55,7 @@ def test_html_is_self_contained_and_escaped(sections):
     # no external resources of any kind: no URLs, no linked stylesheets or scripts
     assert not re.search(r"https?://", page)
     assert "<link" not in page and "<script" not in page
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;script&gt;<wbr>alert(1)&lt;/script&gt;<wbr>" in page
     srcs = re.findall(r'src="([^"]+)"', page)
     assert len(srcs) == 1 and srcs[0].startswith("data:image/png;base64,")
     png = base64.b64decode(srcs[0].split(",", 1)[1])
@@ -66,7 +66,7 @@ def test_html_is_self_contained_and_escaped(sections):
         assert f'<section id="{sid}">' in page and f'href="#{sid}"' in page
     assert "<caption>cap</caption>" in page
     assert "<td>0.812</td>" in page and "<td>–</td>" in page  # NaN shown as a dash, never "nan"
-    assert "P(y | do(x)) &lt;- formula &amp; more" in page
+    assert "P(y | do(x)) &lt;- formula &amp; more" in page  # <pre> text is escaped only
     assert "<ol><li>one</li><li>two</li></ol>" in page
 
 
