@@ -111,7 +111,8 @@ def bench_bootstrap() -> None:
             seed=2), repeat=2)
         t_loop = _loop_bootstrap(df, 20, binary, 3) * 100
         print(f"   {fam:8s} facmech {t_fm:6.2f} s   statsmodels loop {t_loop:7.1f} s "
-              f"(scaled from 20 draws)   ratio {t_loop / t_fm:5.0f}x   nie {res['nie'].estimate:.3f}"
+              f"(scaled from 20 draws)   ratio {t_loop / t_fm:5.0f}x   "
+              f"nie {res['nie'].estimate:.3f}"
               f" [{res['nie'].ci_low:.3f}, {res['nie'].ci_high:.3f}]")
 
 

@@ -145,7 +145,8 @@ def mediate(
         )
     meds = [mediators] if isinstance(mediators, str) else list(mediators)
     covs = [covariates] if isinstance(covariates, str) else list(covariates)
-    by = getattr(inference, "by", None) or getattr(getattr(inference, "covariance", None), "by", None)
+    cov_obj = getattr(inference, "covariance", None)
+    by = getattr(inference, "by", None) or getattr(cov_obj, "by", None)
     if by is not None:
         if cluster is not None and by != cluster:
             raise DataError(f"`inference` clusters by {by!r} but `cluster` is {cluster!r}")
@@ -194,7 +195,9 @@ def mediate(
         seed=seed,
     )
     if batch.failed_draws[0]:
-        notes.append(f"{int(batch.failed_draws[0])} bootstrap draws did not converge and were dropped")
+        notes.append(
+            f"{int(batch.failed_draws[0])} bootstrap draws did not converge and were dropped"
+        )
     effects: dict[str, Estimate] = {}
     ratios: dict[str, Estimate] = {}
     for i, name in enumerate(batch.names):
@@ -237,7 +240,8 @@ def mediate(
            else inference.describe(prepared.n_clusters, batch.df))
     )
     return MediationResult(
-        effects=effects, risk_ratios=ratios, treatment=treatment, mediators=tuple(meds), outcome=outcome,
+        effects=effects, risk_ratios=ratios, treatment=treatment, mediators=tuple(meds),
+        outcome=outcome,
         covariates=tuple(covs), outcome_family=family.value, interaction=bool(interaction),
         alpha=float(alpha), n_obs=len(prepared.frame), n_clusters=prepared.n_clusters,
         method=method,

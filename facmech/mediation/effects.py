@@ -1,7 +1,8 @@
 """Closed-form mediation formula for ordered Gaussian mediators, vectorized over draws.
 
 With mediators :math:`M_1, \\dots, M_k` in causal order, each a linear-Gaussian model
-:math:`M_j = C\\gamma_j + \\alpha_j A + \\sum_{l<j} (\\delta_{jl} + \\delta^A_{jl} A) M_l + \\varepsilon_j`,
+:math:`M_j = C\\gamma_j + \\alpha_j A + \\sum_{l<j} (\\delta_{jl} + \\delta^A_{jl} A) M_l
++ \\varepsilon_j`,
 and an outcome model with linear predictor
 :math:`\\eta = C\\beta + c A + \\sum_j (b_j + d_j A) M_j`, the nested potential-outcome mean
 
@@ -14,7 +15,8 @@ outcome's linear predictor is normal with mean :math:`\\eta(a_Y) + w^\\top m` an
 :math:`s^2 = \\sum_j (u_j \\sigma_j)^2`, :math:`u = (I - D)^{-\\top} w`. Then
 
 - Gaussian outcome: :math:`\\psi = E[\\eta + w^\\top m]` (linear, so evaluated at covariate means),
-- probit: :math:`\\psi = E\\,\\Phi\\{(\\eta + w^\\top m)/\\sqrt{1 + s^2}\\}` (Imai, Keele & Tingley 2010),
+- probit: :math:`\\psi = E\\,\\Phi\\{(\\eta + w^\\top m)/\\sqrt{1 + s^2}\\}`
+  (Imai, Keele & Tingley 2010),
 - logit: Gauss-Hermite quadrature of :math:`E\\,\\mathrm{expit}(\\eta + w^\\top m + s Z)`.
 
 Effects are contrasts of :math:`\\psi` over the configurations :math:`(a_Y; 0^{j}, 1^{k-j})`

@@ -7,7 +7,8 @@ DAG (latent nodes never conditioned on):
 
 1. the covariates contain no descendant of the treatment;
 2. *sequential back-door* (Pearl & Robins 1995): for each intervened variable
-   :math:`X_j \\in (A, M_1, \\dots, M_k)` the history :math:`H_j = C \\cup \\{A, M_{<j}\\}` d-separates
+   :math:`X_j \\in (A, M_1, \\dots, M_k)` the history :math:`H_j = C \\cup \\{A, M_{<j}\\}`
+   d-separates
    :math:`X_j` from :math:`Y` once the edges out of :math:`X_j` and into later :math:`X_{>j}` are
    removed;
 3. the covariates block every back-door path from the treatment to each mediator;
@@ -185,7 +186,8 @@ def check_identification(
             if nx.has_path(G, mj, mi):
                 order = sorted(mediators, key=list(nx.topological_sort(G)).index)
                 raise DataError(
-                    f"`mediators` are out of causal order: {mj!r} is listed after {mi!r} but causes "
+                    f"`mediators` are out of causal order: {mj!r} is listed after {mi!r} but "
+                    "causes "
                     f"it in the map; list them as {order}"
                 )
     C = set(covariates)

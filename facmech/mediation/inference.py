@@ -4,7 +4,8 @@ Covariance estimators (:class:`Classical`, :class:`Robust`, :class:`Clustered`) 
 sampling covariance of all models' coefficients, stacked as
 :math:`\\theta = (\\beta_{M_1}, \\dots, \\beta_{M_k}, \\beta_Y)`. Each model contributes influence
 terms :math:`\\mathrm{IF}_g = B\\,\\tilde X_g^\\top \\tilde e_g` (bread :math:`B = (\\tilde X^\\top
-\\tilde X)^{-1}`, working design :math:`\\tilde X = V^{1/2} X` and Pearson residual :math:`\\tilde e`
+\\tilde X)^{-1}`, working design :math:`\\tilde X = V^{1/2} X` and Pearson residual
+:math:`\\tilde e`
 for GLMs), and the sandwich is :math:`\\sum_g \\mathrm{IF}_g \\mathrm{IF}_g^\\top`, so cross-model
 covariance from shared sites is kept. Small-sample corrections:
 
@@ -71,7 +72,8 @@ def _parse_choice(enum_cls: type[enum.Enum], value: object, argument: str) -> en
             return m
     allowed = ", ".join(repr(m.value) for m in enum_cls)
     raise FacmechError(
-        f"`{argument}` must be one of {allowed} (got {value!r}).{closest(text, [m.value for m in enum_cls])}"
+        f"`{argument}` must be one of {allowed} (got {value!r})."
+        + closest(text, [m.value for m in enum_cls])
     )
 
 

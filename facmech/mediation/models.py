@@ -1,12 +1,14 @@
 """Batched regression fits: many least-squares or IRLS fits at once.
 
 Every function works on a stack of ``R`` data sets (replicates) sharing one shape, each fitted under
-``B`` sets of row weights (bootstrap draws). With design ``X`` of shape ``(R, n, K)`` and weights ``w``
+``B`` sets of row weights (bootstrap draws). With design ``X`` of shape ``(R, n, K)`` and weights
+``w``
 of shape ``(R, B, n)`` the weighted normal equations
 
 .. math:: \\hat\\beta_{rb} = (X_r^\\top W_{rb} X_r)^{-1} X_r^\\top W_{rb} y_r
 
-are formed with two matrix products over the outer products :math:`x_i x_i^\\top` (no per-draw loop),
+are formed with two matrix products over the outer products :math:`x_i x_i^\\top` (no per-draw
+loop),
 and generalized linear models (logit, probit) are fitted by Fisher scoring on the same products.
 
 >>> import numpy as np

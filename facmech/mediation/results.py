@@ -83,8 +83,8 @@ class MediationResult:
         return estimates_frame(self.effects)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict: ``effects`` (name -> five fields), ``n_obs``, ``n_clusters``, ``method``,
-        ``assumptions``, ``warnings`` (the CLI's ``--json`` shape)."""
+        """JSON-ready dict: ``effects`` (name -> five fields), ``n_obs``, ``n_clusters``,
+        ``method``, ``assumptions``, ``warnings`` (the CLI's ``--json`` shape)."""
         return {
             "effects": {k: v.to_dict() for k, v in self.effects.items()},
             "n_obs": int(self.n_obs),
@@ -118,7 +118,8 @@ class MediationResult:
         ]
         for name, row in frame.iterrows():
             ci = (
-                f"[{row.ci_low:.4f}, {row.ci_high:.4f}]" if pd.notna(row.ci_low) else "(no inference)"
+                f"[{row.ci_low:.4f}, {row.ci_high:.4f}]" if pd.notna(row.ci_low)
+                else "(no inference)"
             )
             se = f"{row.std_error:.4f}" if pd.notna(row.std_error) else ""
             p = f"{row.p_value:.3g}" if pd.notna(row.p_value) else ""

@@ -19,7 +19,8 @@ models.
 
 **E-values** (VanderWeele & Ding 2017, Ann Intern Med 167:268): the minimum strength of association
 (risk-ratio scale) an unmeasured confounder would need with both treatment and outcome to explain
-away an effect, :math:`E = RR + \\sqrt{RR (RR - 1)}` for :math:`RR \\ge 1` (use :math:`1/RR` below 1),
+away an effect, :math:`E = RR + \\sqrt{RR (RR - 1)}` for :math:`RR \\ge 1` (use :math:`1/RR`
+below 1),
 and for the confidence limit closest to the null (1 if the interval crosses it). Binary outcomes use
 the risk ratios of the total, direct and indirect effects (mediational E-values, Smith & VanderWeele
 2019); Gaussian outcomes the approximation :math:`RR \\approx \\exp(0.91 d)` with

@@ -31,7 +31,8 @@ class _Choice(str, enum.Enum):
                 return member
         allowed = ", ".join(repr(m.value) for m in cls)
         raise FacmechError(
-            f"`{argument}` must be one of {allowed} (got {value!r}).{closest(text, [m.value for m in cls])}"
+            f"`{argument}` must be one of {allowed} (got {value!r})."
+            + closest(text, [m.value for m in cls])
         )
 
     def __str__(self) -> str:
@@ -50,7 +51,9 @@ class Family(_Choice):
     PROBIT = "probit"
 
     @classmethod
-    def parse(cls, value: object, *, argument: str = "outcome_family") -> Family:  # type: ignore[override]
+    def parse(  # type: ignore[override]
+        cls, value: object, *, argument: str = "outcome_family"
+    ) -> Family:
         return super().parse(value, argument=argument)  # type: ignore[return-value]
 
     @property
@@ -59,7 +62,12 @@ class Family(_Choice):
         return self is not Family.GAUSSIAN
 
 
-Family._aliases = {"logit": "binomial", "logistic": "binomial", "normal": "gaussian", "linear": "gaussian"}  # type: ignore[attr-defined]
+Family._aliases = {  # type: ignore[attr-defined]
+    "logit": "binomial",
+    "logistic": "binomial",
+    "normal": "gaussian",
+    "linear": "gaussian",
+}
 
 
 class TreatmentLevel(_Choice):
@@ -70,5 +78,7 @@ class TreatmentLevel(_Choice):
     PATIENT = "patient"
 
     @classmethod
-    def parse(cls, value: object, *, argument: str = "treatment_level") -> TreatmentLevel:  # type: ignore[override]
+    def parse(  # type: ignore[override]
+        cls, value: object, *, argument: str = "treatment_level"
+    ) -> TreatmentLevel:
         return super().parse(value, argument=argument)  # type: ignore[return-value]

@@ -105,7 +105,8 @@ def synthetic_trials(
     replicates, sites, patients : int
         ``patients`` per site (per site-period for a stepped wedge).
     design : {"parallel", "stepped_wedge"}
-        Parallel: ``sites // 2`` sites (randomly chosen per replicate) treated. Stepped wedge: sites in
+        Parallel: ``sites // 2`` sites (randomly chosen per replicate) treated. Stepped wedge:
+        sites in
         ``steps`` equal sequences crossing over at periods 1..steps, ``steps + 1`` periods.
     mediators : {1, 2}
     a, b, delta, c : float
@@ -153,7 +154,9 @@ def synthetic_trials(
     if mediators == 2:
         Y = Y + b[1] * Ms[1]
     if outcome_family not in ("gaussian", "probit"):
-        raise DesignError(f"`outcome_family` must be 'gaussian' or 'probit' (got {outcome_family!r})")
+        raise DesignError(
+            f"`outcome_family` must be 'gaussian' or 'probit' (got {outcome_family!r})"
+        )
     if outcome_family == "probit":
         Y = (Y - _THRESHOLD > 0).astype(float)
     cov = [X[..., None]]

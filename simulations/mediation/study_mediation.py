@@ -2,11 +2,13 @@
 
 Two data sources:
 
-* ``simulator``: facmech.simulation (issue 3's map-based simulator), scenarios ``zambia`` and ``vha``
+* ``simulator``: facmech.simulation (issue 3's map-based simulator), scenarios ``zambia`` and
+  ``vha``
   (mediator ``champions``, outcome ``patient_outcomes``), truth from ``simulate(...).truth``
   (its own large truth population). Each replicate is analysed exactly as a user would:
   ``mediate(data, treatment="exposed", mediators=["champions"], outcome="patient_outcomes",
-  covariates=["outer_context", "inner_context"], cluster="site", time="period" if several periods)``.
+  covariates=["outer_context", "inner_context"], cluster="site",
+  time="period" if several periods)``.
 * ``synthetic``: the linear-Gaussian DGP of ``facmech.mediation.synthetic`` (site random effects in
   every model; exact truth), analysed in batches with ``mediate_arrays``; also with a binary
   outcome (latent-probit with a site effect; truth by the mediation formula).
@@ -46,7 +48,8 @@ def _summ(source, scenario, design, sites, inference, truth, est, lo, hi, se):
         rows.append({
             "source": source, "scenario": scenario, "design": design, "sites": sites,
             "inference": inference, "effect": e, "truth": t, "reps": len(x),
-            "mean_estimate": x.mean(), "bias": x.mean() - t, "mc_se_bias": x.std(ddof=1) / np.sqrt(len(x)),
+            "mean_estimate": x.mean(), "bias": x.mean() - t,
+            "mc_se_bias": x.std(ddof=1) / np.sqrt(len(x)),
             "empirical_se": x.std(ddof=1), "mean_se": se[:, j].mean(),
             "coverage": np.mean((lo[:, j] <= t) & (t <= hi[:, j])),
             "mc_se_coverage": np.sqrt(0.95 * 0.05 / len(x)),
@@ -66,7 +69,8 @@ def simulator_setting(scenario, design, label, covariance):
                       inference=MonteCarlo(DRAWS, covariance), seed=r)
         for j, e in enumerate(EFFECTS):
             out[:, r, j] = (res[e].estimate, res[e].ci_low, res[e].ci_high, res[e].std_error)
-    name = "CR0 + normal" if covariance and covariance.small_sample.value == "none" else "CR2 + t(G - p_b)"
+    raw = covariance is not None and covariance.small_sample.value == "none"
+    name = "CR0 + normal" if raw else "CR2 + t(G - p_b)"
     return _summ("simulator", scenario, label, design.sites, f"MonteCarlo, {name}", truth,
                  out[0], out[1], out[2], out[3])
 

@@ -114,7 +114,8 @@ def test_cross_check_statsmodels_mediation(framing):
         sd = ours.draws[0, :, i].std()
         assert np.mean(theirs) == pytest.approx(ours.draws[0, :, i].mean(),
                                                 abs=4 * sd / np.sqrt(reps)), name
-        assert np.std(theirs, ddof=1) == pytest.approx(sd, abs=4 * sd / np.sqrt(2 * (reps - 1))), name
+        sd_mc = sd / np.sqrt(2 * (reps - 1))
+        assert np.std(theirs, ddof=1) == pytest.approx(sd, abs=4 * sd_mc), name
 
 
 def test_categorical_covariates_expanded_and_frame_untouched(framing):
