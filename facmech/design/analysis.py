@@ -12,6 +12,14 @@ r"""What a design study estimates in each simulated trial, batched over replicat
   are :math:`\hat a + se_a\, t_{df_a}` and :math:`\hat b + se_b\, t_{df_b}` (t rather than normal,
   with each path's degrees of freedom), so that with few sites the test agrees with the joint
   significance test instead of being anti-conservative.
+* ``gformula``: the sustained-dose contrast ``sustained`` by the linear ICE g-formula with a
+  sandwich standard error (:func:`~facmech.design.ice.ice_contrast`; map scenarios with a dose
+  feedback, see :class:`~facmech.design.MapTrial`).
+* ``regimes``: the embedded-regime contrast of a SMART (:mod:`facmech.design.smart`).
+
+On a SMART (:class:`~facmech.design.MapTrial` with a :class:`facmech.simulation.SMART` design),
+``total`` and ``mediation`` are the EF+IF vs EF comparisons among non-responders
+(:func:`~facmech.design.smart.smart_batch`).
 
 >>> Analysis.parse("total").parts
 (<Part.TOTAL: 'total'>,)
@@ -19,7 +27,7 @@ r"""What a design study estimates in each simulated trial, batched over replicat
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -27,7 +35,9 @@ import numpy as np
 from scipy import stats
 
 from facmech.design.estimators import random_intercept_fit
+from facmech.design.ice import ice_contrast
 from facmech.design.model import TrialModel
+from facmech.design.smart import smart_batch
 from facmech.errors import DesignError, EstimationError
 from facmech.power._common import check_alpha, check_count
 
@@ -39,6 +49,8 @@ class Part(str, Enum):
 
     TOTAL = "total"
     MEDIATION = "mediation"
+    GFORMULA = "gformula"
+    REGIMES = "regimes"
 
 
 @dataclass(frozen=True)
@@ -48,24 +60,34 @@ class Analysis:
     Parameters
     ----------
     parts : tuple of Part
-        ``total`` and/or ``mediation``.
+        Any of ``total``, ``mediation``, ``gformula`` and ``regimes`` (SMART only).
     alpha : float, default 0.05
         Two-sided level of every test and ``1 - alpha`` intervals.
     mc_draws : int, default 1000
         Monte Carlo draws for each indirect-effect interval.
+    gformula_se : {"sandwich", "jackknife"}, default "sandwich"
+        Standard error of the ``gformula`` contrast (see :func:`~facmech.design.ice.ice_contrast`).
     """
 
     parts: tuple[Part, ...] = (Part.TOTAL, Part.MEDIATION)
     alpha: float = 0.05
     mc_draws: int = 1000
+    gformula_se: str = "sandwich"
 
     def __post_init__(self) -> None:
         parts = tuple(dict.fromkeys(_part(p) for p in self.parts))
         if not parts:
-            raise DesignError("`analysis` must include at least one of 'total', 'mediation'")
+            raise DesignError(
+                "`analysis` must include at least one of 'total', 'mediation', 'gformula', "
+                "'regimes'"
+            )
         object.__setattr__(self, "parts", parts)
         object.__setattr__(self, "alpha", check_alpha(self.alpha))
         object.__setattr__(self, "mc_draws", check_count("mc_draws", self.mc_draws, minimum=100))
+        if self.gformula_se not in ("sandwich", "jackknife"):
+            raise DesignError(
+                f"`gformula_se` must be 'sandwich' or 'jackknife' (got {self.gformula_se!r})"
+            )
 
     @classmethod
     def parse(cls, value: Analysis | str | Sequence[str] | None) -> Analysis:
@@ -81,6 +103,7 @@ class Analysis:
     def estimands(self, trial: TrialModel) -> tuple[str, ...]:
         """Names of the estimands this analysis reports for ``trial``."""
         names: list[str] = []
+        smart = bool(getattr(trial, "is_smart", False))
         if Part.TOTAL in self.parts:
             names.append("total")
         if Part.MEDIATION in self.parts:
@@ -88,6 +111,21 @@ class Analysis:
                 raise DesignError("the `mediation` analysis needs a scenario with mediators")
             names.append("direct")
             names.extend(f"indirect:{m}" for m in trial.mediator_names)
+        if Part.GFORMULA in self.parts:
+            if smart or not getattr(trial, "confounders", ()):
+                raise DesignError(
+                    "the `gformula` analysis needs a map scenario (MapTrial) in a parallel or "
+                    "stepped-wedge design whose strategy node has a feedback (lag-1) parent; got "
+                    + ("a SMART design" if smart else type(trial).__name__)
+                )
+            names.append("sustained")
+        if Part.REGIMES in self.parts:
+            if not smart:
+                raise DesignError(
+                    "the `regimes` analysis compares the embedded regimes of a SMART design; "
+                    f"this trial is not a SMART ({type(trial).__name__})"
+                )
+            names.append("regimes")
         return tuple(names)
 
 
@@ -115,6 +153,8 @@ def analyze_batch(
     y: np.ndarray,
     m: np.ndarray,
     rngs: Sequence[np.random.Generator],
+    *,
+    extra: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, dict[str, np.ndarray]]:
     """Run ``analysis`` on ``R`` replicates at once.
 
@@ -129,6 +169,10 @@ def analyze_batch(
     rngs : sequence of R generators
         Each replicate's own stream (continued after its data were drawn), for Monte Carlo
         intervals.
+    extra : mapping, optional
+        Further stacked arrays of :meth:`MapTrial.draw_data <facmech.design.MapTrial.draw_data>`:
+        ``dose`` (R, I, T) and ``confounders`` (R, I, T, k) for ``gformula``, ``responder``
+        (R, I) for a SMART.
 
     Returns
     -------
@@ -137,6 +181,15 @@ def analyze_batch(
         length ``R``.
     """
     n_r = y.shape[0]
+    extra = {} if extra is None else extra
+    if getattr(trial, "is_smart", False):
+        out = smart_batch(
+            x=np.asarray(x, dtype=float), y=y, m=m, responder=extra["responder"],
+            stage1=trial.design.stage1_periods,  # type: ignore[attr-defined]
+            mediators=trial.mediator_names, parts=[p.value for p in analysis.parts],
+            alpha=analysis.alpha, mc_draws=analysis.mc_draws, rngs=rngs,
+        )
+        return _checked(out, n_r)
     x = np.asarray(x, dtype=float)[..., None]
     out: dict[str, dict[str, np.ndarray]] = {}
     if Part.TOTAL in analysis.parts:
@@ -171,6 +224,15 @@ def analyze_batch(
                 "ci_high": hi,
                 "reject": (lo > 0) | (hi < 0),
             }
+    if Part.GFORMULA in analysis.parts:
+        treat, control = trial.sustained_strategy()  # type: ignore[attr-defined]
+        fit = ice_contrast(extra["dose"], extra["confounders"], y, treat=treat, control=control,
+                           std_error=analysis.gformula_se)
+        out["sustained"] = _wald(fit.estimate, fit.std_error, fit.df, analysis.alpha)
+    return _checked(out, n_r)
+
+
+def _checked(out: dict[str, dict[str, np.ndarray]], n_r: int) -> dict[str, dict[str, np.ndarray]]:
     for name, cols in out.items():
         if any(arr.shape != (n_r,) or not np.isfinite(arr).all() for arr in cols.values()):
             raise EstimationError(f"non-finite estimates for `{name}` in a simulated replicate")

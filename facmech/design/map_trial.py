@@ -14,8 +14,17 @@ its natural indirect effect ``nie``. Because facilitation builds up over periods
 the analysis model assumes a constant exposure effect, a design study reports the bias this causes
 along with power and coverage.
 
-SMART designs (the AIM vignette) are not supported here: their analysis compares embedded regimes
-among non-responding sites, whose number varies between replicates.
+SMART designs (the AIM vignette, :class:`facmech.simulation.SMART`) are analysed by
+:mod:`facmech.design.smart`: there ``total``, ``direct`` and ``indirect:<m>`` are the EF+IF vs EF
+contrasts among non-responders over stage 2 (the simulator's estimand mask, so the same truth keys
+apply), and ``regimes`` is the embedded-regime contrast over all sites' stage-2 site-periods, whose
+truth this class computes on the simulator's truth population (same seed and shared noise).
+
+The ``gformula`` analysis (:mod:`facmech.design.ice`) estimates the sustained-dose contrast
+``sustained``: "dose ``dose.base`` every period" vs "never" for a parallel design (truth
+``truth["sustained"]["contrast"]``), and from period 1 on for a stepped wedge, whose first period
+facilitates no site (truth ``truth["sustained_from_period_1"]["contrast"]``). The treatment is the
+strategy node's dose and the time-varying confounders are its lag-1 (feedback) parents in the map.
 
 >>> t = MapTrial("zambia", sites=8, steps=4, patients=5)
 >>> t.mediator_names, t.design.periods
@@ -62,6 +71,38 @@ def _sim() -> Any:
     return sim
 
 
+def _smart(scenario: Any, sizes: dict[str, Any]) -> Any:
+    """A SMART design: the scenario file's own SMART block (if it has one) resized, else the
+    simulator's default SMART with ``sizes``."""
+    sim = _sim()
+    sizes = {k: v for k, v in sizes.items() if k != "steps"}
+    if isinstance(scenario, str):
+        try:
+            base = sim.load_design(scenario)
+        except DesignError:
+            base = None
+        if isinstance(base, sim.SMART):
+            return replace(base, **sizes) if sizes else base
+    return sim.make_design("smart", **({"sites": 24, "patients": 20} | sizes))
+
+
+def _regime_truth(scenario: Any, design: Any, sites: int, seed: int = 20230553) -> float:
+    """Embedded-regime contrast of a SMART: mean over every site's stage-2 site-periods of
+    Y(EF+IF if non-responder) - Y(EF if non-responder), on the population (seed, shared noise) of
+    :func:`facmech.simulation.true_effects`."""
+    from facmech._random import spawn_generators
+    from facmech.simulation.engine import Model, Noise, run_world
+
+    model = Model.compile(scenario, design.periods)
+    rng_noise, rng_design = spawn_generators(seed, 2)
+    noise = Noise.draw(model, sites, design.periods, design.patients, rng_noise)
+    scaled = replace(design, sites=sites)
+    assignment = scaled.assign(rng_design)
+    y = [run_world(model, noise, scaled.counterfactual(a, assignment)).site_period(
+        scenario.outcome) for a in (0, 1)]
+    return float((y[1] - y[0])[:, design.stage1_periods:].mean())
+
+
 @dataclass(frozen=True, eq=False)
 class MapTrial:
     """A map-based simulated trial (scenario + parallel or stepped-wedge design) for design studies.
@@ -101,6 +142,9 @@ class MapTrial:
             raise DesignError("`design` is required when `scenario` is a Scenario object")
         sizes = {k: getattr(self, k) for k in ("sites", "steps", "periods", "patients")}
         sizes = {k: v for k, v in sizes.items() if v is not None}
+        if isinstance(design, str) and sim.DesignKind.parse(design) is sim.DesignKind.SMART:
+            design = _smart(self.scenario, sizes)
+            sizes = {}
         if isinstance(design, (str, TrialDesign)):
             kind = TrialDesign.parse(design).value
             base = {"sites": 24, "patients": 20} | ({"steps": 4} if kind == "stepped-wedge" else {})
@@ -108,17 +152,17 @@ class MapTrial:
         elif sizes:
             if "steps" in sizes and "periods" not in sizes and isinstance(design, sim.SteppedWedge):
                 sizes["periods"] = 0  # default layout: steps + 1
-            if isinstance(design, sim.ParallelCRT):
+            if isinstance(design, (sim.ParallelCRT, sim.SMART)):
                 sizes.pop("steps", None)
             try:
                 design = replace(design, **sizes)
             except TypeError as exc:
                 raise DesignError(f"cannot resize the {design.name} design: {exc}") from None
-        if not isinstance(design, (sim.ParallelCRT, sim.SteppedWedge)):
+        if not isinstance(design, (sim.ParallelCRT, sim.SteppedWedge, sim.SMART)):
             name = getattr(design, "name", type(design).__name__)
             raise DesignError(
-                f"design studies of map scenarios support parallel and stepped-wedge designs "
-                f"(got {name}); SMART analyses compare embedded regimes and are not batched here"
+                f"design studies of map scenarios support parallel, stepped-wedge and smart "
+                f"designs (got {name})"
             )
         meds = scenario.mediators if self.mediators is None else tuple(self.mediators)
         observed = [
@@ -152,17 +196,54 @@ class MapTrial:
         """The analysed mediators."""
         return self.mediators  # type: ignore[return-value]
 
-    def draw(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Simulate one trial; return exposure, outcome means ``(I, T)`` and mediators ``(K, I, T)``."""
+    @property
+    def is_smart(self) -> bool:
+        """Whether the design is a SMART (analysed by :mod:`facmech.design.smart`)."""
+        return isinstance(self.design, _sim().SMART)
+
+    @property
+    def confounders(self) -> tuple[str, ...]:
+        """Time-varying confounders of the dose: the strategy node's lag-1 (feedback) parents."""
+        sc = self.scenario
+        return tuple(dict.fromkeys(
+            e.source for e in sc.map.edges if e.target == sc.strategy and e.lag == 1
+        ))
+
+    def sustained_strategy(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        """The dose sequences the ``sustained`` estimand compares (see the module docstring)."""
+        base = float(self.scenario.dose.base)
+        start = 1 if isinstance(self.design, _sim().SteppedWedge) else 0
+        periods = self.design.periods
+        return (tuple(base if t >= start else 0.0 for t in range(periods)), (0.0,) * periods)
+
+    def draw_data(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """Simulate one trial: ``x`` (exposure), ``y`` (outcome means), ``m`` (mediators,
+        ``(K, I, T)``), ``dose`` (the strategy node), ``confounders`` (``(I, T, k)``) and, for a
+        SMART, ``responder`` (``(I,)``)."""
         trial = _sim().simulate(self.scenario, self.design, seed=rng, truth=False)
         sp = trial.site_periods.sort_values(["site", "period"])
         shape = (self.design.sites, self.design.periods)
-        x = sp["exposed"].to_numpy(dtype=float).reshape(shape)
-        y = sp[self.scenario.outcome].to_numpy(dtype=float).reshape(shape)
-        m = np.stack([sp[k].to_numpy(dtype=float).reshape(shape) for k in self.mediators]) if (
-            self.mediators
-        ) else np.zeros((0, *shape))
-        return x, y, m
+
+        def col(name: str) -> np.ndarray:
+            return sp[name].to_numpy(dtype=float).reshape(shape)
+
+        out = {
+            "x": col("exposed"),
+            "y": col(self.scenario.outcome),
+            "m": np.stack([col(k) for k in self.mediators]) if self.mediators
+            else np.zeros((0, *shape)),
+            "dose": col(self.scenario.strategy),
+            "confounders": np.stack([col(k) for k in self.confounders], axis=-1)
+            if self.confounders else np.zeros((*shape, 0)),
+        }
+        if self.is_smart:
+            out["responder"] = col("responder")[:, 0] > 0.5
+        return out
+
+    def draw(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Simulate one trial; return exposure, outcome means ``(I, T)`` and mediators ``(K, I, T)``."""
+        data = self.draw_data(rng)
+        return data["x"], data["y"], data["m"]
 
     def truth(self) -> dict[str, float]:
         """True total, direct (NDE) and, with one mediator, indirect (NIE) effects."""
@@ -176,6 +257,12 @@ class MapTrial:
                 out["direct"] = float(t["nde"])
                 if len(self.mediators) == 1:
                     out[f"indirect:{self.mediators[0]}"] = float(t["nie"])
+            if self.is_smart:
+                out["regimes"] = _regime_truth(self.scenario, self.design, self.truth_sites)
+            elif isinstance(self.design, _sim().SteppedWedge):
+                out["sustained"] = float(t["sustained_from_period_1"]["contrast"])
+            else:
+                out["sustained"] = float(t["sustained"]["contrast"])
             self._truth.update(out)
         if len(self.mediators or ()) > 1:
             raise DesignError(
@@ -203,10 +290,17 @@ class MapTrial:
         sizes = {k: values[k] for k in ("sites", "steps", "periods", "patients") if k in values}
         design: Any = self.design
         if "design" in values:
-            design = TrialDesign.parse(values["design"])
             sizes = {"sites": self.design.sites, "patients": self.design.patients} | sizes
-            if design is TrialDesign.STEPPED_WEDGE:
-                sizes.setdefault("steps", self.steps or 4)
+            if _sim().DesignKind.parse(values["design"]) is _sim().DesignKind.SMART:
+                design = self.design if self.is_smart else "smart"
+                if self.is_smart:
+                    sizes.pop("steps", None)
+                    design = replace(design, **sizes)
+                    sizes = {}
+            else:
+                design = TrialDesign.parse(values["design"])
+                if design is TrialDesign.STEPPED_WEDGE:
+                    sizes.setdefault("steps", self.steps or 4)
         return MapTrial(scenario, design, mediators=self.mediators, truth_sites=self.truth_sites,
                         **sizes)
 

@@ -79,9 +79,8 @@ class TrialDesign(str, Enum):
             hint = ""
             if text == "smart":
                 hint = (
-                    " (design studies do not cover SMART designs yet: their analysis compares "
-                    "embedded regimes among non-responding sites; simulate them with "
-                    "facmech.simulation and analyse with facmech.gmethods)"
+                    " (the linear trial model has no SMART; SMART design studies run on a map "
+                    "scenario, e.g. MapTrial('aim') or `facmech power --scenario aim`)"
                 )
             raise DesignError(f"`design` must be one of {allowed} (got {value!r}){hint}") from None
 

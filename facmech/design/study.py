@@ -55,8 +55,13 @@ def _run_task(task: _Task) -> dict[str, dict[str, np.ndarray]]:
         np.random.default_rng(np.random.SeedSequence(task.entropy, spawn_key=(task.cell, r)))
         for r in range(task.start, task.stop)
     ]
-    data = [task.trial.draw(g) for g in rngs]
-    x, y, m = (np.stack([d[k] for d in data]) for k in range(3))
+    if hasattr(task.trial, "draw_data"):
+        draws = [task.trial.draw_data(g) for g in rngs]
+        data = {k: np.stack([d[k] for d in draws]) for k in draws[0]}
+        x, y, m = data.pop("x"), data.pop("y"), data.pop("m")
+        return analyze_batch(task.trial, task.analysis, x, y, m, rngs, extra=data)
+    triples = [task.trial.draw(g) for g in rngs]
+    x, y, m = (np.stack([d[k] for d in triples]) for k in range(3))
     return analyze_batch(task.trial, task.analysis, x, y, m, rngs)
 
 
@@ -125,8 +130,9 @@ def design_study(
     designs : sequence of str, optional
         Shorthand for ``grid["design"]`` (``"parallel"``, ``"stepped-wedge"``).
     analysis : Analysis, str or sequence of str, optional
-        ``"total"``, ``"mediation"`` or both (default: both if the scenario has mediators, else
-        ``"total"``).
+        Any of ``"total"``, ``"mediation"``, ``"gformula"`` (sustained-dose contrast by the ICE
+        g-formula) and ``"regimes"`` (SMART embedded regimes); default: total and mediation if the
+        scenario has mediators, else ``"total"``.
     reps : int, default 500
         Replicates per cell (at least 10).
     seed : int, Generator or None
@@ -177,7 +183,8 @@ def design_study(
         spec = {
             "scenario": model.to_dict(),
             "grid": grid_.to_dict(),
-            "analysis": [ana.alpha, ana.mc_draws, [p.value for p in ana.parts]],
+            "analysis": [ana.alpha, ana.mc_draws, [p.value for p in ana.parts]]
+            + ([ana.gformula_se] if ana.gformula_se != "sandwich" else []),
             "reps": reps,
             "seed": entropy,
             "block": BLOCK,
@@ -222,5 +229,5 @@ def design_study(
         seed=entropy,
         scenario=model.to_dict(),
         analysis={"parts": [p.value for p in ana.parts], "alpha": ana.alpha,
-                  "mc_draws": ana.mc_draws},
+                  "mc_draws": ana.mc_draws, "gformula_se": ana.gformula_se},
     )

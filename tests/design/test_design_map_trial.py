@@ -35,8 +35,10 @@ def test_zambia_study_serial_equals_processes():
 
 
 def test_map_trial_bad_input():
-    with pytest.raises(DesignError, match="SMART analyses compare embedded regimes"):
-        MapTrial("aim")
+    from facmech.simulation import Observational
+
+    with pytest.raises(DesignError, match="support parallel, stepped-wedge and smart designs"):
+        MapTrial("zambia", design=Observational(sites=10, patients=5))
     with pytest.raises(DesignError, match=r"mediator `uptake` is not an observed site-level node"):
         MapTrial("zambia", mediators=("uptake",))
     with pytest.raises(DesignError, match=r"unknown grid parameter `a` for a map scenario"):

@@ -1,0 +1,193 @@
+r"""SMART analyses batched over replicates whose number of non-responders varies.
+
+In an AIM-style SMART (:class:`facmech.simulation.SMART`) every site starts with a low-intensity
+strategy; sites that do not respond by the end of stage 1 are re-randomized (balanced) to external
+facilitation (EF, ``exposed = 0``) or EF + internal facilitation (EF+IF, ``exposed = 1``). The
+number of non-responders differs between simulated trials, so each replicate's sites are padded to
+the trial's size and weighted: weight 1 for a non-responder, 0 for a responder. Every fit is one
+stacked weighted least-squares solve over ``(R, I, p)`` arrays, with per-replicate residual degrees
+of freedom :math:`n_r - p` (:math:`n_r` non-responders of replicate :math:`r`).
+
+Estimands (the truth of :func:`facmech.simulation.true_effects` for a SMART design averages over
+the stage-2 site-periods of non-responders, the design's estimand mask):
+
+``total``
+    EF+IF vs EF among non-responders: ANCOVA of each non-responder's stage-2 mean outcome on its arm
+    and its stage-1 mean outcome (a pre-randomization covariate; it only adds precision), Wald
+    :math:`t_{n_r-3}` interval. Truth: ``truth["total"]``.
+``direct``, ``indirect:<m>``
+    Product of coefficients among non-responders: :math:`a_k` from the stage-2 mean of mediator
+    :math:`k` on the arm and its stage-1 mean; :math:`b_k` and :math:`c'` from the stage-2 outcome on
+    the arm, all stage-2 mediator means and the stage-1 outcome; Monte Carlo interval with t draws
+    as in :mod:`facmech.design.analysis`. Truth: ``truth["nde"]``, ``truth["nie"]`` (one mediator).
+``regimes``
+    The two embedded adaptive interventions, "low intensity, then EF if no response" vs "low
+    intensity, then EF+IF if no response", on the mean stage-2 outcome of all sites (Nahum-Shani et
+    al. 2012, Psychol Methods 17:457). Responders' outcomes are the same under both regimes, so the
+    contrast is :math:`P(NR)` times the EF+IF vs EF effect among non-responders; it is estimated by
+    the plug-in :math:`\hat p_{NR}\,(\bar Y_{EF+IF} - \bar Y_{EF})` (stage-2 site means of
+    non-responders), with the delta-method SE over :math:`\hat p_{NR}` and the two arm means and
+    a normal interval.
+    Truth: the same contrast on the simulator's truth population
+    (:meth:`facmech.design.MapTrial.truth`, key ``regimes``).
+
+>>> rng = np.random.default_rng(1)
+>>> nr = np.ones((50, 20), dtype=bool); x = np.tile(np.arange(20) % 2, (50, 1)).astype(float)
+>>> y2 = 0.4 * x + rng.normal(size=(50, 20)); y1 = rng.normal(size=(50, 20))
+>>> fit = weighted_fit(y2, np.stack([x, y1], axis=2), nr)
+>>> fit.coef.shape, fit.df.shape, bool(abs(fit.coef[:, 0].mean() - 0.4) < 0.1)
+((50, 2), (50,), True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from facmech.errors import EstimationError
+
+__all__ = ["SmartFit", "regime_contrast", "smart_batch", "weighted_fit"]
+
+
+@dataclass(frozen=True)
+class SmartFit:
+    """Per-replicate coefficients ``(R, q)`` (intercept excluded), SEs ``(R, q)``, df ``(R,)``."""
+
+    coef: np.ndarray
+    std_error: np.ndarray
+    df: np.ndarray
+
+
+def weighted_fit(y: np.ndarray, covariates: np.ndarray, keep: np.ndarray) -> SmartFit:
+    """Least squares of ``y`` on an intercept and ``covariates`` over the sites with ``keep``.
+
+    Parameters
+    ----------
+    y : array (R, I)
+    covariates : array (R, I, q)
+    keep : bool array (R, I)
+        The sites of each replicate in the fit (the others are padding, weight 0).
+    """
+    w = keep.astype(float)
+    n_r, n_i, q = covariates.shape
+    z = np.concatenate([np.ones((n_r, n_i, 1)), covariates], axis=2) * w[..., None]
+    yw = y * w
+    df = w.sum(axis=1) - (q + 1)
+    if (df < 1).any():
+        worst = int(w.sum(axis=1).min())
+        raise EstimationError(
+            f"a simulated SMART has only {worst} non-responding sites, too few for a model with "
+            f"{q + 1} coefficients; increase `sites` or lower the response `threshold`"
+        )
+    gram = np.swapaxes(z, 1, 2) @ z
+    try:
+        inv = np.linalg.inv(gram)
+    except np.linalg.LinAlgError:
+        raise EstimationError(
+            "a SMART model is singular in a simulated replicate (e.g. one arm has no site)"
+        ) from None
+    coef = (inv @ (np.swapaxes(z, 1, 2) @ yw[..., None]))[..., 0]
+    resid = yw - (z @ coef[..., None])[..., 0]
+    sigma2 = np.einsum("ri,ri->r", resid, resid) / df
+    var = sigma2[:, None] * np.diagonal(inv, axis1=1, axis2=2)
+    return SmartFit(coef=coef[:, 1:], std_error=np.sqrt(var[:, 1:]), df=df)
+
+
+def _wald(est: np.ndarray, se: np.ndarray, df: np.ndarray, alpha: float) -> dict[str, np.ndarray]:
+    q = stats.t.ppf(1 - alpha / 2, df)
+    lo, hi = est - q * se, est + q * se
+    return {"estimate": est, "std_error": se, "ci_low": lo, "ci_high": hi,
+            "reject": (lo > 0) | (hi < 0)}
+
+
+def regime_contrast(y2: np.ndarray, x: np.ndarray, nonresp: np.ndarray, alpha: float
+                    ) -> dict[str, np.ndarray]:
+    """Embedded-regime contrast (EF+IF vs EF for non-responders) on all sites, per replicate.
+
+    ``p (mean_1 - mean_0)`` over non-responders, with the delta-method variance
+    ``(mean_1 - mean_0)^2 p(1-p)/I + p^2 (s_1^2/n_1 + s_0^2/n_0)`` and a normal interval.
+    """
+    n_i = nonresp.shape[1]
+    arms = [nonresp & (x > 0.5), nonresp & (x <= 0.5)]
+    counts = [a.sum(axis=1) for a in arms]
+    if any((c < 2).any() for c in counts):
+        raise EstimationError(
+            "a simulated SMART has fewer than 2 non-responding sites in an arm; increase `sites`"
+        )
+    means = [np.where(a, y2, 0.0).sum(axis=1) / c for a, c in zip(arms, counts, strict=True)]
+    var = [np.where(a, (y2 - m[:, None]) ** 2, 0.0).sum(axis=1) / (c - 1)
+           for a, m, c in zip(arms, means, counts, strict=True)]
+    p = nonresp.mean(axis=1)
+    diff = means[0] - means[1]
+    est = p * diff
+    se = np.sqrt(diff**2 * p * (1 - p) / n_i + p**2 * (var[0] / counts[0] + var[1] / counts[1]))
+    return _wald(est, se, np.full(est.shape, np.inf), alpha)
+
+
+def smart_batch(
+    *,
+    x: np.ndarray,
+    y: np.ndarray,
+    m: np.ndarray,
+    responder: np.ndarray,
+    stage1: int,
+    mediators: Sequence[str],
+    parts: Sequence[str],
+    alpha: float,
+    mc_draws: int,
+    rngs: Sequence[np.random.Generator],
+) -> dict[str, dict[str, np.ndarray]]:
+    """Run the SMART estimands (see the module docstring) on ``R`` replicates at once.
+
+    Parameters
+    ----------
+    x, y : arrays (R, I, T)
+        Exposure (EF+IF in stage 2) and outcome site-period means.
+    m : array (R, K, I, T)
+        Measured mediators.
+    responder : bool array (R, I)
+        Stage-1 responders (their sites are padding in the non-responder models).
+    stage1 : int
+        Number of stage-1 periods.
+    parts : sequence of {"total", "mediation", "regimes"}
+    """
+    nonresp = ~np.asarray(responder, dtype=bool)
+    arm = x[:, :, stage1:].mean(axis=2)  # constant over stage 2
+    y1, y2 = y[:, :, :stage1].mean(axis=2), y[:, :, stage1:].mean(axis=2)
+    out: dict[str, dict[str, np.ndarray]] = {}
+    if "total" in parts:
+        fit = weighted_fit(y2, np.stack([arm, y1], axis=2), nonresp)
+        out["total"] = _wald(fit.coef[:, 0], fit.std_error[:, 0], fit.df, alpha)
+    if "mediation" in parts:
+        k = m.shape[1]
+        m1, m2 = m[..., :stage1].mean(axis=3), m[..., stage1:].mean(axis=3)  # (R, K, I)
+        outcome = weighted_fit(
+            y2, np.concatenate([arm[..., None], np.moveaxis(m2, 1, 2), y1[..., None]], axis=2),
+            nonresp,
+        )
+        out["direct"] = _wald(outcome.coef[:, 0], outcome.std_error[:, 0], outcome.df, alpha)
+        a_fits = [weighted_fit(m2[:, j], np.stack([arm, m1[:, j]], axis=2), nonresp)
+                  for j in range(k)]
+        for j, med in enumerate(mediators):
+            a_hat, se_a = a_fits[j].coef[:, 0], a_fits[j].std_error[:, 0]
+            b_hat, se_b = outcome.coef[:, 1 + j], outcome.std_error[:, 1 + j]
+            lo = np.empty(a_hat.size)
+            hi = np.empty(a_hat.size)
+            for r, g in enumerate(rngs):
+                za = g.standard_t(a_fits[j].df[r], mc_draws)
+                zb = g.standard_t(outcome.df[r], mc_draws)
+                prod = (a_hat[r] + se_a[r] * za) * (b_hat[r] + se_b[r] * zb)
+                lo[r], hi[r] = np.quantile(prod, [alpha / 2, 1 - alpha / 2])
+            out[f"indirect:{med}"] = {
+                "estimate": a_hat * b_hat,
+                "std_error": np.sqrt(a_hat**2 * se_b**2 + b_hat**2 * se_a**2),
+                "ci_low": lo,
+                "ci_high": hi,
+                "reject": (lo > 0) | (hi < 0),
+            }
+    if "regimes" in parts:
+        out["regimes"] = regime_contrast(y2, arm, nonresp, alpha)
+    return out
