@@ -295,7 +295,8 @@ def _analyses(data: pd.DataFrame, mmap: MechanismMap, plan: EstimationPlan, bloc
     if result is not None:
         frame = result.to_frame()
         chain = plan.chain_key
-        keep = [k for k in frame.index if not k.startswith("path:") or k == chain]
+        keep = [k for k in frame.index if (not k.startswith("path:") or k == chain)
+                and (result.interaction or not k.endswith(("_control", "_treated")))]
         others = len(frame) - len(keep)
         binary = set(data[plan.outcome].dropna().unique()) <= {0, 1}
         text = (f"{result.method}. {result.n_obs} observations in {result.n_clusters} sites. "
@@ -315,8 +316,9 @@ def _analyses(data: pd.DataFrame, mmap: MechanismMap, plan: EstimationPlan, bloc
                              f"({result.scale}), {round(100 * (1 - result.alpha))}% intervals."),
         ]
         if others:
-            blocks.append(Paragraph(f"{others} other path-specific effects (every chain through "
-                                    f"the mechanisms) are in the result object "
+            blocks.append(Paragraph(f"{others} further effects (every other chain through the "
+                                    f"mechanisms; control and treated versions, equal without "
+                                    f"interaction) are in the result object "
                                     f"(`report.estimates`)."))
         blocks += _sensitivity_blocks(result, data, plan, cluster=cluster, time=time, seed=seed)
         if result.warnings:

@@ -96,20 +96,22 @@ def _sets(sets: Sequence[Sequence[str]]) -> str:
     return "; ".join("{" + ", ".join(s) + "}" if s else "{} (no adjustment needed)" for s in sets)
 
 
-def _verdict(ident) -> Callout:
+def _verdict(ident) -> list:
     if ident.identifiable:
-        return Callout(f"{ident.query}: identified ({ident.strategy}).", CalloutKind.OK,
-                       "Identified.")
-    why = f" {ident.reason}" if ident.reason else ""
-    return Callout(f"{ident.query}: not identified nonparametrically.{why}", CalloutKind.WARN,
-                   "Not identified.")
+        return [Callout(f"{ident.query}: identified ({ident.strategy}).", CalloutKind.OK,
+                        "Identified.")]
+    out: list = [Callout(f"{ident.query}: not identified nonparametrically.", CalloutKind.WARN,
+                         "Not identified.")]
+    if ident.reason:
+        out.append(Paragraph(f"**Why.** {ident.reason[0].upper()}{ident.reason[1:]}."))
+    return out
 
 
 def identification_section(
     path_id, total_id, paths: pd.DataFrame | None = None, variants: pd.DataFrame | None = None
 ) -> Section:
     """Verdicts, estimands and named assumptions for the path and the total effect."""
-    blocks: list = [_verdict(path_id)]
+    blocks: list = _verdict(path_id)
     if path_id.estimand:
         blocks += [Paragraph("Identifying formula (estimand):"), Code(path_id.estimand)]
     if path_id.witness:
@@ -128,7 +130,7 @@ def identification_section(
     if path_id.assumptions:
         blocks += [Paragraph("Assumptions the path analysis rests on:"),
                    Bullets(tuple(path_id.assumptions))]
-    blocks += [_verdict(total_id), Paragraph(
+    blocks += [*_verdict(total_id), Paragraph(
         f"Total effect of `{total_id.treatment}` on `{total_id.outcome}`: strategy "
         f"{total_id.strategy or '–'}; minimal adjustment sets {_sets(total_id.adjustment_sets)}.")]
     if total_id.assumptions:
