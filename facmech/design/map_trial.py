@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from facmech.design.model import TrialDesign
-from facmech.errors import DesignError
+from facmech.errors import DesignError, FacmechError
 
 __all__ = ["MAP_GRID_PARAMETERS", "MapTrial"]
 
@@ -72,14 +72,15 @@ def _sim() -> Any:
 
 
 def _smart(scenario: Any, sizes: dict[str, Any]) -> Any:
-    """A SMART design: the scenario file's own SMART block (if it has one) resized, else the
-    simulator's default SMART with ``sizes``."""
+    """A SMART design: the scenario's own SMART block (a scenario file, or the built-in scenario
+    of the same name) resized, else the simulator's default SMART with ``sizes``."""
     sim = _sim()
     sizes = {k: v for k, v in sizes.items() if k != "steps"}
-    if isinstance(scenario, str):
+    name = scenario if isinstance(scenario, str) else getattr(scenario, "name", None)
+    if name:
         try:
-            base = sim.load_design(scenario)
-        except DesignError:
+            base = sim.load_design(name)
+        except FacmechError:
             base = None
         if isinstance(base, sim.SMART):
             return replace(base, **sizes) if sizes else base
