@@ -5,7 +5,8 @@
 
     facmech mediate DATA.csv --treatment A --mediator M [--mediator M2 ...] --outcome Y
         [--covariate C ...] [--cluster site] [--time period]
-        [--outcome-family gaussian|binomial|probit] [--interaction] [--draws N] [--bootstrap]
+        [--outcome-family gaussian|binomial|probit] [--mediator-family gaussian|binomial|probit]
+        [--interaction] [--draws N] [--bootstrap]
         [--small-sample cr2|cr1|none] [--map PATH] [--treatment-level site|patient]
         [--missing raise|drop]
         [--control V --treated V] [--alpha 0.05] [--seed S] [--json]
@@ -49,6 +50,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--time", default=None, help="period column (stepped wedge: period effects)")
     p.add_argument("--outcome-family", default="gaussian",
                    choices=("gaussian", "binomial", "logit", "probit"))
+    p.add_argument("--mediator-family", default="gaussian",
+                   choices=("gaussian", "binomial", "logit", "probit"),
+                   help="model of a single 0/1 mediator (default gaussian)")
     p.add_argument("--interaction", action="store_true",
                    help="treatment-by-mediator interaction terms")
     p.add_argument("--draws", type=positive_int, default=1000,
@@ -114,7 +118,8 @@ def _run(args: argparse.Namespace) -> int:
         result = mediate(
             data, treatment=args.treatment, mediators=args.mediators, outcome=args.outcome,
             covariates=args.covariates, cluster=args.cluster, time=args.time,
-            outcome_family=args.outcome_family, interaction=args.interaction,
+            outcome_family=args.outcome_family, mediator_family=args.mediator_family,
+            interaction=args.interaction,
             inference=inference, graph=graph, alpha=args.alpha, seed=args.seed,
             control=_value(data, args.treatment, args.control),
             treated=_value(data, args.treatment, args.treated), missing=args.missing,

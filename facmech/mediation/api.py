@@ -90,8 +90,9 @@ def mediate(
         Period column of a stepped-wedge trial: period fixed effects in every model; treatment
         checked constant within site-period.
     outcome_family : {"gaussian", "binomial" (logit), "probit"}
-    mediator_family : {"gaussian"}
-        Only Gaussian (linear) mediators are supported.
+    mediator_family : {"gaussian", "binomial" (logit), "probit"}
+        Binary (0/1) mediators are supported for a single mediator (exact two-term mediation
+        formula); several mediators must be Gaussian.
     interaction : bool
         Treatment-by-mediator terms (then the control and treated versions differ and no
         path-specific effects are reported).
@@ -191,8 +192,8 @@ def mediate(
         prepared.treatment, prepared.mediators[None], prepared.outcome[None],
         prepared.covariates[None], cluster=prepared.cluster,
         strata=None if prepared.strata is None else prepared.strata[None],
-        outcome_family=family, interaction=interaction, inference=inference, alpha=alpha,
-        seed=seed,
+        outcome_family=family, mediator_family=mfamily, interaction=interaction,
+        inference=inference, alpha=alpha, seed=seed,
     )
     if batch.failed_draws[0]:
         notes.append(
@@ -231,8 +232,10 @@ def mediate(
             notes.append(
                 "path-specific effects need a Gaussian outcome without interaction; not reported"
             )
+    mname = "OLS" if mfamily is Family.GAUSSIAN else f"{mfamily.value} GLM"
+    oname = "OLS" if family is Family.GAUSSIAN else f"{family.value} GLM"
     method = (
-        f"mediators: OLS; outcome: {'OLS' if family is Family.GAUSSIAN else family.value + ' GLM'}"
+        f"mediators: {mname}; outcome: {oname}"
         + (" with treatment-mediator interaction" if interaction else "")
         + (f"; period fixed effects ({time})" if time else "")
         + "; "
@@ -248,6 +251,7 @@ def mediate(
         scale="mean difference" if family is Family.GAUSSIAN else "risk difference",
         assumptions=tuple(assumptions), warnings=tuple(notes), cluster=cluster, time=time,
         _data=prepared,
-        _call={"outcome_family": family, "interaction": interaction, "inference": inference,
+        _call={"outcome_family": family, "mediator_family": mfamily,
+               "interaction": interaction, "inference": inference,
                "alpha": alpha, "seed": seed, "treatment_level": level},
     )

@@ -135,10 +135,10 @@ def prepare(
     for extra, role in ((cluster, "cluster"), (time, "time")):
         if extra is not None and extra in seen:
             raise DataError(f"column {extra!r} is given both as `{seen[extra]}` and as `{role}`")
-    if mediator_family is not Family.GAUSSIAN:
+    if mediator_family.binary and len(mediators) != 1:
         raise DataError(
-            f"`mediator_family` {mediator_family.value!r} is not supported: mediators are modelled "
-            "as Gaussian (linear); a binary mediator can be analysed as a linear probability model"
+            f"`mediator_family={mediator_family.value!r}` (a binary mediator) needs exactly one "
+            f"mediator (got {len(mediators)}); model several mediators as Gaussian"
         )
     used = [treatment, *mediators, outcome, *covariates]
     used += [c for c in (cluster, time) if c is not None]
@@ -168,6 +168,15 @@ def prepare(
             )
     require_nonconstant(sub, mediators, role="mediator")
     require_nonconstant(sub, [outcome], role="outcome")
+    if mediator_family.binary:
+        mv = sub[mediators[0]].to_numpy(dtype=float)
+        bad_m = ~np.isin(mv, (0.0, 1.0))
+        if bad_m.any():
+            raise DataError(
+                f"mediator column {mediators[0]!r} must be 0/1 for `mediator_family="
+                f"{mediator_family.value!r}` (found {int(bad_m.sum())} other values, e.g. "
+                f"{sorted(set(np.unique(mv[bad_m]).tolist()))[:5]})"
+            )
     y = sub[outcome].to_numpy(dtype=float)
     if outcome_family.binary:
         bad = ~np.isin(y, (0.0, 1.0))

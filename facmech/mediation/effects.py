@@ -87,8 +87,13 @@ def potential_means(
     row_weights: np.ndarray,
     layout: Layout,
     family: Family,
+    mediator_family: Family = Family.GAUSSIAN,
 ) -> dict[tuple[int, ...], np.ndarray]:
     """:math:`\\psi` for every configuration of :func:`configurations`, per replicate and draw.
+
+    With a single binary mediator (``mediator_family`` logit or probit) the formula is the exact
+    two-term sum :math:`\\psi = E[\\sum_{m \\in \\{0,1\\}} P(M = m \\mid a_M, C)\\,
+    E(Y \\mid a_Y, m, C)]`.
 
     Parameters
     ----------
@@ -103,6 +108,8 @@ def potential_means(
         Weights summing to one over rows.
     """
     p, k = layout.p, layout.k
+    if mediator_family is not Family.GAUSSIAN:
+        return _binary_mediator_means(coefs, rows, row_weights, layout, family, mediator_family)
     ia = layout.interaction
     # Everything before the link is linear in the covariate row C_i (first column: intercept), so
     # each configuration reduces to one coefficient vector h (R, B, p) and eta_i = C_i . h: one
@@ -150,6 +157,28 @@ def potential_means(
             result[cfg] = np.einsum("rbn,rbn->rb", values, row_weights)
         else:
             result[cfg] = np.sum(values * row_weights, axis=-1)
+    return result
+
+
+def _inverse_link(family: Family):
+    if family is Family.GAUSSIAN:
+        return lambda eta: eta
+    return special.ndtr if family is Family.PROBIT else special.expit
+
+
+def _binary_mediator_means(coefs, rows, row_weights, layout, family, mediator_family):
+    p = layout.p
+    e0 = np.zeros(p)
+    e0[0] = 1.0
+    cm, cy = coefs[0], coefs[1]
+    g_m, g_y = _inverse_link(mediator_family), _inverse_link(family)
+    result = {}
+    for a_y, a_m in configurations(1):
+        p1 = g_m(np.matmul(rows, (cm[..., :p] + a_m * cm[..., p, None] * e0)[..., None])[..., 0])
+        eta = np.matmul(rows, (cy[..., :p] + a_y * cy[..., p, None] * e0)[..., None])[..., 0]
+        w = cy[..., p + 1] + (a_y * cy[..., p + 2] if layout.interaction else 0.0)
+        values = p1 * g_y(eta + w[..., None]) + (1 - p1) * g_y(eta)
+        result[(a_y, a_m)] = np.sum(values * row_weights, axis=-1)
     return result
 
 

@@ -107,10 +107,11 @@ def _pieces(X: np.ndarray, y: np.ndarray, coef: np.ndarray, sigma: np.ndarray, f
     return ModelPieces(xt, et, bread, scale, X)
 
 
-def _effects(coefs, sigmas, rows, roww, layout, family):
-    psi = potential_means(coefs, sigmas, rows, roww, layout, family)
+def _effects(coefs, sigmas, rows, roww, layout, family, mfamily=Family.GAUSSIAN):
+    psi = potential_means(coefs, sigmas, rows, roww, layout, family, mfamily)
     eff = contrasts(psi, layout.k, ratios=family.binary)
-    if family is Family.GAUSSIAN and not layout.interaction and layout.k > 1:
+    if (family is Family.GAUSSIAN and mfamily is Family.GAUSSIAN and not layout.interaction
+            and layout.k > 1):
         for path, val in path_effects(coefs, layout).items():
             eff["path:" + ">".join(map(str, path))] = val
     return eff
@@ -132,6 +133,7 @@ def mediate_arrays(
     cluster: np.ndarray | None = None,
     strata: np.ndarray | None = None,
     outcome_family: Family | str = Family.GAUSSIAN,
+    mediator_family: Family | str = Family.GAUSSIAN,
     interaction: bool = False,
     inference: MonteCarlo | Bootstrap | None = None,
     alpha: float = 0.05,
@@ -155,6 +157,8 @@ def mediate_arrays(
     strata : ndarray, shape (R, G), optional
         Bootstrap strata of the sites (default: sites with equal treated share).
     outcome_family : {"gaussian", "binomial", "probit"}
+    mediator_family : {"gaussian", "binomial", "probit"}
+        Binary families need exactly one (0/1) mediator.
     interaction : bool
         Add treatment-by-mediator terms to every model with mediators as regressors.
     inference : MonteCarlo | Bootstrap | None
@@ -169,6 +173,7 @@ def mediate_arrays(
     BatchEffects
     """
     family = Family.parse(outcome_family)
+    mfamily = Family.parse(mediator_family, argument="mediator_family")
     A = np.asarray(treatment, dtype=float)
     Y = np.asarray(outcome, dtype=float)
     if Y.ndim == 1:
@@ -179,12 +184,17 @@ def mediate_arrays(
     k = M.shape[-1]
     if k == 0:
         raise DataError("`mediators` must name at least one mediator")
+    if mfamily.binary and k != 1:
+        raise DataError(
+            f"`mediator_family={mfamily.value!r}` (a binary mediator) needs exactly one mediator "
+            f"(got {k}); model several mediators as Gaussian"
+        )
     Cov = _as3(covariates, R, n, "covariates")
     C = np.concatenate([np.ones((R, n, 1)), Cov], axis=-1)
     layout = Layout(p=C.shape[-1], k=k, interaction=bool(interaction))
     designs = [layout.design(C, A, M, j) for j in range(k + 1)]
     targets = [M[..., j] for j in range(k)] + [Y]
-    fams = [Family.GAUSSIAN] * k + [family]
+    fams = [mfamily] * k + [family]
     names_order = [f"mediator {j + 1}" for j in range(k)] + ["outcome"]
     for X, what in zip(designs, names_order, strict=True):
         if np.linalg.matrix_rank(X[0]) < X.shape[-1]:
@@ -203,11 +213,12 @@ def mediate_arrays(
             )
     coefs = [f.coef for f in fits]
     sigmas = [fits[j].sigma for j in range(k)]
-    if family is Family.GAUSSIAN:
+    linear = family is Family.GAUSSIAN and mfamily is Family.GAUSSIAN
+    if linear:
         rows, roww = C.mean(axis=1)[:, None, None, :], np.ones((R, 1, 1))
     else:
         rows, roww = C[:, None], np.full((R, 1, n), 1.0 / n)
-    point = _effects(coefs, sigmas, rows, roww, layout, family)
+    point = _effects(coefs, sigmas, rows, roww, layout, family, mfamily)
     names = tuple(point)
     estimate = np.stack([point[nm][:, 0] for nm in names], axis=-1)
     if inference is None:
@@ -234,7 +245,7 @@ def mediate_arrays(
         draws_theta = theta[:, None, :] + dev
         splits = np.cumsum([layout.n_coef(j) for j in range(k + 1)])[:-1]
         dcoefs = np.split(draws_theta, splits, axis=-1)
-        deff = _effects(dcoefs, sigmas, rows, roww, layout, family)
+        deff = _effects(dcoefs, sigmas, rows, roww, layout, family, mfamily)
     elif isinstance(inference, Bootstrap):
         B = inference.draws
         if cluster is None:
@@ -258,12 +269,12 @@ def mediate_arrays(
         failed = (~ok).sum(axis=1)
         dcoefs = [f.coef for f in bfits]
         dsig = [bfits[j].sigma for j in range(k)]
-        if family is Family.GAUSSIAN:
+        if linear:
             wn = wts / wts.sum(-1, keepdims=True)
             brows, broww = np.matmul(wn, C)[:, :, None, :], np.ones((R, B, 1))
         else:
             brows, broww = C[:, None], wts / wts.sum(-1, keepdims=True)
-        deff = _effects(dcoefs, dsig, brows, broww, layout, family)
+        deff = _effects(dcoefs, dsig, brows, broww, layout, family, mfamily)
         for nm in deff:
             deff[nm] = np.where(ok, deff[nm], np.nan)
     else:

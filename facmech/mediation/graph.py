@@ -240,10 +240,10 @@ def check_identification(
     return (
         *engine,
         "sequential ignorability: no unmeasured treatment-outcome, treatment-mediator or "
-        "mediator-outcome confounding given the covariates (checked by d-separation in the map)",
+        "mediator-outcome confounding given the covariates (checked by d-separation in the graph)",
         "no exposure-induced mediator-outcome confounder outside the listed mediators "
         "(no recanting witness)",
         "cross-world independence of counterfactual mediators and outcomes (NPSEM-IE)",
         "positivity of treatment given covariates",
-        "correct specification of the mediator and outcome models (linear Gaussian mediators)",
+        "correct specification of the mediator and outcome models",
     )

@@ -126,13 +126,14 @@ def refute(
     rng = as_generator(seed)
     family = result._call.get("outcome_family", result.outcome_family)
     interaction = bool(result.interaction)
+    mfamily = result._call.get("mediator_family", "gaussian")
     M, Y, C = data.mediators, data.outcome, data.covariates
     n = Y.size
     rows = []
 
     def run(A, Ms, Ys, Cs, cluster):
         out = mediate_arrays(A, Ms, Ys, Cs, cluster=cluster, outcome_family=family,
-                             interaction=interaction, inference=None)
+                             mediator_family=mfamily, interaction=interaction, inference=None)
         return {e: out.estimate[:, out.names.index(e)] for e in _EFFECTS}
 
     sims = simulations

@@ -178,12 +178,14 @@ def rho_sensitivity(
     mediator : str, optional
         Must be the single mediator (kept for forward compatibility).
     """
-    if result.outcome_family != "gaussian" or result.interaction or len(result.mediators) != 1:
+    mfam = str(result._call.get("mediator_family", "gaussian"))
+    if (result.outcome_family != "gaussian" or mfam != "gaussian" or result.interaction
+            or len(result.mediators) != 1):
         raise EstimationError(
             "rho sensitivity analysis is implemented for one Gaussian mediator, a Gaussian outcome "
             "and no treatment-mediator interaction (Imai, Keele & Yamamoto 2010, Theorem 2); got "
-            f"{len(result.mediators)} mediator(s), outcome {result.outcome_family!r}, "
-            f"interaction={result.interaction}"
+            f"{len(result.mediators)} mediator(s), mediator {mfam!r}, outcome "
+            f"{result.outcome_family!r}, interaction={result.interaction}"
         )
     if mediator is not None and mediator != result.mediators[0]:
         raise EstimationError(

@@ -97,8 +97,10 @@ def test_few_sites_warn(trial):
 def test_unknown_family_and_bad_options(trial):
     with pytest.raises(FacmechError, match="`outcome_family` must be one of"):
         _call(trial, outcome_family="poisson")
-    with pytest.raises(DataError, match="`mediator_family` 'binomial' is not supported"):
+    with pytest.raises(DataError, match="mediator column 'eng' must be 0/1"):
         _call(trial, mediator_family="binomial")
+    with pytest.raises(FacmechError, match="`mediator_family` must be one of"):
+        _call(trial, mediator_family="poisson")
     with pytest.raises(FacmechError, match="`alpha` must be in"):
         _call(trial, alpha=1.5)
     with pytest.raises(FacmechError, match="`inference` must be"):
