@@ -3,7 +3,8 @@
     facmech power (--scenario FILE|NAME | --design parallel|stepped-wedge|smart) --sites 12,24,36
         [--patients 20,40] [--periods ...] [--steps ...] [--icc 0.05,0.1] [--effect D]
         [--mediator NAME[:A:B] ...] [--confounding G,...] [--measurement-error S,...]
-        [--analysis total|mediation|both] [--reps N] [--seed S]
+        [--analysis total,mediation,gformula,regimes|both] [--gformula-se sandwich|jackknife]
+        [--reps N] [--seed S]
         [--backend serial|processes|dask] [--workers N] [--scheduler ADDRESS] [--timeout SEC]
         [--checkpoint FILE]
         [--out results.csv] [--plot power.png] [--json] [--no-progress]
@@ -11,7 +12,10 @@
         --effect D [--steps ...] [--periods ...] [--tau T] [--baseline-risk P] [--mediator NAME:A:B]
 
 Simulation: with ``--design`` the fast linear trial model (:class:`facmech.design.LinearTrial`);
-with ``--scenario`` a map-based vignette or scenario YAML (:class:`facmech.design.MapTrial`). Every
+with ``--scenario`` a map-based vignette or scenario YAML (:class:`facmech.design.MapTrial`), in its
+own design or the one ``--design`` names (``smart`` included: ``--scenario aim`` is a SMART, whose
+``total``/``mediation`` compare EF+IF vs EF among non-responders and ``regimes`` the embedded
+regimes). ``--analysis gformula`` adds the sustained-dose contrast by the ICE g-formula. Every
 list option becomes a grid dimension. JSON: ``{"cells": [{"sites": ..., "estimand": ...,
 "power": ..., "bias": ..., "rmse": ..., "coverage": ..., "mc_se": {...}}, ...], "reps": N,
 "seed": S, ...}``; with ``--analytic``: ``{"cells": [{..., "estimand": ..., "power": ...,
@@ -50,6 +54,25 @@ def _mediator(text: str) -> tuple[str, float | None, float | None]:
         raise argparse.ArgumentTypeError(f"expected NAME:A:B with numbers, got {text!r}") from exc
 
 
+_PARTS = ("total", "mediation", "gformula", "regimes")
+
+
+def _analysis_list(text: str) -> list[str]:
+    names: list[str] = []
+    for token in (t.strip().lower() for t in text.split(",") if t.strip()):
+        if token == "both":
+            names += ["total", "mediation"]
+        elif token in _PARTS:
+            names.append(token)
+        else:
+            raise argparse.ArgumentTypeError(
+                f"unknown analysis {token!r}; choose from {', '.join(_PARTS)} or both"
+            )
+    if not names:
+        raise argparse.ArgumentTypeError(f"expected analysis names, got {text!r}")
+    return list(dict.fromkeys(names))
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``power`` subcommand."""
     p = subparsers.add_parser(
@@ -78,8 +101,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--confounding", type=_float_list,
                    help="unmeasured confounding (linear) or feedback strength (scenario)")
     p.add_argument("--measurement-error", type=_float_list, help="mediator measurement error SD")
-    p.add_argument("--analysis", choices=["total", "mediation", "both"], default=None,
-                   help="estimands to simulate (default: both when there are mediators)")
+    p.add_argument("--analysis", type=_analysis_list, default=None,
+                   help="comma-separated: total, mediation, gformula (sustained dose, ICE), "
+                   "regimes (SMART); 'both' = total,mediation (default when there are mediators)")
+    p.add_argument("--gformula-se", choices=["sandwich", "jackknife"], default="sandwich",
+                   help="standard error of the g-formula contrast (default sandwich)")
     p.add_argument("--tau", type=float, default=None, help="analytic stepped wedge: between-site SD")
     p.add_argument("--baseline-risk", type=float, default=None,
                    help="analytic stepped wedge: control risk of a binary outcome")
@@ -138,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
         raise DesignError("give `--scenario FILE|NAME` or `--design KIND`")
     if args.analytic:
         return _analytic(args)
-    from facmech.design import Backend, LinearTrial, MapTrial, Mediator, design_study
+    from facmech.design import Analysis, Backend, LinearTrial, MapTrial, Mediator, design_study
 
     if args.scenario is not None:
         if any(a is not None for _, a, _ in args.mediator):
@@ -166,9 +192,8 @@ def run(args: argparse.Namespace) -> int:
             grid[name] = value
     if "sites" not in grid:
         raise DesignError("give `--sites` (a comma-separated list)")
-    analysis = None if args.analysis is None else (
-        ["total", "mediation"] if args.analysis == "both" else args.analysis
-    )
+    parts = args.analysis or (["total", "mediation"] if model.mediator_names else ["total"])
+    analysis = Analysis(parts=tuple(parts), alpha=args.alpha, gformula_se=args.gformula_se)
     result = design_study(
         model, grid=grid, analysis=analysis, reps=args.reps, seed=args.seed,
         backend=Backend.parse(args.backend, workers=args.workers, scheduler=args.scheduler,

@@ -59,6 +59,10 @@ def test_scenario_mode(capsys):
           "tcp://127.0.0.1:9", "--timeout", "1", "--no-progress"], "cannot reach the Dask scheduler"),
         (["--analytic", "--design", "stepped-wedge", "--sites", "8", "--patients", "5",
           "--effect", "0.2", "--icc", "0.1"], "needs `steps`"),
+        (["--scenario", "aim", "--sites", "40", "--analysis", "gformula", "--reps", "10"],
+         "the `gformula` analysis needs a map scenario"),
+        (["--scenario", "zambia", "--sites", "8", "--analysis", "regimes", "--reps", "10"],
+         "the `regimes` analysis compares the embedded regimes"),
     ],
 )
 def test_errors_exit_2(capsys, argv, message):
@@ -67,3 +71,22 @@ def test_errors_exit_2(capsys, argv, message):
     err = capsys.readouterr().err
     assert err.startswith("facmech power: error:") and message in err
     assert err.count("\n") == 1
+
+
+def test_smart_and_gformula_analyses(capsys):
+    d = _json(capsys, ["power", "--scenario", "aim", "--sites", "40", "--analysis",
+                       "total,regimes", "--reps", "10", "--seed", "2", "--no-progress", "--json"])
+    assert [c["estimand"] for c in d["cells"]] == ["total", "regimes"]
+    assert d["analysis"]["parts"] == ["total", "regimes"]
+    d = _json(capsys, ["power", "--scenario", "zambia", "--sites", "12", "--patients", "5",
+                       "--analysis", "gformula", "--gformula-se", "jackknife", "--reps", "10",
+                       "--seed", "2", "--no-progress", "--json"])
+    assert [c["estimand"] for c in d["cells"]] == ["sustained"]
+    assert d["analysis"]["gformula_se"] == "jackknife"
+
+
+def test_unknown_analysis_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["power", "--scenario", "aim", "--sites", "40", "--analysis", "ipw"])
+    assert exc.value.code == 2
+    assert "unknown analysis 'ipw'" in capsys.readouterr().err
