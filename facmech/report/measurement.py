@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import networkx as nx
 import pandas as pd
 
 from facmech.mechanism_map import MechanismMap, Role
@@ -35,15 +36,23 @@ TIMING = {
 }
 
 
-def timing(node, *, periodic: bool = False) -> str:
-    """The suggested timing of one node (``periodic``: the design measures every period)."""
-    if node.role is Role.CONTEXT:
+def timing(node, *, periodic: bool = False, pre_treatment: bool = False) -> str:
+    """The suggested timing of one node.
+
+    ``periodic``: the design measures site-level mechanisms every period (stepped wedge);
+    ``pre_treatment``: the node is not affected by the strategy (a baseline confounder), which is
+    how nodes of maps without roles or stages (dagitty, DOT) are placed.
+    """
+    if node.role is Role.CONTEXT or (pre_treatment and node.role is not Role.STRATEGY):
         return TIMING["baseline"]
     if node.time_varying:
         return "every period, before that period's facilitation is decided"
     if periodic and node.role in (Role.MECHANISM, Role.COMPONENT):
         return "every period (staff survey per site-period), starting at baseline"
-    return TIMING.get(node.stage or "", "at the stage the map places it")
+    if node.stage in TIMING:
+        return TIMING[node.stage]
+    return ("every period, starting at baseline" if periodic else
+            "during implementation, and at baseline")
 
 
 def measurement_schedule(
@@ -84,6 +93,7 @@ def measurement_schedule(
     extra = set(to_measure)
     for node in extra:
         why.setdefault(node, "needed for identification")
+    affected = nx.descendants(mmap.to_networkx(), path[0]) | {path[0]}
     rows = []
     for node_id, reason in why.items():
         node = mmap.node(node_id)
@@ -101,7 +111,8 @@ def measurement_schedule(
                 "label": node.label or node_id,
                 "role": node.role.value,
                 "level": node.level.value,
-                "when": timing(node, periodic=periodic),
+                "when": (TIMING["strategy"] if node_id == path[0] else
+                         timing(node, periodic=periodic, pre_treatment=node_id not in affected)),
                 "instruments": "; ".join(node.measures) or "(none suggested by the map)",
                 "status": status,
                 "why": reason,

@@ -93,6 +93,7 @@ class EstimationPlan:
         return replace(
             self,
             mediators=tuple(m for m in self.mediators if m not in drop),
+            covariates=tuple(c for c in self.covariates if c not in drop),
             chain=tuple(m for m in self.chain if m not in drop),
             latent_mediators=tuple(m for m in self.path[1:-1] if m in drop or
                                    m in self.latent_mediators),
@@ -123,7 +124,7 @@ class EstimationPlan:
                 f"**Stepped wedge.** Include period fixed effects (`{self.time}`) in every model, so "
                 f"that secular trends are not confounded with the rollout.")
         if self.added:
-            out.append("The analysis includes the mechanisms the plan adds to the measurements ("
+            out.append("The analysis includes the nodes the plan adds to the measurements ("
                        + ", ".join(f"`{m}`" for m in self.added) + ").")
         if self.latent_mediators:
             out.append(
@@ -207,6 +208,8 @@ def estimation_plan(
     """Derive the recommended analysis of ``path`` in ``mmap`` for a trial ``design``.
 
     ``to_measure`` are unmeasured nodes the plan says to measure; they are analysed as measured.
+    Covariates are the measured parents of the mechanisms and the outcome that the strategy does
+    not affect (baseline confounders of the mechanism-outcome links).
     """
     chain = tuple(path)
     treatment, outcome = chain[0], chain[-1]
@@ -216,9 +219,10 @@ def estimation_plan(
     between = nx.descendants(graph, treatment) & nx.ancestors(graph, outcome)
     mediators = tuple(n for n in mmap.topological_order()
                       if n in between and n in measured and mmap.node(n).role is not Role.CONTEXT)
-    context = {n for m in (*mediators, outcome) for n in graph.predecessors(m)
-               if mmap.node(n).role is Role.CONTEXT and n in measured}
-    covs = [c for c in mmap.topological_order() if c in context or c in set(adjustment)]
+    affected = nx.descendants(graph, treatment) | {treatment}
+    baseline = {n for m in (*mediators, outcome) for n in graph.predecessors(m)
+                if n not in affected and n in measured}
+    covs = [c for c in mmap.topological_order() if c in baseline or c in set(adjustment)]
     confounders = tuple(
         e.source for e in mmap.edges
         if e.lag == 1 and e.target == treatment and e.source != treatment and e.source in measured
@@ -230,7 +234,7 @@ def estimation_plan(
         covariates=tuple(c for c in covs if c not in chain and c in measured),
         confounders=confounders, design=TrialDesign.parse(design), cluster=cluster, time=time,
         exposure=exposure, identified=True if path_id is None else bool(path_id.identifiable),
-        added=tuple(m for m in added if m in mediators),
+        added=tuple(m for m in added if m in mediators or m in covs),
     )
 
 

@@ -35,10 +35,16 @@ __all__ = [
     "identification_section",
     "implications_section",
     "map_section",
+    "map_title",
     "measurement_section",
     "power_section",
     "reproducibility_section",
 ]
+
+
+def map_title(mmap: MechanismMap) -> str:
+    """The map's title, or a description when the map has none (e.g. a dagitty file)."""
+    return mmap.title or f"user map with {len(mmap.nodes)} nodes"
 
 
 def _chain(path: Sequence[str]) -> str:
@@ -60,7 +66,7 @@ def hypothesis_section(
     blocks: list = [
         Paragraph(
             f"**Hypothesis.** The strategy `{path[0]}` changes `{path[-1]}` through the chain "
-            f"{_chain(path)} of the map \"{mmap.title}\". The plan asks whether this path-specific "
+            f"{_chain(path)} of the map \"{map_title(mmap)}\". The plan asks whether this path-specific "
             f"effect can be identified from what the trial measures, what to measure and when, how to "
             f"estimate it, and how many sites a {design} trial needs (considered: "
             f"{', '.join(map(str, sites))} sites)."
@@ -116,9 +122,10 @@ def identification_section(
         blocks += [Paragraph("Identifying formula (estimand):"), Code(path_id.estimand)]
     if path_id.witness:
         blocks.append(Paragraph(
-            f"Recanting witness: `{path_id.witness}`. It lies both on the path and on another path "
-            f"from the treatment to the outcome, so the effect along the path alone cannot be "
-            f"separated from the other path without further assumptions."))
+            f"Recanting witness: `{path_id.witness}`. The treatment's effect reaches it and leaves "
+            f"it both along the path and outside it, so the effect along the path alone cannot be "
+            f"separated from the rest without further assumptions (Avin, Shpitser & Pearl 2005; "
+            f"with unmeasured confounding, Shpitser & Tchetgen Tchetgen 2016)."))
     if path_id.alternatives:
         blocks.append(Paragraph("**What is identified instead:**"))
         for a in path_id.alternatives:

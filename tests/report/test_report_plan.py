@@ -102,6 +102,21 @@ def test_plan_without_data_on_a_parallel_design(tmp_path):
     assert "2-2-1" in " ".join(r.power.frame["method"])
 
 
+def test_plan_on_a_user_dagitty_map(tmp_path):
+    # a map without roles or stages: timing and covariates come from the graph itself
+    dag = tmp_path / "my.dag"
+    dag.write_text("dag {\n facilitation -> engagement -> trust -> uptake\n facilitation -> uptake\n"
+                   " context -> engagement\n context -> uptake\n context [latent]\n}\n")
+    r = plan(dag, treatment="facilitation", outcome="uptake", path="engagement,trust",
+             design="parallel", sites=(12,))
+    assert not r.identification.identifiable  # the latent context confounds engagement and uptake
+    sched = r.schedule.set_index("node")
+    assert sched.loc["context", "status"] == "latent: add a measure"
+    assert sched.loc["context", "when"].startswith("baseline")
+    assert r.estimator.covariates == ("context",) and r.estimator.mediators == ("engagement", "trust")
+    assert "user map with 5 nodes" in r.to_html()
+
+
 def test_bad_input(trial, tmp_path):
     with pytest.raises(MapError, match="no arrow facilitation -> trust"):
         plan(treatment="facilitation", outcome="uptake", path=["trust"])
