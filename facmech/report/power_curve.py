@@ -64,7 +64,10 @@ class PowerAssumptions:
     other_routes : float, default 0.15
         Effect of the strategy on the outcome through every route other than the path (outcome SD).
     icc : float, default 0.15
-        Intraclass correlation of the outcome, in (0, 1).
+        Intraclass correlation of the outcome, in (0, 1). For a parallel trial it is the
+        unconditional ICC of the 2-2-1 formulas (PowerUpR's ``rho2``, which includes the
+        between-site variance the strategy and the mechanism explain); for a stepped wedge the ICC
+        of the residual, :math:`\\tau^2 / (\\tau^2 + \\sigma_e^2)` (Hussey & Hughes 2007).
     patients : int, default 20
         Patients per site and period.
     steps : int, default 4
