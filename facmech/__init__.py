@@ -5,6 +5,8 @@ with clustered inference on multisite trials, g-methods for adaptive facilitatio
 and design studies.
 """
 
+from facmech import power
+from facmech.design import Dask, Processes, Serial, StudyResult, design_study
 from facmech.errors import (
     CyclicMapError,
     DataError,
@@ -20,6 +22,25 @@ from facmech.errors import (
     UnknownNodeError,
 )
 from facmech.estimates import Estimate
+from facmech.gmethods import (
+    Stabilized,
+    StrategyResult,
+    gformula,
+    mediational_gformula,
+    msm,
+    time_varying_confounders,
+)
+
+# The analysis layers (import order: graphs -> identification -> simulation -> estimation -> design).
+from facmech.identification import (
+    Identification,
+    identify,
+    identify_across_variants,
+    implications,
+    measurement_plan,
+    path_report,
+    test_implications,
+)
 from facmech.mechanism_map import (
     Confidence,
     Edge,
@@ -31,13 +52,34 @@ from facmech.mechanism_map import (
     Role,
     load_map,
 )
+from facmech.mediation import (
+    Bootstrap,
+    MediationResult,
+    MonteCarlo,
+    mediate,
+)
+from facmech.plotting import plot_map
+from facmech.report import PlanReport, plan
+from facmech.simulation import (
+    SMART,
+    Observational,
+    ParallelCRT,
+    Scenario,
+    SimulatedTrial,
+    SteppedWedge,
+    load_scenario,
+    simulate,
+)
 from facmech.unroll import unroll
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "SMART",
+    "Bootstrap",
     "Confidence",
     "CyclicMapError",
+    "Dask",
     "DataError",
     "DesignError",
     "Edge",
@@ -47,16 +89,47 @@ __all__ = [
     "FacmechError",
     "FacmechWarning",
     "FewClustersWarning",
+    "Identification",
     "Level",
     "MapError",
     "MapFormatError",
     "MechanismMap",
+    "MediationResult",
+    "MonteCarlo",
     "Node",
     "NotIdentifiedError",
+    "Observational",
+    "ParallelCRT",
+    "PlanReport",
     "PositivityWarning",
+    "Processes",
     "Provenance",
     "Role",
+    "Scenario",
+    "Serial",
+    "SimulatedTrial",
+    "Stabilized",
+    "SteppedWedge",
+    "StrategyResult",
+    "StudyResult",
     "UnknownNodeError",
+    "design_study",
+    "gformula",
+    "identify",
+    "identify_across_variants",
+    "implications",
     "load_map",
+    "load_scenario",
+    "measurement_plan",
+    "mediate",
+    "mediational_gformula",
+    "msm",
+    "path_report",
+    "plan",
+    "plot_map",
+    "power",
+    "simulate",
+    "test_implications",
+    "time_varying_confounders",
     "unroll",
 ]
