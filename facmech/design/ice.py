@@ -117,35 +117,41 @@ def _one_period(
     return means, ifs
 
 
-def _loo_contrast(A, L, Y, per_s, key, levels) -> np.ndarray:
-    """Delete-one-unit contrasts of one replicate: A (n, T) etc. -> (n,) (unit i left out)."""
+def _full_rank(X: np.ndarray, *, tol: float = 1e-9) -> np.ndarray:
+    """Per batch row, whether the design (B, n, p) passes design_keep's rank test on all columns."""
+    scale = np.sqrt((X**2).mean(axis=1, keepdims=True)) + 1e-300
+    sv = np.linalg.svd(X / scale, compute_uv=False)
+    return sv[:, -1] > tol * sv[:, 0] * np.sqrt(X.shape[1])
+
+
+def _loo_contrast(A, L, Y, per_s, key, levels, history) -> np.ndarray:
+    """Delete-one-unit contrasts of one replicate: A (n, T) etc. -> (n,) (unit i left out).
+
+    The n leave-one-out samples are fitted as a batch with the full sample's kept columns; if a
+    deletion makes a kept column degenerate (e.g. the only dosed site of a period is left out), the
+    columns are re-selected per sample as ``gformula`` would (exact, slower path).
+    """
     n, n_t = A.shape
-    W = 1.0 - np.eye(n)  # row i: every unit but i
-    Ab = np.broadcast_to(A, (n, n, n_t)).copy()
-    Lb = np.broadcast_to(L, (n, *L.shape))
+    idx = np.array([np.delete(np.arange(n), i) for i in range(n)])  # (n, n - 1)
+    A_l, L_l, Y_l = A[idx], L[idx], Y[idx]
+    j = 0
+    ok = True
+    for steps in per_s:
+        for (_, _, X), keep in zip(steps, key[j: j + len(steps)], strict=True):
+            ok = ok and bool(_full_rank(X[idx][:, :, list(keep)]).all())
+        j += len(steps)
+    if not ok:
+        fit = ice_contrast(A_l, L_l, Y_l, treat=levels[0], control=levels[1], history=history)
+        return fit.estimate
     total = np.zeros(n)
     j = 0
     for s, steps in enumerate(per_s):
-        keeps = key[j: j + len(steps)]
+        keeps = [np.asarray(k) for k in key[j: j + len(steps)]]
         j += len(steps)
-        for sign, level in zip((1.0, -1.0), levels, strict=True):
-            A_cf = Ab.copy()
-            Q = np.broadcast_to(Y[:, s], (n, n))
-            for (t, terms, X_full), keep in zip(steps, keeps, strict=True):
-                X = np.broadcast_to(X_full[keep_cols(keep)], (n, n, len(keep)))
-                A_cf[:, :, t] = level[t]
-                Xg = build_design(terms, np.zeros((n, 0)), Lb, A_cf)[:, :, list(keep)]
-                A_cf[:, :, t] = A[:, t]
-                gram = np.einsum("bn,bnp,bnq->bpq", W, X, X)
-                beta = _solve(gram, np.einsum("bn,bnp,bn->bp", W, X, Q))
-                Q = np.einsum("bnp,bp->bn", Xg, beta)
-            total += sign * (W * Q).sum(axis=1) / (n - 1) / n_t
+        sub = [(t, terms, X[idx]) for t, terms, X in steps]
+        means, _ = _one_period(A_l, L_l, Y_l[:, :, s], sub, keeps, levels)
+        total += (means[0] - means[1]) / n_t
     return total
-
-
-def keep_cols(keep) -> tuple:
-    """Index selecting the kept columns of a 2-D design."""
-    return (slice(None), list(keep))
 
 
 def ice_contrast(
@@ -228,7 +234,7 @@ def ice_contrast(
         if std_error == "jackknife":
             for r in idx:
                 per_r = [[(t, terms, X[r]) for t, terms, X in steps] for steps in per_s]
-                loo = _loo_contrast(A[r], L[r], Y[r], per_r, key, levels)
+                loo = _loo_contrast(A[r], L[r], Y[r], per_r, key, levels, history)
                 se[r] = np.sqrt((n - 1) / n * ((loo - loo.mean()) ** 2).sum())
         else:
             se[idx] = np.sqrt((tot_if**2).sum(axis=1) / (n * (n - 1)))

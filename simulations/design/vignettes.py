@@ -1,11 +1,14 @@
 """Design study over the four vignette scenarios of Kilbourne et al. (2023).
 
 For each vignette scenario of facmech.simulation (VHA, EvidenceNOW NYC, Zambia: stepped wedge; AIM:
-SMART in the paper, run here as a parallel cluster trial of EF vs no EF because design studies do not
-cover SMART analyses), vary the number of sites around the trial's size and estimate power, bias,
-RMSE and coverage of the total effect, the direct effect and the indirect effect through the
-scenario's mediator (product of coefficients on the staff-survey site-period means, random-intercept
-FGLS with period effects). Truth: the simulator's counterfactual total, NDE and NIE.
+SMART), vary the number of sites around the trial's size and estimate power, bias, RMSE and coverage
+of the total effect, the direct effect and the indirect effect through the scenario's mediator
+(product of coefficients on the staff-survey site-period means, random-intercept FGLS with period
+effects; for the AIM SMART: EF+IF vs EF among non-responders, site-level ANCOVA on stage-2 means,
+facmech.design.smart), plus the AIM SMART's embedded-regime contrast and, for Zambia, the
+sustained-dose contrast by the batched ICE g-formula (sandwich SE, facmech.design.ice). Truth: the
+simulator's counterfactual total, NDE and NIE (over non-responders' stage-2 site-periods for the
+SMART), the regime contrast on the same truth population, and truth["sustained_from_period_1"].
 
 Run (about 2 minutes on 2 cores):
     .venv/bin/python simulations/design/vignettes.py [--reps 1000] [--workers 2]
@@ -31,12 +34,12 @@ from facmech.design import MapTrial, Processes, design_study
 
 OUT = Path(__file__).resolve().parent / "results"
 
+BOTH = ("total", "mediation")
 VIGNETTES = {
-    "vha": (MapTrial("vha"), [6, 9, 12, 18]),
-    "evidencenow": (MapTrial("evidencenow"), [20, 40, 60]),
-    "zambia": (MapTrial("zambia"), [12, 24, 36]),
-    "aim (parallel approx.)": (MapTrial("aim", design="parallel", sites=58, patients=20),
-                               [20, 40, 58]),
+    "vha": (MapTrial("vha"), [6, 9, 12, 18], BOTH),
+    "evidencenow": (MapTrial("evidencenow"), [20, 40, 60], BOTH),
+    "zambia": (MapTrial("zambia"), [12, 24, 36], (*BOTH, "gformula")),
+    "aim (SMART)": (MapTrial("aim"), [40, 58, 80], (*BOTH, "regimes")),
 }
 
 
@@ -67,10 +70,10 @@ def main() -> None:
     args = parser.parse_args()
     (OUT / "checkpoints").mkdir(parents=True, exist_ok=True)
     frames = []
-    for name, (trial, sites) in VIGNETTES.items():
+    for name, (trial, sites, analysis) in VIGNETTES.items():
         t0 = time.perf_counter()
         res = design_study(
-            trial, grid={"sites": sites}, reps=args.reps, seed=args.seed,
+            trial, grid={"sites": sites}, analysis=analysis, reps=args.reps, seed=args.seed,
             backend=Processes(workers=args.workers), progress=True,
             checkpoint=OUT / "checkpoints" / f"{name.split()[0]}.jsonl",
         )
