@@ -47,14 +47,15 @@ _BOLD = re.compile(r"\*\*([^*]+)\*\*")
 def inline_html(text: str) -> str:
     """Escape ``text`` for HTML and turn ```code``` and ``**bold**`` marks into tags.
 
-    >>> inline_html("a < b and `x_t1` is **key**, path a>b")
-    'a &lt; b and <code>x_t1</code> is <strong>key</strong>, path a&gt;<wbr>b'
+    >>> inline_html("a < b and `x_t1` is **key**, path a>b, arrow a -> b")
+    'a &lt; b and <code>x_t1</code> is <strong>key</strong>, path a&gt;<wbr>b, arrow a → b'
     """
     out = html.escape(text, quote=False)
     out = _CODE.sub(r"<code>\1</code>", out)
     out = _BOLD.sub(r"<strong>\1</strong>", out)
-    # long chains such as path:a>b>c may wrap after each ">" (word break opportunity)
-    return out.replace("&gt;", "&gt;<wbr>")
+    # arrows as one glyph (no line break inside "->"); long chains such as path:a>b>c may wrap
+    # after each ">" (word break opportunity)
+    return out.replace("-&gt;", "\u2192").replace("&gt;", "&gt;<wbr>")
 
 
 def _css() -> str:
