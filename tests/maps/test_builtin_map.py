@@ -115,3 +115,9 @@ def test_summary_lists_the_arrows(fmap):
     text = fmap.summary()
     assert "#13  capacity -> trust" in text
     assert "19 nodes" in text
+
+
+def test_instrument_names_with_commas_stay_whole(fmap):
+    # facilitation-map.md, "Instruments": ORIC (change commitment, change efficacy) is one instrument.
+    assert fmap.node("readiness").measures == ("ORIC (change commitment, change efficacy)",)
+    assert all(m.count("(") == m.count(")") for n in fmap.nodes for m in n.measures)
