@@ -3,7 +3,7 @@
     facmech power (--scenario FILE|NAME | --design parallel|stepped-wedge|smart) --sites 12,24,36
         [--patients 20,40] [--periods ...] [--steps ...] [--icc 0.05,0.1] [--effect D]
         [--mediator NAME[:A:B] ...] [--confounding G,...] [--measurement-error S,...]
-        [--analysis total,mediation,gformula,regimes|both] [--gformula-se sandwich|jackknife]
+        [--analysis total,mediation,gformula,regimes|both] [--gformula-se jackknife|sandwich]
         [--reps N] [--seed S]
         [--backend serial|processes|dask] [--workers N] [--scheduler ADDRESS] [--timeout SEC]
         [--checkpoint FILE]
@@ -104,8 +104,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--analysis", type=_analysis_list, default=None,
                    help="comma-separated: total, mediation, gformula (sustained dose, ICE), "
                    "regimes (SMART); 'both' = total,mediation (default when there are mediators)")
-    p.add_argument("--gformula-se", choices=["sandwich", "jackknife"], default="sandwich",
-                   help="standard error of the g-formula contrast (default sandwich)")
+    p.add_argument("--gformula-se", choices=["jackknife", "sandwich"], default="jackknife",
+                   help="standard error of the g-formula contrast (default jackknife)")
     p.add_argument("--tau", type=float, default=None, help="analytic stepped wedge: between-site SD")
     p.add_argument("--baseline-risk", type=float, default=None,
                    help="analytic stepped wedge: control risk of a binary outcome")

@@ -4,11 +4,13 @@ distributable.
 * :class:`LinearTrial`, :class:`Mediator`: a fast linear-Gaussian parallel or stepped-wedge trial
   with site-level mediators, unmeasured confounding and mediator measurement error.
 * :class:`MapTrial`: a map-based scenario of :mod:`facmech.simulation` (the vignettes) under a
-  parallel or stepped-wedge design.
+  parallel, stepped-wedge or SMART design.
 * :func:`design_study` -> :class:`StudyResult`: run a grid of designs on the :class:`Serial`,
   :class:`Processes` or :class:`Dask` backend, with checkpoints and a progress bar.
-* :class:`Analysis`: total effect and/or product-of-coefficients mediation, fitted to all replicates
-  of a block at once (:func:`random_intercept_fit`).
+* :class:`Analysis`: total effect, product-of-coefficients mediation, the sustained-dose g-formula
+  (:func:`ice_contrast`, batched linear ICE with a sandwich or jackknife SE) and a SMART's
+  embedded regimes, fitted to all replicates of a block at once (:func:`random_intercept_fit`;
+  :func:`smart_batch` pads each replicate's non-responders with weights).
 
 Closed-form power is in :mod:`facmech.power`; the simulated power agrees with it where both apply
 (tests/design).
@@ -19,9 +21,11 @@ from facmech.design.backends import Backend, Dask, Processes, Serial
 from facmech.design.checkpoint import Checkpoint
 from facmech.design.estimators import BatchFit, random_intercept_fit
 from facmech.design.grid import Grid
+from facmech.design.ice import IceFit, ice_contrast
 from facmech.design.map_trial import MAP_GRID_PARAMETERS, MapTrial
 from facmech.design.model import GRID_PARAMETERS, LinearTrial, Mediator, TrialDesign, TrialModel
 from facmech.design.results import MEASURES, StudyResult, operating_characteristics
+from facmech.design.smart import SmartFit, smart_batch
 from facmech.design.study import BLOCK, MIN_REPS, design_study
 
 __all__ = [
@@ -36,17 +40,21 @@ __all__ = [
     "Checkpoint",
     "Dask",
     "Grid",
+    "IceFit",
     "LinearTrial",
     "MapTrial",
     "Mediator",
     "Part",
     "Processes",
     "Serial",
+    "SmartFit",
     "StudyResult",
     "TrialDesign",
     "TrialModel",
     "analyze_batch",
     "design_study",
+    "ice_contrast",
     "operating_characteristics",
     "random_intercept_fit",
+    "smart_batch",
 ]

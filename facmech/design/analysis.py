@@ -13,8 +13,8 @@ r"""What a design study estimates in each simulated trial, batched over replicat
   with each path's degrees of freedom), so that with few sites the test agrees with the joint
   significance test instead of being anti-conservative.
 * ``gformula``: the sustained-dose contrast ``sustained`` by the linear ICE g-formula with a
-  sandwich standard error (:func:`~facmech.design.ice.ice_contrast`; map scenarios with a dose
-  feedback, see :class:`~facmech.design.MapTrial`).
+  jackknife (default) or sandwich standard error (:func:`~facmech.design.ice.ice_contrast`; map
+  scenarios with a dose feedback, see :class:`~facmech.design.MapTrial`).
 * ``regimes``: the embedded-regime contrast of a SMART (:mod:`facmech.design.smart`).
 
 On a SMART (:class:`~facmech.design.MapTrial` with a :class:`facmech.simulation.SMART` design),
@@ -65,14 +65,17 @@ class Analysis:
         Two-sided level of every test and ``1 - alpha`` intervals.
     mc_draws : int, default 1000
         Monte Carlo draws for each indirect-effect interval.
-    gformula_se : {"sandwich", "jackknife"}, default "sandwich"
-        Standard error of the ``gformula`` contrast (see :func:`~facmech.design.ice.ice_contrast`).
+    gformula_se : {"jackknife", "sandwich"}, default "jackknife"
+        Standard error of the ``gformula`` contrast (see :func:`~facmech.design.ice.ice_contrast`):
+        the delete-one-site jackknife covers at the nominal level from about 48 sites and
+        conservatively below; the sandwich under-covers with fewer than about 100 sites
+        (simulations/design/results/gformula.md).
     """
 
     parts: tuple[Part, ...] = (Part.TOTAL, Part.MEDIATION)
     alpha: float = 0.05
     mc_draws: int = 1000
-    gformula_se: str = "sandwich"
+    gformula_se: str = "jackknife"
 
     def __post_init__(self) -> None:
         parts = tuple(dict.fromkeys(_part(p) for p in self.parts))

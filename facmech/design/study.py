@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from facmech.design.analysis import Analysis, analyze_batch
+from facmech.design.analysis import Analysis, Part, analyze_batch
 from facmech.design.backends import Backend
 from facmech.design.checkpoint import Checkpoint, fingerprint
 from facmech.design.grid import Grid
@@ -128,7 +128,8 @@ def design_study(
         Parameter -> values (see :data:`~facmech.design.model.GRID_PARAMETERS`); all combinations
         run. ``None`` (and no ``designs``): the scenario as given, one cell.
     designs : sequence of str, optional
-        Shorthand for ``grid["design"]`` (``"parallel"``, ``"stepped-wedge"``).
+        Shorthand for ``grid["design"]`` (``"parallel"``, ``"stepped-wedge"``; ``"smart"`` for a
+        map scenario, using the scenario's own SMART block when it has one).
     analysis : Analysis, str or sequence of str, optional
         Any of ``"total"``, ``"mediation"``, ``"gformula"`` (sustained-dose contrast by the ICE
         g-formula) and ``"regimes"`` (SMART embedded regimes); default: total and mediation if the
@@ -184,7 +185,7 @@ def design_study(
             "scenario": model.to_dict(),
             "grid": grid_.to_dict(),
             "analysis": [ana.alpha, ana.mc_draws, [p.value for p in ana.parts]]
-            + ([ana.gformula_se] if ana.gformula_se != "sandwich" else []),
+            + ([ana.gformula_se] if Part.GFORMULA in ana.parts else []),
             "reps": reps,
             "seed": entropy,
             "block": BLOCK,

@@ -79,10 +79,10 @@ def test_smart_and_gformula_analyses(capsys):
     assert [c["estimand"] for c in d["cells"]] == ["total", "regimes"]
     assert d["analysis"]["parts"] == ["total", "regimes"]
     d = _json(capsys, ["power", "--scenario", "zambia", "--sites", "12", "--patients", "5",
-                       "--analysis", "gformula", "--gformula-se", "jackknife", "--reps", "10",
+                       "--analysis", "gformula", "--gformula-se", "sandwich", "--reps", "10",
                        "--seed", "2", "--no-progress", "--json"])
     assert [c["estimand"] for c in d["cells"]] == ["sustained"]
-    assert d["analysis"]["gformula_se"] == "jackknife"
+    assert d["analysis"]["gformula_se"] == "sandwich"
 
 
 def test_unknown_analysis_is_a_usage_error(capsys):
