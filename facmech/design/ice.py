@@ -124,6 +124,63 @@ def _full_rank(X: np.ndarray, *, tol: float = 1e-9) -> np.ndarray:
     return sv[:, -1] > tol * sv[:, 0] * np.sqrt(X.shape[1])
 
 
+def _keep_patterns(designs: list[np.ndarray]) -> list[tuple[tuple[int, ...], ...]]:
+    """Per replicate, the columns :func:`~facmech.gmethods._fit.design_keep` keeps in each design
+    (R, n, p): found on the first replicate and checked on all at once (batched SVDs); replicates
+    that differ are done one by one."""
+    first = [tuple(design_keep(X[0]).tolist()) for X in designs]
+    same = np.ones(designs[0].shape[0], dtype=bool)
+    for X, keep in zip(designs, first, strict=True):
+        same &= _full_rank(X[:, :, list(keep)])
+        for j in sorted(set(range(X.shape[2])) - set(keep)):
+            before = [c for c in keep if c < j]
+            same &= ~_full_rank(X[:, :, [*before, j]])
+    return [
+        tuple(first) if same[r]
+        else tuple(tuple(design_keep(X[r]).tolist()) for X in designs)
+        for r in range(same.size)
+    ]
+
+
+#: Replicates x units x units cells per batch of leave-one-out fits (bounds the jackknife's memory).
+_JACKKNIFE_CELLS = 200_000
+
+
+def _loo_batch(A, L, Y, per_s, rows, key, levels, history) -> np.ndarray:
+    """Delete-one-unit contrasts (c, n) of the c replicates ``rows`` (sharing the kept columns
+    ``key``), all c x n leave-one-out samples fitted as one batch; a replicate where a deletion
+    degenerates a kept column is redone by :func:`_loo_contrast`."""
+    c, n, n_t = A.shape
+    drop = np.array([np.delete(np.arange(n), i) for i in range(n)])  # (n, n - 1)
+    A_l = A[:, drop].reshape(c * n, n - 1, n_t)
+    L_l = L[:, drop].reshape(c * n, n - 1, n_t, L.shape[-1])
+    Y_l = Y[:, drop].reshape(c * n, n - 1, n_t)
+    ok = np.ones(c * n, dtype=bool)
+    subs = []
+    j = 0
+    for steps in per_s:
+        keeps = [np.asarray(k) for k in key[j: j + len(steps)]]
+        j += len(steps)
+        sub = [(t, terms, X[rows][:, drop].reshape(c * n, n - 1, X.shape[-1]))
+               for t, terms, X in steps]
+        for (_, _, X), keep in zip(sub, keeps, strict=True):
+            ok &= _full_rank(X[:, :, keep])
+        subs.append((sub, keeps))
+    good = ok.reshape(c, n).all(axis=1)
+    total = np.zeros((c, n))
+    if good.any():
+        sel = np.repeat(good, n)
+        for s, (sub, keeps) in enumerate(subs):
+            means, _ = _one_period(A_l[sel], L_l[sel], Y_l[sel, :, s],
+                                   [(t, terms, X[sel]) for t, terms, X in sub], keeps, levels)
+            total[good] += ((means[0] - means[1]) / n_t).reshape(-1, n)
+    for i in np.flatnonzero(~good):
+        r = rows[i]
+        per_r = [[(t, terms, X[r]) for t, terms, X in steps] for steps in per_s]
+        total[i] = _loo_contrast(A[i], L[i], Y[i], per_r, key, levels, history)
+    return total
+
+
 def _loo_contrast(A, L, Y, per_s, key, levels, history) -> np.ndarray:
     """Delete-one-unit contrasts of one replicate: A (n, T) etc. -> (n,) (unit i left out).
 
@@ -208,10 +265,7 @@ def ice_contrast(
         raise EstimationError(f"the g-formula needs at least 3 sites (got {n})")
     per_s = [_designs(A, L, s, history) for s in range(n_t)]
     # kept columns per replicate and step (as design_keep does in facmech.gmethods)
-    pattern = [
-        tuple(tuple(design_keep(X[r]).tolist()) for steps in per_s for _, _, X in steps)
-        for r in range(n_r)
-    ]
+    pattern = _keep_patterns([X for steps in per_s for _, _, X in steps])
     est = np.empty(n_r)
     se = np.empty(n_r)
     m1 = np.empty(n_r)
@@ -233,10 +287,12 @@ def ice_contrast(
         est[idx] = tot_means[0] - tot_means[1]
         m1[idx], m0[idx] = tot_means
         if std_error == "jackknife":
-            for r in idx:
-                per_r = [[(t, terms, X[r]) for t, terms, X in steps] for steps in per_s]
-                loo = _loo_contrast(A[r], L[r], Y[r], per_r, key, levels, history)
-                se[r] = np.sqrt((n - 1) / n * ((loo - loo.mean()) ** 2).sum())
+            chunk = max(1, _JACKKNIFE_CELLS // (n * n))
+            for lo in range(0, idx.size, chunk):
+                rows = idx[lo: lo + chunk]
+                loo = _loo_batch(A[rows], L[rows], Y[rows], per_s, rows, key, levels, history)
+                se[rows] = np.sqrt((n - 1) / n * ((loo - loo.mean(axis=1, keepdims=True)) ** 2)
+                                   .sum(axis=1))
         else:
             se[idx] = np.sqrt((tot_if**2).sum(axis=1) / (n * (n - 1)))
     if not (np.isfinite(est).all() and np.isfinite(se).all()):
