@@ -5,6 +5,7 @@
 
     facmech mediate DATA.csv --treatment A --mediator M [--mediator M2 ...] --outcome Y
         [--covariate C ...] [--cluster site] [--time period]
+        [--effect-model constant|exposure_time] [--exposure-time COL] [--exposure-window E]
         [--outcome-family gaussian|binomial|probit] [--mediator-family gaussian|binomial|probit]
         [--interaction] [--draws N] [--bootstrap]
         [--small-sample cr2|cr1|none] [--map PATH] [--treatment-level site|patient]
@@ -13,7 +14,9 @@
 
 String (categorical) covariates are expanded into dummies. ``--json`` prints ``{"effects": {name:
 {"estimate", "std_error", "ci_low", "ci_high", "p_value"}}, "n_obs", "n_clusters", "method",
-"assumptions", "warnings"}``.
+"assumptions", "warnings"}``. With ``--effect-model exposure_time`` (stepped wedge) the effects
+also include ``total@e``, ``nde@e``, ``nie@e`` per exposure time ``e`` and ``total``/``nde``/``nie``
+are their averages over exposure times ``1..E``.
 """
 
 from __future__ import annotations
@@ -48,6 +51,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="pre-treatment covariate (repeatable; strings become dummies)")
     p.add_argument("--cluster", default=None, help="site column (site-level inference)")
     p.add_argument("--time", default=None, help="period column (stepped wedge: period effects)")
+    p.add_argument("--effect-model", default=None, choices=("constant", "exposure_time", "eti"),
+                   help="stepped wedge: constant effect (default) or one effect per exposure time "
+                   "(periods since crossover), averaged over exposure times (Kenny et al. 2022)")
+    p.add_argument("--exposure-time", default=None, metavar="COL",
+                   help="column of exposure times (0 untreated, 1 at crossover, ...); default: "
+                   "derived from --treatment and --time; implies --effect-model exposure_time")
+    p.add_argument("--exposure-window", type=positive_int, default=None, metavar="E",
+                   help="average the exposure-time effects over 1..E (default: all observed)")
     p.add_argument("--outcome-family", default="gaussian",
                    choices=("gaussian", "binomial", "logit", "probit"))
     p.add_argument("--mediator-family", default="gaussian",
@@ -123,7 +134,8 @@ def _run(args: argparse.Namespace) -> int:
             inference=inference, graph=graph, alpha=args.alpha, seed=args.seed,
             control=_value(data, args.treatment, args.control),
             treated=_value(data, args.treatment, args.treated), missing=args.missing,
-            treatment_level=args.treatment_level,
+            treatment_level=args.treatment_level, effect_model=args.effect_model,
+            exposure_time=args.exposure_time, exposure_window=args.exposure_window,
         )
     if args.json:
         emit_json(result.to_dict())

@@ -10,6 +10,7 @@ batched core over many replicates, for design studies.
 
 from facmech.mediation.api import mediate
 from facmech.mediation.engine import BatchEffects, mediate_arrays
+from facmech.mediation.exposure import exposure_times
 from facmech.mediation.inference import (
     Bootstrap,
     Classical,
@@ -21,7 +22,7 @@ from facmech.mediation.inference import (
 from facmech.mediation.refute import Refutation, refute
 from facmech.mediation.results import MediationResult
 from facmech.mediation.sensitivity import RhoSensitivity, e_value, e_values, rho_sensitivity
-from facmech.mediation.spec import Family, TreatmentLevel
+from facmech.mediation.spec import EffectModel, Family, TreatmentLevel
 from facmech.mediation.synthetic import SyntheticTrials, synthetic_trials
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "Bootstrap",
     "Classical",
     "Clustered",
+    "EffectModel",
     "Family",
     "MediationResult",
     "MonteCarlo",
@@ -40,6 +42,7 @@ __all__ = [
     "TreatmentLevel",
     "e_value",
     "e_values",
+    "exposure_times",
     "mediate",
     "mediate_arrays",
     "refute",

@@ -22,7 +22,7 @@ from facmech.mediation.engine import mediate_arrays
 from facmech.mediation.graph import as_digraph, check_identification, implied_graph
 from facmech.mediation.inference import Bootstrap, MonteCarlo
 from facmech.mediation.results import MediationResult
-from facmech.mediation.spec import Family, TreatmentLevel
+from facmech.mediation.spec import EffectModel, Family, TreatmentLevel
 
 __all__ = ["mediate"]
 
@@ -60,6 +60,9 @@ def mediate(
     treated: object = None,
     missing: str = "raise",
     treatment_level: TreatmentLevel | str | None = None,
+    effect_model: EffectModel | str | None = None,
+    exposure_time: str | None = None,
+    exposure_window: int | None = None,
 ) -> MediationResult:
     """Natural direct and indirect effects, ordered-mediator decomposition and path effects.
 
@@ -112,6 +115,22 @@ def mediate(
         Rows with missing values in used columns raise an error unless ``"drop"``.
     treatment_level : {"site", "patient"}, optional
         Default: the map's level of the treatment node, else ``site`` when ``cluster`` is given.
+    effect_model : {"constant", "exposure_time"}, optional
+        How effects may change with time on treatment in a stepped wedge (needs ``time``).
+        ``constant`` (default without ``exposure_time``): one treatment coefficient per model
+        (Hussey & Hughes 2007), biased when effects build up or fade after crossover.
+        ``exposure_time`` (alias ``eti``; default when ``exposure_time`` is given): one indicator
+        per exposure time in every model (Kenny, Voldal, Xia & Heagerty 2022); ``total``,
+        ``nde``, ``nie``, ... are then equally weighted averages of the effects at exposure times
+        ``1..exposure_window`` (the time-averaged treatment effect) and ``total@e``, ``nde@e``,
+        ``nie@e`` the effects at exposure time ``e``, each versus never treated, over the
+        site-periods observed at that exposure time. See :mod:`facmech.mediation.exposure`.
+    exposure_time : str, optional
+        Column of exposure times (0 untreated, 1 in the crossover period, 2 in the next, ...);
+        by default derived from the treatment and ``time`` columns (calendar periods since each
+        site's first treated period, plus one).
+    exposure_window : int, optional
+        Longest exposure time in the averaged effects (default: the longest observed).
 
     Returns
     -------
@@ -153,12 +172,22 @@ def mediate(
             raise DataError(f"`inference` clusters by {by!r} but `cluster` is {cluster!r}")
         cluster = by
     level = _treatment_level(treatment_level, graph, treatment, cluster)
+    if effect_model is None:
+        emodel = EffectModel.CONSTANT if exposure_time is None else EffectModel.EXPOSURE_TIME
+    else:
+        emodel = EffectModel.parse(effect_model)
+    if exposure_window is not None and emodel is not EffectModel.EXPOSURE_TIME:
+        raise FacmechError(
+            f"`exposure_window` ({exposure_window!r}) is only used with "
+            "`effect_model=\"exposure_time\"`"
+        )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         prepared = prepare(
             data, treatment=treatment, mediators=meds, outcome=outcome, covariates=covs,
             cluster=cluster, time=time, outcome_family=family, mediator_family=mfamily,
             treatment_level=level, control=control, treated=treated, missing=missing,
+            effect_model=emodel, exposure_time=exposure_time,
         )
     for w in caught:
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
@@ -194,7 +223,26 @@ def mediate(
         strata=None if prepared.strata is None else prepared.strata[None],
         outcome_family=family, mediator_family=mfamily, interaction=interaction,
         inference=inference, alpha=alpha, seed=seed,
+        exposure=None if prepared.exposure is None else prepared.exposure[None],
+        exposure_window=exposure_window,
     )
+    if prepared.exposure is not None:
+        E = int(prepared.exposure.max())
+        window = E if exposure_window is None else int(exposure_window)
+        assumptions += (
+            f"exposure-time effects (Kenny et al. 2022): every model has one indicator per "
+            f"exposure time 1..{E} (periods since crossover, crossover period = 1) with period "
+            f"fixed effects; total@e, nde@e, nie@e contrast exposure time e with never treated "
+            f"over the site-periods observed at e; total, nde, nie, ... are their equally "
+            f"weighted averages over exposure times 1..{window} (time-averaged effects); "
+            "assumes effects depend on time since crossover, not on calendar period",
+        )
+    elif time is not None:
+        assumptions += (
+            "constant treatment effect (Hussey & Hughes model): one treatment coefficient per "
+            "model; if effects change with time since crossover, use "
+            "effect_model=\"exposure_time\"",
+        )
     if batch.failed_draws[0]:
         notes.append(
             f"{int(batch.failed_draws[0])} bootstrap draws did not converge and were dropped"
@@ -238,6 +286,7 @@ def mediate(
         f"mediators: {mname}; outcome: {oname}"
         + (" with treatment-mediator interaction" if interaction else "")
         + (f"; period fixed effects ({time})" if time else "")
+        + ("; exposure-time indicators" if prepared.exposure is not None else "")
         + "; "
         + ("plug-in only (no inference)" if inference is None
            else inference.describe(prepared.n_clusters, batch.df))
@@ -253,5 +302,6 @@ def mediate(
         _data=prepared,
         _call={"outcome_family": family, "mediator_family": mfamily,
                "interaction": interaction, "inference": inference,
-               "alpha": alpha, "seed": seed, "treatment_level": level},
+               "alpha": alpha, "seed": seed, "treatment_level": level,
+               "effect_model": emodel, "exposure_window": exposure_window},
     )

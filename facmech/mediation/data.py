@@ -16,7 +16,8 @@ import pandas as pd
 
 from facmech._validation import require_columns, require_frame, require_nonconstant
 from facmech.errors import DataError, FewClustersWarning
-from facmech.mediation.spec import Family, TreatmentLevel
+from facmech.mediation.exposure import exposure_times
+from facmech.mediation.spec import EffectModel, Family, TreatmentLevel
 
 __all__ = ["MediationData", "prepare"]
 
@@ -30,7 +31,8 @@ class MediationData:
 
     ``covariates`` holds expanded covariate dummies and period fixed effects (no intercept);
     ``covariate_names`` their column names; ``cluster`` site codes ``0..G-1`` or None; ``strata``
-    one bootstrap stratum per site (its treatment sequence); ``frame`` the analysed rows (a copy).
+    one bootstrap stratum per site (its treatment sequence); ``frame`` the analysed rows (a copy);
+    ``exposure`` the exposure time of every row under the exposure-time effect model, else None.
     """
 
     treatment: np.ndarray
@@ -45,6 +47,7 @@ class MediationData:
     frame: pd.DataFrame
     dropped: int
     warnings: tuple[str, ...]
+    exposure: np.ndarray | None = None
 
 
 def _binary_treatment(col: pd.Series, name: str, control: object, treated: object) -> np.ndarray:
@@ -115,6 +118,8 @@ def prepare(
     control: object,
     treated: object,
     missing: str,
+    effect_model: EffectModel = EffectModel.CONSTANT,
+    exposure_time: str | None = None,
 ) -> MediationData:
     """Validate the data of a :func:`facmech.mediation.mediate` call and build its arrays."""
     frame = require_frame(data)
@@ -132,16 +137,35 @@ def prepare(
             if c in seen:
                 raise DataError(f"column {c!r} is given both as `{seen[c]}` and as `{role}`")
             seen[c] = role
-    for extra, role in ((cluster, "cluster"), (time, "time")):
+    for extra, role in ((cluster, "cluster"), (time, "time"), (exposure_time, "exposure_time")):
         if extra is not None and extra in seen:
             raise DataError(f"column {extra!r} is given both as `{seen[extra]}` and as `{role}`")
+        if extra is not None:
+            seen[extra] = role
+    if effect_model is EffectModel.EXPOSURE_TIME:
+        if time is None or cluster is None:
+            raise DataError(
+                "`effect_model=\"exposure_time\"` needs `time` (the period column) and `cluster` "
+                "(the site column) of a stepped-wedge trial (got "
+                f"time={time!r}, cluster={cluster!r})"
+            )
+        if treatment_level is not TreatmentLevel.SITE:
+            raise DataError(
+                "`effect_model=\"exposure_time\"` needs a site-level treatment (a site's time "
+                f"since crossover); got `treatment_level={treatment_level.value!r}`"
+            )
+    elif exposure_time is not None:
+        raise DataError(
+            f"`exposure_time` column {exposure_time!r} is only used with "
+            "`effect_model=\"exposure_time\"`"
+        )
     if mediator_family.binary and len(mediators) != 1:
         raise DataError(
             f"`mediator_family={mediator_family.value!r}` (a binary mediator) needs exactly one "
             f"mediator (got {len(mediators)}); model several mediators as Gaussian"
         )
     used = [treatment, *mediators, outcome, *covariates]
-    used += [c for c in (cluster, time) if c is not None]
+    used += [c for c in (cluster, time, exposure_time) if c is not None]
     require_columns(frame, used)
     if missing not in {"raise", "drop"}:
         raise DataError(f"`missing` must be 'raise' or 'drop' (got {missing!r})")
@@ -234,6 +258,14 @@ def prepare(
                             drop_first=True)
         X = np.concatenate([X, td.to_numpy(dtype=float)], axis=1)
         names += list(map(str, td.columns))
+    exposure = None
+    if effect_model is EffectModel.EXPOSURE_TIME:
+        tcodes = pd.factorize(sub[time], sort=True)[0]
+        derived = exposure_times(a, np.asarray(codes), tcodes)
+        if exposure_time is None:
+            exposure = derived
+        else:
+            exposure = _exposure_column(sub[exposure_time], exposure_time, a)
     return MediationData(
         treatment=a,
         mediators=M,
@@ -247,4 +279,28 @@ def prepare(
         frame=sub,
         dropped=dropped,
         warnings=tuple(notes),
+        exposure=exposure,
     )
+
+
+def _exposure_column(col: pd.Series, name: str, a: np.ndarray) -> np.ndarray:
+    """Validate a user-given exposure-time column: integers, 0 exactly when untreated."""
+    if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+        raise DataError(
+            f"`exposure_time` column {name!r} must hold integer exposure times (found dtype "
+            f"{col.dtype})"
+        )
+    v = col.to_numpy(dtype=float)
+    bad = (v != np.round(v)) | (v < 0)
+    if bad.any():
+        raise DataError(
+            f"`exposure_time` column {name!r} must hold integers >= 0 (found {int(bad.sum())} "
+            f"other values, e.g. {sorted(set(v[bad].tolist()))[:5]})"
+        )
+    wrong = (v > 0) != (a > 0)
+    if wrong.any():
+        raise DataError(
+            f"`exposure_time` column {name!r} must be 0 exactly in untreated rows and >= 1 in "
+            f"treated rows ({int(wrong.sum())} rows disagree with the treatment)"
+        )
+    return v.astype(int)

@@ -27,6 +27,7 @@ from facmech._random import SeedLike, as_generator
 from facmech.errors import DataError, EstimationError
 from facmech.estimates import Estimate
 from facmech.mediation.effects import Layout, contrasts, path_effects, potential_means
+from facmech.mediation.exposure import ExposureLayout
 from facmech.mediation.inference import Bootstrap, ModelPieces, MonteCarlo
 from facmech.mediation.models import fit_glm, fit_ols, link_functions
 from facmech.mediation.spec import Family
@@ -139,6 +140,8 @@ def mediate_arrays(
     alpha: float = 0.05,
     seed: SeedLike = None,
     keep_draws: bool = False,
+    exposure: np.ndarray | None = None,
+    exposure_window: int | None = None,
 ) -> BatchEffects:
     """Mediation effects for ``R`` replicates of numeric data in one vectorized pass.
 
@@ -167,6 +170,15 @@ def mediate_arrays(
     seed : int, Generator or None
     keep_draws : bool
         Keep the ``(R, B, E)`` draws in the result.
+    exposure : ndarray of int, shape (R, n) or (n,), optional
+        Exposure time of every row (periods since crossover, 1 in the crossover period, 0 when
+        untreated): every model gets one indicator per exposure time instead of the treatment
+        column (exposure-time indicator model, Kenny et al. 2022; see
+        :mod:`facmech.mediation.exposure`). The standard names (``total``, ``nde``, ...) are then
+        averages over exposure times ``1..exposure_window`` and ``total@e``, ``nde@e``, ``nie@e``
+        the effects at each exposure time ``e``.
+    exposure_window : int, optional
+        Longest exposure time in the average (default: the longest observed).
 
     Returns
     -------
@@ -192,7 +204,15 @@ def mediate_arrays(
     Cov = _as3(covariates, R, n, "covariates")
     C = np.concatenate([np.ones((R, n, 1)), Cov], axis=-1)
     layout = Layout(p=C.shape[-1], k=k, interaction=bool(interaction))
-    designs = [layout.design(C, A, M, j) for j in range(k + 1)]
+    eti = None
+    if exposure is not None:
+        ex = np.asarray(exposure)
+        eti = ExposureLayout(np.broadcast_to(ex, (R, n)) if ex.ndim == 1 else ex, A, layout,
+                             exposure_window)
+    elif exposure_window is not None:
+        raise DataError("`exposure_window` needs `exposure` (exposure times)")
+    shape = eti if eti is not None else layout
+    designs = [shape.design(C, A, M, j) for j in range(k + 1)]
     targets = [M[..., j] for j in range(k)] + [Y]
     fams = [mfamily] * k + [family]
     names_order = [f"mediator {j + 1}" for j in range(k)] + ["outcome"]
@@ -218,7 +238,10 @@ def mediate_arrays(
         rows, roww = C.mean(axis=1)[:, None, None, :], np.ones((R, 1, 1))
     else:
         rows, roww = C[:, None], np.full((R, 1, n), 1.0 / n)
-    point = _effects(coefs, sigmas, rows, roww, layout, family, mfamily)
+    if eti is not None:
+        point = eti.effects(coefs, sigmas, C, None, family, mfamily)
+    else:
+        point = _effects(coefs, sigmas, rows, roww, layout, family, mfamily)
     names = tuple(point)
     estimate = np.stack([point[nm][:, 0] for nm in names], axis=-1)
     if inference is None:
@@ -243,9 +266,12 @@ def mediate_arrays(
         if df is not None:
             dev = dev * np.sqrt(df / rng.chisquare(df, size=(R, B, 1)))
         draws_theta = theta[:, None, :] + dev
-        splits = np.cumsum([layout.n_coef(j) for j in range(k + 1)])[:-1]
+        splits = np.cumsum([shape.n_coef(j) for j in range(k + 1)])[:-1]
         dcoefs = np.split(draws_theta, splits, axis=-1)
-        deff = _effects(dcoefs, sigmas, rows, roww, layout, family, mfamily)
+        if eti is not None:
+            deff = eti.effects(dcoefs, sigmas, C, None, family, mfamily)
+        else:
+            deff = _effects(dcoefs, sigmas, rows, roww, layout, family, mfamily)
     elif isinstance(inference, Bootstrap):
         B = inference.draws
         if cluster is None:
@@ -269,12 +295,15 @@ def mediate_arrays(
         failed = (~ok).sum(axis=1)
         dcoefs = [f.coef for f in bfits]
         dsig = [bfits[j].sigma for j in range(k)]
-        if linear:
+        if eti is not None:
+            deff = eti.effects(dcoefs, dsig, C, wts, family, mfamily)
+        elif linear:
             wn = wts / wts.sum(-1, keepdims=True)
             brows, broww = np.matmul(wn, C)[:, :, None, :], np.ones((R, B, 1))
+            deff = _effects(dcoefs, dsig, brows, broww, layout, family, mfamily)
         else:
             brows, broww = C[:, None], wts / wts.sum(-1, keepdims=True)
-        deff = _effects(dcoefs, dsig, brows, broww, layout, family, mfamily)
+            deff = _effects(dcoefs, dsig, brows, broww, layout, family, mfamily)
         for nm in deff:
             deff[nm] = np.where(ok, deff[nm], np.nan)
     else:

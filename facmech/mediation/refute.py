@@ -123,6 +123,11 @@ def refute(
     data = result._data
     if data is None:
         raise EstimationError("the result carries no data to refute")
+    if data.exposure is not None:
+        raise EstimationError(
+            "refuters are implemented for the constant-effect model; this result uses "
+            "`effect_model=\"exposure_time\"`"
+        )
     rng = as_generator(seed)
     family = result._call.get("outcome_family", result.outcome_family)
     interaction = bool(result.interaction)

@@ -101,6 +101,9 @@ class MediationResult:
             return f"indirect via {name[4:]} (not via earlier mediators)"
         if name.startswith("path:"):
             return "path " + name[5:].replace(">", " -> ") + " (linear, no interaction)"
+        if "@" in name:
+            base, e = name.split("@", 1)
+            return f"{base} at exposure time {e}"
         return name
 
     def summary(self) -> str:

@@ -194,6 +194,11 @@ def rho_sensitivity(
     data = result._data
     if data is None:
         raise EstimationError("the result carries no data for the sensitivity analysis")
+    if data.exposure is not None:
+        raise EstimationError(
+            "rho sensitivity analysis is implemented for the constant-effect model; this result "
+            "uses `effect_model=\"exposure_time\"`"
+        )
     n = data.outcome.size
     X = np.column_stack([np.ones(n), data.treatment, data.covariates])
     m = data.mediators[:, 0]

@@ -15,7 +15,7 @@ import enum
 
 from facmech.errors import FacmechError, closest
 
-__all__ = ["Family", "TreatmentLevel"]
+__all__ = ["EffectModel", "Family", "TreatmentLevel"]
 
 
 class _Choice(str, enum.Enum):
@@ -82,3 +82,38 @@ class TreatmentLevel(_Choice):
         cls, value: object, *, argument: str = "treatment_level"
     ) -> TreatmentLevel:
         return super().parse(value, argument=argument)  # type: ignore[return-value]
+
+
+class EffectModel(str, enum.Enum):
+    """How the treatment effect may change with time on treatment in a stepped-wedge analysis.
+
+    ``constant``: one treatment coefficient per model (Hussey & Hughes 2007); ``exposure_time``:
+    one coefficient per exposure time (periods since crossover, the crossover period counting as
+    1), the exposure-time indicator model of Kenny, Voldal, Xia & Heagerty (2022, Stat Med
+    41:4311), whose effects are summarised by their average over exposure times (the
+    time-averaged treatment effect). Aliases: ``eti``, ``exposure-time``.
+
+    >>> EffectModel.parse("eti")
+    <EffectModel.EXPOSURE_TIME: 'exposure_time'>
+    """
+
+    CONSTANT = "constant"
+    EXPOSURE_TIME = "exposure_time"
+
+    @classmethod
+    def parse(cls, value: object, *, argument: str = "effect_model") -> EffectModel:
+        if isinstance(value, cls):
+            return value
+        text = str(value).strip().lower().replace("-", "_")
+        text = {"eti": "exposure_time", "exposure": "exposure_time"}.get(text, text)
+        for member in cls:
+            if member.value == text:
+                return member
+        allowed = ", ".join(repr(m.value) for m in cls)
+        raise FacmechError(
+            f"`{argument}` must be one of {allowed} (got {value!r})."
+            + closest(text, [m.value for m in cls])
+        )
+
+    def __str__(self) -> str:
+        return self.value
