@@ -44,6 +44,22 @@ and ``a = 0`` external facilitation).
     lagged inputs have had longer to settle), the curve exposure-time stepped-wedge models target.
 ``on_nodes``
     ``total`` on every non-context node (site-period means).
+``total_eti``, ``nde_eti``, ``nie_eti``
+    Exposure-time effects under the design's own rollout, the estimands of the exposure-time
+    indicator model (``mediate(..., effect_model="exposure_time")``; Kenny, Voldal, Xia & Heagerty
+    2022). The exposure time of a site-period is the number of periods since the site's first
+    exposed period, plus one (0 before crossover). For each exposure time :math:`e = 1..E` (all
+    that the rollout produces), the effect of the rollout vs :math:`a = 0` averaged over the
+    site-periods at exposure time :math:`e` (``nde``: mediators held at their :math:`a = 0` values
+    in every period); the ``_eti`` keys are the equally weighted averages over :math:`e`
+    (the time-averaged treatment effect). ``None`` when the rollout is not monotone (a SMART).
+``by_exposure_time``
+    ``total``, ``nde``, ``nie`` and ``site_periods`` (number of truth-population site-periods)
+    per exposure time :math:`1..E`, to average over another window (Monte Carlo SEs in
+    ``mc_se["by_exposure_time"]``). In a linear scenario without feedback into the dose,
+    ``by_exposure_time["total"][e - 1]`` equals the closed-form ``analytic["by_period_total"]
+    [e - 1]`` (the effect ``e - 1`` periods after a period-0 start), as the effect then depends
+    only on the time since crossover.
 
 >>> from facmech.simulation import Scenario, ParallelCRT
 >>> t = true_effects(Scenario(), ParallelCRT(sites=10, patients=5), sites=200)
@@ -68,7 +84,7 @@ from facmech.simulation.designs import Design
 from facmech.simulation.engine import Kind, Model, Noise, Step, World, run_path, run_world
 from facmech.simulation.scenario import Scenario
 
-__all__ = ["Truth", "default_paths", "true_effects"]
+__all__ = ["Truth", "default_paths", "exposure_time_matrix", "true_effects"]
 
 DEFINITIONS = {
     "total": "E[Y(a=1)] - E[Y(a=0)]: design exposure on vs off for every site in every period; mean "
@@ -81,7 +97,11 @@ DEFINITIONS = {
     "sustained": "mean over all site-periods under a fixed dose strategy: always (dose.base), never "
                  "(0), dynamic (dose.base when last period's feedback input >= 0)",
     "sustained_final": "as sustained, in the last period only",
-    "mask": "all site-periods (parallel, stepped-wedge, observational); stage-2 site-periods of "
+    "total_eti": "mean over exposure times e = 1..E of [E[Y(design rollout)] - E[Y(a=0)]] over "
+                 "the site-periods at exposure time e (periods since crossover + 1)",
+    "nde_eti": "as total_eti with mediators held at their a=0 values in every period",
+    "nie_eti": "total_eti - nde_eti",
+        "mask": "all site-periods (parallel, stepped-wedge, observational); stage-2 site-periods of "
             "non-responders (SMART)",
 }
 
@@ -119,6 +139,9 @@ class Truth(Mapping[str, Any]):
         """
         v, se = self.values, self.values["mc_se"]
         rows = {k: (v[k], se.get(k)) for k in ("total", "nde", "nie", "total_exposed")}
+        for k in ("total_eti", "nde_eti", "nie_eti"):
+            if v.get(k) is not None:
+                rows[k] = (v[k], se.get(k))
         for k in ("always", "never", "dynamic", "contrast", "dynamic_contrast"):
             rows[f"sustained:{k}"] = (v["sustained"][k],
                                       se["sustained_contrast"] if k == "contrast" else None)
@@ -267,6 +290,8 @@ def true_effects(
     yd = _site_period(wd, wd.values[y])
     total_exposed = _mean(yd, exposed_mask) - _mean(y0, exposed_mask) if exposed_mask.any() else None
 
+    eti, eti_se = _exposure_time_effects(model, noise, scaled.policy(assignment), wd, w0, y, meds)
+
     sustained_from_1: dict[str, float] | None = None
     if design.periods > 1:
         fw = {k: run_world(model, noise, _sustained_policy(k, model, start=1))
@@ -324,6 +349,7 @@ def true_effects(
         "sustained_from_period_1": sustained_from_1,
         "by_period": by_period,
         "on_nodes": on_nodes,
+        **eti,
         "mc_se": {
             "total": _site_se(y1 - y0, mask),
             "nde": _site_se(y10 - y0, mask),
@@ -331,6 +357,7 @@ def true_effects(
             "sustained_contrast": _site_se(sy["always"] - sy["never"], full),
             "paths": path_se,
             "total_exposed": _site_se(yd - y0, exposed_mask) if exposed_mask.any() else None,
+            **eti_se,
         },
         "icc_marginal_control": icc_marginal,
         "population": {"sites": sites, "periods": design.periods, "patients": design.patients,
@@ -346,6 +373,55 @@ def true_effects(
             if ok else {"available": False, "reason": reason}
         )
     return Truth(values)
+
+
+def exposure_time_matrix(exposed: np.ndarray) -> np.ndarray | None:
+    """Exposure time of every site-period (periods since first exposure + 1; 0 before), or None
+    when some site returns to control after exposure (not a rollout).
+
+    >>> exposure_time_matrix(np.array([[0, 1, 1], [0, 0, 1]]))
+    array([[0, 1, 2],
+           [0, 0, 1]])
+    """
+    on = np.asarray(exposed) > 0
+    T = on.shape[1]
+    first = np.where(on.any(axis=1), on.argmax(axis=1), T)
+    t = np.arange(T)[None, :]
+    if np.any(~on & (t > first[:, None])):
+        return None
+    return np.where(on, t - first[:, None] + 1, 0)
+
+
+def _exposure_time_effects(model: Model, noise: Noise, rollout: Any, wd: World, w0: World,
+                           y: str, meds: Sequence[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``total_eti``/``nde_eti``/``nie_eti``, ``by_exposure_time`` and their Monte Carlo SEs."""
+    keys = ("total_eti", "nde_eti", "nie_eti")
+    ex = exposure_time_matrix(wd.exposed)
+    if ex is None or ex.max() < 1:
+        return ({**dict.fromkeys(keys), "by_exposure_time": None},
+                {**dict.fromkeys(keys), "by_exposure_time": None})
+    wd10 = run_world(model, noise, rollout, overrides={m: w0.values[m] for m in meds})
+    y0, yd = _site_period(w0, w0.values[y]), _site_period(wd, wd.values[y])
+    y10 = _site_period(wd10, wd10.values[y])
+    E = int(ex.max())
+    counts = np.array([(ex == e).sum() for e in range(1, E + 1)])
+    # weight of each site-period in the equally weighted average over exposure times
+    w = np.where(ex > 0, 1.0 / (E * counts[np.maximum(ex, 1) - 1]), 0.0)
+    out: dict[str, Any] = {}
+    se: dict[str, Any] = {}
+    by: dict[str, Any] = {"site_periods": counts.tolist()}
+    se_by: dict[str, Any] = {}
+    for name, diff in (("total", yd - y0), ("nde", y10 - y0), ("nie", yd - y10)):
+        by[name] = [float(diff[ex == e].mean()) for e in range(1, E + 1)]
+        # a site is at exposure time e in at most one period: site-periods at e are independent
+        se_by[name] = [float(diff[ex == e].std(ddof=1) / np.sqrt(max(c, 1)))
+                       for e, c in zip(range(1, E + 1), counts, strict=True)]
+        out[f"{name}_eti"] = float(np.mean(by[name]))
+        per_site = (w * diff).sum(axis=1)  # the average is the sum of these over sites
+        se[f"{name}_eti"] = float(np.sqrt(per_site.size) * per_site.std(ddof=1))
+    out["by_exposure_time"] = by
+    se["by_exposure_time"] = se_by
+    return out, se
 
 
 def _scaled_design(design: Design, sites: int) -> Design:
