@@ -79,7 +79,8 @@ def gformula_and_smart() -> None:
     data = _stack(trial, REPS)
     treat, control = trial.sustained_strategy()
     args = (data["dose"], data["confounders"], data["y"])
-    sandwich = _timed(lambda: ice_contrast(*args, treat=treat, control=control))
+    sandwich = _timed(lambda: ice_contrast(*args, treat=treat, control=control,
+                                           std_error="sandwich"))
     jack = _timed(lambda: ice_contrast(*args, treat=treat, control=control,
                                        std_error="jackknife"))
     n, t = data["y"].shape[1:]
