@@ -39,6 +39,7 @@ import pandas as pd
 from facmech._validation import require_columns, require_complete, require_frame
 from facmech.errors import DataError, FacmechError, FewClustersWarning
 from facmech.graphs import ancestors_of, minimal_separators
+from facmech.identification._cr2 import BatchedOLS
 from facmech.identification._query import prepare_graph
 
 __all__ = ["Implication", "ImplicationTests", "implications", "test_implications"]
@@ -127,44 +128,6 @@ class ImplicationTests:
         return f"<p>{html.escape(self.summary().splitlines()[0])}</p>" + self.table.to_html()
 
 
-def _ols_cr2(
-    y: np.ndarray, x: np.ndarray, groups: np.ndarray, j: int = 1
-) -> tuple[np.ndarray, np.ndarray, float]:
-    """OLS, its CR2 cluster-robust covariance and Bell-McCaffrey degrees of freedom for ``b[j]``.
-
-    .. math:: V = B \\sum_g X_g^\\top A_g e_g e_g^\\top A_g X_g B,\\quad
-              A_g = (I - X_g B X_g^\\top)^{-1/2},\\quad B = (X^\\top X)^{-1}
-
-    Degrees of freedom (Bell & McCaffrey 2002; Imbens & Kolesár 2016, Rev Econ Stat 98:701):
-    :math:`\\nu = (\\sum_i \\lambda_i)^2 / \\sum_i \\lambda_i^2` with :math:`\\lambda` the
-    eigenvalues of :math:`G^\\top G`, column ``g`` of ``G`` being
-    :math:`(I - H)_{\\cdot g} A_g X_g B e_j`.
-    """
-    bread = np.linalg.pinv(x.T @ x)
-    beta = bread @ (x.T @ y)
-    e = y - x @ beta
-    meat = np.zeros_like(bread)
-    ell = bread[:, j]
-    cols = []
-    order = np.argsort(groups, kind="stable")
-    bounds = np.flatnonzero(np.diff(groups[order])) + 1
-    for idx in np.split(order, bounds):
-        xg = x[idx]
-        h = xg @ bread @ xg.T
-        w, q = np.linalg.eigh(np.eye(len(idx)) - h)
-        a = (q / np.sqrt(np.maximum(w, 1e-12))) @ q.T
-        s = xg.T @ (a @ e[idx])
-        meat += np.outer(s, s)
-        ag = a @ (xg @ ell)
-        col = -x @ (bread @ (xg.T @ ag))
-        col[idx] += ag
-        cols.append(col)
-    gm = np.column_stack(cols)
-    m = gm.T @ gm
-    df = float(np.trace(m) ** 2 / np.sum(m * m))
-    return beta, bread @ meat @ bread, df
-
-
 def _holm(p: np.ndarray) -> np.ndarray:
     """Holm (1979) step-down adjusted p-values."""
     m = len(p)
@@ -223,29 +186,42 @@ def test_implications(
         if n_groups < FEW_CLUSTERS:
             warnings.warn(f"only {n_groups} sites in {cluster!r}: cluster-robust tests of the "
                           "implications are approximate", FewClustersWarning, stacklevel=2)
-    rows = []
-    for m in imps:
-        y = data[m.y].to_numpy(float)
-        x = np.column_stack([np.ones(len(data)), data[m.x].to_numpy(float),
-                             *(data[z].to_numpy(float) for z in m.given)])
-        if np.linalg.matrix_rank(x) < x.shape[1] or len(y) <= x.shape[1]:
+    z = np.column_stack([np.ones(len(data)), *(data[c].to_numpy(float) for c in needed)])
+    ols = BatchedOLS(z, groups)
+    pos = {c: i + 1 for i, c in enumerate(needed)}
+    est = np.full(len(imps), np.nan)
+    se = np.full(len(imps), np.nan)
+    dfree = np.full(len(imps), np.nan)
+    degenerate = np.zeros(len(imps), dtype=bool)
+    # regressions with the same number of columns run as one batch
+    by_size: dict[int, list[int]] = {}
+    for i, m in enumerate(imps):
+        by_size.setdefault(len(m.given) + 2, []).append(i)
+    for p, members in by_size.items():
+        cols = np.array([[0, pos[imps[i].x], *(pos[v] for v in imps[i].given)] for i in members])
+        ycol = np.array([pos[imps[i].y] for i in members])
+        bad = (ols.ranks(cols) < p) | (len(data) <= p)
+        degenerate[members] = bad
+        ok = np.flatnonzero(~bad)
+        if not len(ok):
+            continue
+        fit = ols.cr2 if groups is not None else ols.classical
+        beta, cov, dfr = fit(cols[ok], ycol[ok])
+        rows = np.asarray(members)[ok]
+        est[rows], se[rows], dfree[rows] = beta[:, 1], np.sqrt(cov[:, 1, 1]), dfr
+    for i, m in enumerate(imps):
+        if degenerate[i]:
             raise DataError(f"cannot test {m}: the regression is degenerate (collinear or "
                             "constant columns, or too few rows)")
-        if groups is not None:
-            beta, cov, dfree = _ols_cr2(y, x, groups)
-        else:
-            beta, *_ = np.linalg.lstsq(x, y, rcond=None)
-            resid = y - x @ beta
-            dfree = float(len(y) - x.shape[1])
-            cov = np.linalg.inv(x.T @ x) * float(resid @ resid) / dfree
-        est, se = float(beta[1]), float(np.sqrt(cov[1, 1]))
-        if not np.isfinite(se) or se <= 0:
+        if not np.isfinite(se[i]) or se[i] <= 0:
             raise DataError(f"cannot test {m}: zero or undefined standard error")
+    with np.errstate(invalid="ignore"):
         tcrit = stats.t.ppf(1 - alpha / 2, dfree)
-        pval = float(2 * stats.t.sf(abs(est / se), dfree))
-        rows.append({"implication": str(m), "x": m.x, "y": m.y, "given": ", ".join(m.given),
-                     "estimate": est, "std_error": se, "ci_low": est - tcrit * se,
-                     "ci_high": est + tcrit * se, "p_value": pval})
+        pval = 2 * stats.t.sf(np.abs(est / se), dfree)
+    rows = [{"implication": str(m), "x": m.x, "y": m.y, "given": ", ".join(m.given),
+             "estimate": float(est[i]), "std_error": float(se[i]),
+             "ci_low": float(est[i] - tcrit[i] * se[i]), "ci_high": float(est[i] + tcrit[i] * se[i]),
+             "p_value": float(pval[i])} for i, m in enumerate(imps)]
     table = pd.DataFrame.from_records(rows, columns=[
         "implication", "x", "y", "given", "estimate", "std_error", "ci_low", "ci_high", "p_value"])
     p = table["p_value"].to_numpy(float)
