@@ -9,11 +9,28 @@ adjusting leaves confounding. g-methods exist because of this; we report it side
 ...                      confounders="leadership_engagement", outcome="uptake", seed=0)
 >>> truth["always - never"] - e.estimate > 0.5   # adjusting for engagement misses its share
 True
+>>> e.contrast, e.constant_periods
+('always vs never', ())
+
+In a stepped wedge no site is facilitated in period 0, so that period's coefficient is not
+estimable: it is dropped, and the result says which contrast the number then is.
+
+>>> sw = df.assign(facilitation=df.facilitation.where(df.period > 0, 0.0))
+>>> e = naive_regression(sw, unit="site", time="period", treatment="facilitation",
+...                      confounders="leadership_engagement", outcome="uptake", draws=20, seed=0)
+>>> e.contrast, e.constant_periods
+('from:1 vs never', (0,))
+>>> print(e.note)
+`facilitation` is 0 for every unit in period 0: its coefficient is not estimable and is left
+out, so the estimate is the contrast from:1 vs never (`facilitation` raised by 1 in periods 1, 2
+only)
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,11 +39,76 @@ from facmech._random import SeedLike, as_generator
 from facmech.errors import EstimationError
 from facmech.estimates import Estimate
 from facmech.gmethods._fit import design_keep, with_single_thread_blas, wls
-from facmech.gmethods.data import prepare
+from facmech.gmethods.data import _py, prepare
 from facmech.gmethods.design import build_design, terms_before
 from facmech.gmethods.options import OutcomeAt, Timing
 
-__all__ = ["naive_regression"]
+__all__ = ["NaiveEstimate", "naive_regression"]
+
+
+@dataclass(frozen=True)
+class NaiveEstimate(Estimate):
+    """An :class:`~facmech.estimates.Estimate` that also states the contrast it estimates.
+
+    Attributes
+    ----------
+    contrast : str
+        ``"always[:level] vs never"`` when every period's coefficient is estimable; otherwise the
+        contrast the dropped periods leave (``"from:K[:level] vs never"`` when they are the first
+        periods and untreated, as in a stepped wedge).
+    constant_periods : tuple
+        Periods in which every unit had the same treatment: their coefficients are not estimable
+        and are left out (the treatment stays at that common value in both arms).
+    note : str
+        A sentence saying so (empty when nothing was left out).
+    """
+
+    contrast: str = "always vs never"
+    constant_periods: tuple[Any, ...] = ()
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:  # type: ignore[override]
+        """The five estimate fields, then ``contrast``, ``constant_periods`` and ``note``."""
+        out: dict[str, Any] = Estimate(self.estimate, self.std_error, self.ci_low, self.ci_high,
+                                       self.p_value).to_dict()
+        out.update(contrast=self.contrast, constant_periods=list(self.constant_periods),
+                   note=self.note)
+        return out
+
+    def summary(self) -> str:
+        """One line with the estimate and interval, then the note (if any)."""
+        line = f"naive regression, {self.contrast}: {self.estimate:.4g}"
+        if self.ci_low is not None and self.ci_high is not None:
+            line += f" ({self.ci_low:.4g}, {self.ci_high:.4g})"
+        return line + (f"\n{self.note}" if self.note else "")
+
+
+def _fmt_periods(labels: Sequence[Any]) -> str:
+    return ", ".join(str(_py(p)) for p in labels)
+
+
+def _contrast(
+    treatment: str, periods: np.ndarray, constant: np.ndarray, values: np.ndarray, level: float
+) -> tuple[str, str]:
+    """The contrast label and the note when the periods flagged in ``constant`` are left out."""
+    sfx = "" if level == 1.0 else f":{level:g}"
+    if not constant.any():
+        return f"always{sfx} vs never", ""
+    first = int(np.argmin(constant))  # first period with treatment variation
+    varying = periods[~constant]
+    if not constant[first:].any() and np.all(values[constant] == 0):
+        label = f"from:{_py(periods[first])}{sfx} vs never"
+    else:
+        label = (f"{level:g} vs 0 in periods {_fmt_periods(varying)} "
+                 f"(periods {_fmt_periods(periods[constant])} as observed)")
+    vals = np.unique(values[constant])
+    held = (f"{_py(vals[0]):g} for every unit" if vals.size == 1
+            else "the same for every unit")
+    note = (f"`{treatment}` is {held} in period{'s' if constant.sum() > 1 else ''} "
+            f"{_fmt_periods(periods[constant])}: its coefficient is not estimable and is left "
+            f"out, so the estimate is the contrast {label} (`{treatment}` raised by {level:g} in "
+            f"periods {_fmt_periods(varying)} only)")
+    return label, note
 
 
 @with_single_thread_blas
@@ -47,14 +129,23 @@ def naive_regression(
     draws: int = 500,
     alpha: float = 0.05,
     seed: SeedLike = None,
-) -> Estimate:
+) -> NaiveEstimate:
     """"Always ``level``" minus "never" implied by OLS of the outcome on each period's treatment.
 
     For the outcome of period ``s``: ``Y_s ~ A_0 + ... + A_s [+ every confounder measured up to
     Y_s] + V``; the contrast is ``level`` times the sum of the treatment coefficients (averaged
-    over periods with ``outcome_at="mean"``). Periods in which every unit has the same treatment
-    are skipped (their coefficient is not estimable). Percentile interval from a bootstrap over units
+    over periods with ``outcome_at="mean"``). Percentile interval from a bootstrap over units
     (``draws`` replicates, batched).
+
+    Periods in which every unit has the same treatment (the all-control first period of a stepped
+    wedge) have no estimable coefficient: they are left out, the treatment staying at its common
+    value in both arms, and the result states it (``constant_periods``, ``note``, and ``contrast``,
+    e.g. ``"from:1 vs never"``). The g-formula's strategy ``"from:1"`` estimates the same contrast.
+
+    Returns
+    -------
+    NaiveEstimate
+        An :class:`~facmech.estimates.Estimate` with ``contrast``, ``constant_periods`` and ``note``.
     """
     tim = Timing.parse(timing)
     out_at = OutcomeAt.parse(outcome_at)
@@ -85,5 +176,10 @@ def naive_regression(
         pos = [int(np.nonzero(keep == c)[0][0]) for c in a_cols]
         total += level * beta[:, pos].sum(axis=1)
     total /= len(periods)
-    return Estimate.from_draws(float(total[0]), total[1:], alpha=alpha)
+    est = Estimate.from_draws(float(total[0]), total[1:], alpha=alpha)
+    constant = np.ptp(d.A, axis=0) == 0
+    label, note = _contrast(treatment, d.periods, constant, d.A[0], level)
+    return NaiveEstimate(est.estimate, est.std_error, est.ci_low, est.ci_high, est.p_value,
+                         contrast=label, constant_periods=tuple(_py(p) for p in d.periods[constant]),
+                         note=note)
 
