@@ -111,10 +111,10 @@ class ExposureLayout:
             raise DataError("`exposure` has no treated rows")
         seen = np.stack([(ex == e).any(axis=1) for e in range(1, E + 1)], axis=1)  # (R, E)
         if not seen.all():
-            missing = sorted({e + 1 for e in np.flatnonzero(~seen.all(axis=0))})
+            missing = sorted({int(e) + 1 for e in np.flatnonzero(~seen.all(axis=0))})
             raise DataError(
                 f"exposure times {missing} do not occur in every data set; each of 1..{E} "
-                "needs rows (merge the longest exposure times into one code first)"
+                "needs rows to estimate its effect"
             )
         if window is None:
             window = E
