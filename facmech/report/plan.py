@@ -32,7 +32,7 @@ from facmech.report.document import Figure, Section
 from facmech.report.inputs import check_output, check_path, load_data
 from facmech.report.measurement import linear_sem_measurement, measurement_schedule
 from facmech.report.power_curve import PowerAssumptions, PowerCurve, plot_power_curve, power_curve
-from facmech.report.render import render_html, render_markdown
+from facmech.report.render import render_html, render_html_fragment, render_markdown
 from facmech.report.results import estimation_plan, results_section
 from facmech.report.sections import (
     hypothesis_section,
@@ -164,8 +164,9 @@ class PlanReport:
         return self.summary()
 
     def _repr_html_(self) -> str:
-        page = self.to_html()
-        return page[page.index("<main>"):page.index("</main>") + 7] if "<main>" in page else page
+        """The report for a notebook cell, with its stylesheet scoped to the report."""
+        return render_html_fragment(self.title, self.sections, subtitle=self.subtitle,
+                                    footer=self.footer)
 
 
 def _identify(mmap: MechanismMap, treatment: str, outcome: str, path: tuple[str, ...]):

@@ -38,7 +38,11 @@ from facmech.report.document import (
     Table,
 )
 
-__all__ = ["inline_html", "render_html", "render_markdown"]
+__all__ = ["REPORT_CLASS", "inline_html", "render_html", "render_html_fragment", "render_markdown",
+           "scoped_css"]
+
+#: Class of the element that wraps a report shown inside another page (a notebook cell).
+REPORT_CLASS = "facmech-report"
 
 _CODE = re.compile(r"`([^`]+)`")
 _BOLD = re.compile(r"\*\*([^*]+)\*\*")
@@ -60,6 +64,55 @@ def inline_html(text: str) -> str:
 
 def _css() -> str:
     return resources.files("facmech.report").joinpath("report.css").read_text(encoding="utf-8")
+
+
+_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+#: Page-level selectors that become the wrapper element itself when scoped.
+_PAGE = {":root", "html", "body"}
+
+
+def _scope_selector(sel: str, scope: str) -> str:
+    head, _, rest = sel.partition(" ")
+    if head in _PAGE:
+        return f"{scope} {rest}".rstrip()
+    return f"{scope} {sel}"
+
+
+def _scope_rules(css: str, scope: str) -> str:
+    out, i = [], 0
+    while True:
+        start = css.find("{", i)
+        if start < 0:
+            break
+        prelude = css[i:start].strip()
+        depth, end = 1, start + 1
+        while depth:
+            depth += {"{": 1, "}": -1}.get(css[end], 0)
+            end += 1
+        body = css[start + 1:end - 1]
+        if prelude.startswith("@"):
+            out.append(f"{prelude} {{ {_scope_rules(body, scope)} }}")
+        else:
+            sels = ", ".join(_scope_selector(" ".join(x.split()), scope) for x in prelude.split(","))
+            out.append(f"{sels} {{{body}}}")
+        i = end
+    return "\n".join(out)
+
+
+def scoped_css(scope: str = f".{REPORT_CLASS}") -> str:
+    """The report stylesheet with every rule confined to the elements under ``scope``.
+
+    For a report shown inside another page (a Jupyter notebook): ``:root``, ``html`` and ``body``
+    rules apply to the wrapper element itself, every other selector is prefixed, so nothing
+    outside the wrapper is restyled.
+
+    >>> rules = scoped_css().splitlines()
+    >>> ".facmech-report h1 { font-size: 1.9rem; margin: 0 0 0.3rem; line-height: 1.25; }" in rules
+    True
+    >>> scoped_css(".r").splitlines()[0]
+    '.r { --ink: #1f2933; --muted: #52606d; --line: #d9e2ec; --accent: #b44b1e; --bg-soft: #f5f7fa; }'
+    """
+    return _scope_rules(_COMMENT.sub("", _css()), scope)
 
 
 def _block_html(block: Block) -> str:
@@ -91,10 +144,7 @@ def _block_html(block: Block) -> str:
     raise TypeError(f"unknown report block {type(block).__name__}")
 
 
-def render_html(
-    title: str, sections: Sequence[Section], *, subtitle: str = "", footer: str = ""
-) -> str:
-    """One self-contained HTML5 page: inline CSS, a table of contents, numbered sections."""
+def _main_html(title: str, sections: Sequence[Section], subtitle: str, footer: str) -> str:
     toc = "".join(
         f'<li><a href="#{html.escape(s.id)}">{inline_html(s.title)}</a></li>' for s in sections
     )
@@ -108,13 +158,39 @@ def render_html(
     sub = f'<p class="subtitle">{inline_html(subtitle)}</p>' if subtitle else ""
     foot = f"<footer>{inline_html(footer)}</footer>" if footer else ""
     return (
+        f'<main><header><h1>{inline_html(title)}</h1>{sub}</header>\n'
+        f'<nav><h2>Contents</h2><ol>{toc}</ol></nav>\n' + "\n".join(body) + f"\n{foot}</main>"
+    )
+
+
+def render_html(
+    title: str, sections: Sequence[Section], *, subtitle: str = "", footer: str = ""
+) -> str:
+    """One self-contained HTML5 page: inline CSS, a table of contents, numbered sections."""
+    return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(title)}</title><style>{_css()}</style></head>\n"
-        f'<body><main><header><h1>{inline_html(title)}</h1>{sub}</header>\n'
-        f'<nav><h2>Contents</h2><ol>{toc}</ol></nav>\n' + "\n".join(body) + f"\n{foot}</main></body></html>\n"
+        f"<body>{_main_html(title, sections, subtitle, footer)}</body></html>\n"
     )
+
+
+def render_html_fragment(
+    title: str, sections: Sequence[Section], *, subtitle: str = "", footer: str = ""
+) -> str:
+    """The report as an HTML fragment for a notebook cell, with its stylesheet scoped to it.
+
+    One ``<div class="facmech-report">`` holding a ``<style>`` (:func:`scoped_css`) and the
+    report, so it looks as the saved page does without restyling the rest of the notebook.
+
+    >>> from facmech.report.document import Paragraph, Section
+    >>> frag = render_html_fragment("Plan", [Section("a", "Aims", (Paragraph("Hi."),))])
+    >>> frag.startswith('<div class="facmech-report"><style>') and frag.endswith("</main></div>")
+    True
+    """
+    return (f'<div class="{REPORT_CLASS}"><style>{scoped_css()}</style>'
+            f"{_main_html(title, sections, subtitle, footer)}</div>")
 
 
 def _md_cell(text: str) -> str:
