@@ -26,6 +26,7 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 from collections.abc import Sequence
@@ -334,7 +335,11 @@ def identify_path(
                     reason += (f"; even with {_fmt(inv)} measured it is not: "
                                + (then.reason or "").split(" is not identified: ", 1)[-1])
                     wit = then.witness or wit
-                alts = then.alternatives or alts
+                # The alternatives of the measured graph hold only once `inv` are measured: say so
+                # on each, instead of passing them off as identified from today's measurements.
+                alts = tuple(
+                    dataclasses.replace(a, requires_measuring=tuple(inv)) for a in then.alternatives
+                ) or alts
             return Identification(**common, identifiable=False, witness=wit, reason=reason,
                                   alternatives=alts)
         ps = PathSet.single(p_obs)

@@ -73,10 +73,21 @@ class Alternative:
     identifiable: bool
     estimand: str = ""
     note: str = ""
+    #: Unmeasured nodes that must be measured for this alternative to hold ("" = as measured now).
+    requires_measuring: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "identifiable": self.identifiable, "estimand": self.estimand,
-                "note": self.note}
+                "note": self.note, "requires_measuring": list(self.requires_measuring)}
+
+    @property
+    def status(self) -> str:
+        """``identified``, ``identified once X, Y are measured`` or ``not identified``."""
+        if not self.identifiable:
+            return "not identified"
+        if self.requires_measuring:
+            return f"identified once {', '.join(self.requires_measuring)} are measured"
+        return "identified"
 
 
 def _set(s: tuple[str, ...]) -> str:
@@ -204,8 +215,7 @@ class Identification:
             lines.append("  identified instead:" if any(a.identifiable for a in self.alternatives)
                          else "  alternatives:")
             for a in self.alternatives:
-                tag = "identified" if a.identifiable else "not identified"
-                lines.append(f"    - {a.name} ({tag})" + (f": {a.estimand}" if a.estimand else ""))
+                lines.append(f"    - {a.name} ({a.status})" + (f": {a.estimand}" if a.estimand else ""))
                 if a.note:
                     lines.append(f"      {a.note}")
         return "\n".join(lines)

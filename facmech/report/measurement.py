@@ -14,7 +14,6 @@ whether the map currently marks it as measured.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -142,9 +141,8 @@ def linear_sem_measurement(mmap: MechanismMap, identification: Any) -> tuple[str
     """
     for alt in identification.alternatives:
         if alt.name.startswith("linear structural model") and alt.identifiable:
-            used = set(_IDENT.findall(f"{alt.estimand} {alt.note}"))
-            return tuple(n for n in mmap.node_ids if n in used and n in mmap.latent_ids)
+            need = set(alt.requires_measuring)
+            return tuple(n for n in mmap.node_ids if n in need)
     return None
 
 
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

@@ -129,8 +129,7 @@ def identification_section(
     if path_id.alternatives:
         blocks.append(Paragraph("**What is identified instead:**"))
         for a in path_id.alternatives:
-            blocks.append(Paragraph(
-                f"{a.name}: {'identified' if a.identifiable else 'not identified'}."))
+            blocks.append(Paragraph(f"{a.name}: {a.status}."))
             text = "\n".join(t for t in (a.estimand, a.note.replace("; ", ";\n")) if t)
             if text:
                 blocks.append(Code(text))
