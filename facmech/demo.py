@@ -228,7 +228,7 @@ def run_demo(
         st.print("  identified instead:" if any(a.identifiable for a in ident.alternatives)
                  else "  alternatives:")
         for a in ident.alternatives:
-            st.print(_wrap(f"- {a.name} ({'identified' if a.identifiable else 'not identified'})",
+            st.print(_wrap(f"- {a.name} ({a.status})",
                            indent="    "))
     numbers["identification.identified"] = float(ident.identifiable)
     if not ident.identifiable:
