@@ -16,9 +16,11 @@ formed as an :math:`n_g \\times n_g` matrix. With :math:`B = L L^\\top` and the 
 :math:`\\psi(\\mu) = ((1-\\mu)^{-1/2} - 1)/\\mu = 1/(\\sqrt{1-\\mu}\\,(1 + \\sqrt{1-\\mu}))`.
 The Bell-McCaffrey matrix :math:`G^\\top G` uses :math:`(I-H)^2 = I - H`, so its entries are
 :math:`\\delta_{gh}\\, a_g^\\top a_g - u_g^\\top B u_h` with :math:`a_g = A_g X_g B e_j` and
-:math:`u_g = X_g^\\top a_g`. Everything is p x p per cluster, stacked over clusters and over
-regressions of the same size (one batched ``eigh``), so the cost after one pass over the data does
-not grow with the number of rows.
+:math:`u_g = X_g^\\top a_g`; the degrees of freedom need only its trace and squared Frobenius
+norm, which reduce to p x p products
+(:math:`\\|U B U^\\top\\|_F^2 = \\mathrm{tr}((B U^\\top U)^2)`). Everything is p x p per
+cluster, stacked over clusters and over regressions of the same size (one batched ``eigh``): after
+one pass over the data the cost grows with neither the rows nor (beyond linearly) the clusters.
 
 >>> rng = np.random.default_rng(0)
 >>> z = np.column_stack([np.ones(40), rng.standard_normal((40, 2))])
@@ -37,6 +39,8 @@ __all__ = ["BatchedOLS"]
 
 #: Floor on the eigenvalues of ``I - H_gg`` (as in the dense CR2 computation).
 _EIG_FLOOR = 1e-12
+#: Regressions are stacked up to about this many numbers per (clusters x p x p) array (32 MB).
+_CHUNK = 4_000_000
 
 
 class BatchedOLS:
@@ -91,6 +95,11 @@ class BatchedOLS:
         """
         if self._grams is None:
             raise ValueError("BatchedOLS was built without `groups`")
+        step = max(1, _CHUNK // (self._grams.shape[0] * cols.shape[1] ** 2))
+        if len(cols) > step:  # bound the memory of the stacked per-cluster blocks
+            parts = [self.cr2(cols[i:i + step], ycol[i:i + step], j=j)
+                     for i in range(0, len(cols), step)]
+            return tuple(np.concatenate(a) for a in zip(*parts, strict=True))  # type: ignore
         gr = self._grams
         c = gr[:, cols[:, :, None], cols[:, None, :]].transpose(1, 0, 2, 3)  # (m, G, p, p)
         xy = gr[:, cols, ycol[:, None]].transpose(1, 0, 2)  # (m, G, p)
@@ -119,8 +128,11 @@ class BatchedOLS:
         t = ell[:, None, :] + (kg @ cell[..., None])[..., 0]  # A_g X_g ell = X_g t_g
         u = (c @ t[..., None])[..., 0]  # u_g = X_g' a_g
         aa = np.einsum("mgp,mgp->mg", t, u)  # a_g' a_g
-        gtg = -(u @ bread @ u.transpose(0, 2, 1))
-        idx = np.arange(gtg.shape[1])
-        gtg[:, idx, idx] += aa
-        dfree = np.trace(gtg, axis1=1, axis2=2) ** 2 / np.einsum("mgh,mgh->m", gtg, gtg)
-        return beta, cov, dfree
+        # G'G = diag(aa) - U B U' (G x G) enters only through its trace and squared Frobenius
+        # norm, both computed from p x p products: no G x G matrix
+        bs = bread @ (u.transpose(0, 2, 1) @ u)  # B U'U
+        q = np.einsum("mgp,mpq,mgq->mg", u, bread, u)  # diagonal of U B U'
+        trace = aa.sum(axis=1) - np.trace(bs, axis1=1, axis2=2)
+        fro2 = (np.einsum("mg,mg->m", aa, aa) - 2 * np.einsum("mg,mg->m", aa, q)
+                + np.einsum("mpq,mqp->m", bs, bs))
+        return beta, cov, trace**2 / fro2

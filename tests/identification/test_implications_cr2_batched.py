@@ -135,3 +135,45 @@ def test_stacked_regressions_are_independent():
         np.testing.assert_allclose(b[i], b1[0], rtol=1e-12)
         np.testing.assert_allclose(v[i], v1[0], rtol=1e-12)
         np.testing.assert_allclose(d[i], d1[0], rtol=1e-12)
+
+
+@pytest.mark.parametrize(("g0", "g1", "size"), [(5, 9, 1), (4, 7, 6)])
+def test_binary_cluster_regressor_closed_forms(g0, g1, size):
+    # Imbens & Kolesar (2016, Rev Econ Stat 98:701), binary regressor: the CR2 variance is the
+    # Welch variance s0^2/G0 + s1^2/G1 of the cluster means (balanced clusters) and the
+    # Bell-McCaffrey df is K_BM = (G0 + G1)^2 (G0 - 1)(G1 - 1) / (G1^2 (G1 - 1) + G0^2 (G0 - 1))
+    rng = np.random.default_rng(g0 * 10 + size)
+    n_sites = g0 + g1
+    arm = np.r_[np.zeros(g0), np.ones(g1)]
+    d = np.repeat(arm, size)
+    y = 0.3 * d + np.repeat(rng.standard_normal(n_sites) * (1 + arm), size)
+    y = y + rng.standard_normal(n_sites * size)
+    df = pd.DataFrame({"site": np.repeat(np.arange(n_sites), size), "d": d, "y": y})
+    g = nx.DiGraph()
+    g.add_nodes_from(["d", "y"])  # d _||_ y: the regression of y on d
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FewClustersWarning)
+        row = test_implications(g, df, cluster="site").to_frame().iloc[0]
+    means = y.reshape(n_sites, size).mean(axis=1)
+    welch = means[:g0].var(ddof=1) / g0 + means[g0:].var(ddof=1) / g1
+    k_bm = n_sites**2 * (g0 - 1) * (g1 - 1) / (g1**2 * (g1 - 1) + g0**2 * (g0 - 1))
+    assert row["estimate"] == pytest.approx(means[g0:].mean() - means[:g0].mean(), rel=1e-12)
+    assert row["std_error"] == pytest.approx(np.sqrt(welch), rel=1e-12)
+    t = stats.t.ppf(0.975, k_bm)
+    assert row["ci_high"] - row["ci_low"] == pytest.approx(2 * t * np.sqrt(welch), rel=1e-10)
+
+
+def test_chunked_batches_match(monkeypatch):
+    # many clusters: regressions are stacked in chunks to bound memory; same numbers
+    import facmech.identification._cr2 as cr2
+
+    df = _clustered_data(4)
+    z = np.column_stack([np.ones(len(df)), df[["c", "f", "le", "acc", "up"]].to_numpy(float)])
+    groups = pd.factorize(df["site"], sort=True)[0]
+    cols = np.array([[0, 1, 2], [0, 2, 3], [0, 3, 4], [0, 1, 4], [0, 2, 4]])
+    ycol = np.array([5, 5, 1, 3, 1])
+    whole = BatchedOLS(z, groups).cr2(cols, ycol)
+    monkeypatch.setattr(cr2, "_CHUNK", 2 * 23 * 9)  # two regressions per chunk
+    chunked = BatchedOLS(z, groups).cr2(cols, ycol)
+    for a, b in zip(whole, chunked, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-13)
