@@ -104,9 +104,12 @@ def _contrast(
     vals = np.unique(values[constant])
     held = (f"{_py(vals[0]):g} for every unit" if vals.size == 1
             else "the same for every unit")
-    note = (f"`{treatment}` is {held} in period{'s' if constant.sum() > 1 else ''} "
-            f"{_fmt_periods(periods[constant])}: its coefficient is not estimable and is left "
-            f"out, so the estimate is the contrast {label} (`{treatment}` raised by {level:g} in "
+    many = constant.sum() > 1
+    note = (f"`{treatment}` is {held} in period{'s' if many else ''} "
+            f"{_fmt_periods(periods[constant])}: "
+            f"{'their coefficients are' if many else 'its coefficient is'} not estimable and "
+            f"{'are' if many else 'is'} left out, so the estimate is the contrast {label} "
+            f"(`{treatment}` raised by {level:g} in "
             f"periods {_fmt_periods(varying)} only)")
     return label, note
 
