@@ -10,7 +10,7 @@ from facmech.gmethods.confounders import ConfounderReport, time_varying_confound
 from facmech.gmethods.gformula import Method, gformula
 from facmech.gmethods.mediation import MediationOverTime, mediational_gformula
 from facmech.gmethods.msm import MSMForm, Stabilized, msm
-from facmech.gmethods.naive import naive_regression
+from facmech.gmethods.naive import NaiveEstimate, naive_regression
 from facmech.gmethods.options import OutcomeAt, Timing
 from facmech.gmethods.results import ModelInfo, StrategyResult, UnitBootstrap, WeightDiagnostics
 from facmech.gmethods.strategies import (
@@ -33,6 +33,7 @@ __all__ = [
     "MediationOverTime",
     "Method",
     "ModelInfo",
+    "NaiveEstimate",
     "Never",
     "OutcomeAt",
     "Stabilized",
