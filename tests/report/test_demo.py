@@ -50,6 +50,17 @@ def test_demo_numbers(demo):
     assert n["gformula.ci_low"] <= n["truth.sustained"] <= n["gformula.ci_high"]
     assert n["naive.ci_high"] < n["truth.sustained"]
     assert all(0 <= v <= 1 for k, v in n.items() if k.startswith("power."))
+    # mediation stage: exposure-time (ETI) estimand and its truth; nde + nie = total in the truth
+    assert n["truth.total_eti"] == pytest.approx(n["truth.nde_eti"] + n["truth.nie_eti"], abs=1e-9)
+    for k in ("total", "nde", "nie"):
+        assert n[f"mediation.{k}.ci_low"] < n[f"mediation.{k}"] < n[f"mediation.{k}.ci_high"]
+
+
+def test_demo_asks_the_map_before_mediating(demo):
+    _, text = demo
+    assert "natural indirect effect via champions: NOT identified (leadership_engagement" in text
+    assert "natural indirect effect via leadership_engagement, champions: identified" in text
+    assert "exposure-time indicators" in text
 
 
 def test_sustained_truth_reproduces_the_simulator():
