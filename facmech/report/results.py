@@ -122,7 +122,10 @@ class EstimationPlan:
         if self.design is TrialDesign.STEPPED_WEDGE:
             out.append(
                 f"**Stepped wedge.** Include period fixed effects (`{self.time}`) in every model, so "
-                f"that secular trends are not confounded with the rollout.")
+                f"that secular trends are not confounded with the rollout, and exposure-time "
+                f"indicators (`effect_model=\"exposure_time\"`, Kenny et al. 2022): facilitation's "
+                f"effects build up with time since a site crossed over, and a single exposure "
+                f"coefficient would then be biased for the time-averaged effect.")
         if self.added:
             out.append("The analysis includes the nodes the plan adds to the measurements ("
                        + ", ".join(f"`{m}`" for m in self.added) + ").")
@@ -148,7 +151,10 @@ class EstimationPlan:
             "res = facmech.mediate(",
             f"    data, treatment={self.assignment!r}, mediators={list(self.mediators)!r},",
             f"    outcome={self.outcome!r}, covariates={list(self.covariates)!r},",
-            f"    cluster={self.cluster!r}, time={self.time!r}, seed=1)",
+            f"    cluster={self.cluster!r}, time={self.time!r},"
+            + (' effect_model="exposure_time",' if self.design is TrialDesign.STEPPED_WEDGE
+               and self.time else "")
+            + " seed=1)",
             "print(res.summary())",
         ]
         if self.confounders:
@@ -293,7 +299,9 @@ def _analyses(data: pd.DataFrame, mmap: MechanismMap, plan: EstimationPlan, bloc
         result = mediate(
             data, treatment=plan.assignment, mediators=list(plan.mediators),
             outcome=plan.outcome, covariates=list(plan.covariates), cluster=cluster,
-            time=time, graph=mmap if plan.exposure is None else None, seed=seed)
+            time=time, graph=mmap if plan.exposure is None else None, seed=seed,
+            effect_model="exposure_time" if plan.design is TrialDesign.STEPPED_WEDGE and time
+            else "constant")
     except NotIdentifiedError as exc:
         blocks.append(Callout(str(exc), CalloutKind.WARN, "Not estimated."))
     if result is not None:

@@ -61,7 +61,8 @@ def test_plan_estimates_are_the_planned_mediation(report, trial):
         warnings.simplefilter("ignore")  # FewClustersWarning: 12 sites, as the plan notes
         direct = mediate(trial.data, treatment="exposed", mediators=meds, outcome="uptake",
                          covariates=["outer_context", "inner_context", "readiness"],
-                         cluster="site", time="period", seed=5)
+                         cluster="site", time="period", seed=5,
+                         effect_model="exposure_time")  # stepped wedge: Kenny et al. 2022 ETI
     chain = ("path:exposed>leadership_engagement>acceptance>coherence>capacity>trust>"
              "normalization>uptake")
     for k in ("total", "nie", chain):
