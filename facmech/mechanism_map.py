@@ -50,7 +50,6 @@ The YAML format
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -60,6 +59,7 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
+from facmech._choice import Choice
 from facmech.errors import CyclicMapError, MapError, UnknownNodeError, closest
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -81,21 +81,12 @@ __all__ = [
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-class _Choice(str, enum.Enum):
-    """A string enum that converts user strings at the boundary with a helpful error."""
+class _Choice(Choice):
+    """Map vocabularies: unknown values are :class:`~facmech.errors.MapError`."""
 
     @classmethod
-    def parse(cls, value: Any, *, what: str) -> Any:
-        if isinstance(value, cls):
-            return value
-        try:
-            return cls(str(value).strip().lower())
-        except ValueError:
-            allowed = " | ".join(m.value for m in cls)
-            raise MapError(f"{what}: unknown value {value!r}; allowed: {allowed}") from None
-
-    def __str__(self) -> str:
-        return self.value
+    def error_class(cls) -> type[MapError]:
+        return MapError
 
 
 class Role(_Choice):
@@ -157,19 +148,21 @@ class Confidence:
             object.__setattr__(self, "high", hi)
 
     @classmethod
-    def parse(cls, value: Any, *, what: str = "`confidence`") -> Confidence:
+    def parse(cls, value: Any, *, argument: str = "`confidence`") -> Confidence:
         if isinstance(value, Confidence):
             return value
         text = str(value).strip()
         parts = [p for p in re.split(r"\s*[-–/]\s*", text) if p]
         if len(parts) not in (1, 2):
-            raise MapError(f"{what}: cannot read {value!r}; use H, M, L or a range such as M-H")
-        levels = [ConfidenceLevel.parse(p, what=what) for p in parts]
+            raise MapError(
+                f"{argument}: cannot read {value!r}; use H, M, L or a range such as M-H"
+            )
+        levels = [ConfidenceLevel.parse(p, argument=argument) for p in parts]
         return cls(levels[0], levels[-1])
 
     def meets(self, threshold: str | ConfidenceLevel, *, strict: bool = False) -> bool:
         """Whether the arrow reaches ``threshold``: its upper end does (or, ``strict``, its lower end)."""
-        t = ConfidenceLevel.parse(threshold, what="`min_confidence`")
+        t = ConfidenceLevel.parse(threshold, argument="min_confidence")
         return (self.low if strict else self.high).rank >= t.rank
 
     def __str__(self) -> str:
@@ -210,10 +203,10 @@ class Node:
 
     def __post_init__(self) -> None:
         what = f"node {self.id!r}"
-        object.__setattr__(self, "role", Role.parse(self.role, what=f"{what} `role`"))
-        object.__setattr__(self, "level", Level.parse(self.level, what=f"{what} `level`"))
+        object.__setattr__(self, "role", Role.parse(self.role, argument=f"{what} `role`"))
+        object.__setattr__(self, "level", Level.parse(self.level, argument=f"{what} `level`"))
         object.__setattr__(
-            self, "provenance", Provenance.parse(self.provenance, what=f"{what} `provenance`")
+            self, "provenance", Provenance.parse(self.provenance, argument=f"{what} `provenance`")
         )
         if isinstance(self.measures, str):
             object.__setattr__(self, "measures", (self.measures,))
@@ -258,10 +251,10 @@ class Edge:
     def __post_init__(self) -> None:
         what = f"edge {self.source} -> {self.target}"
         object.__setattr__(
-            self, "provenance", Provenance.parse(self.provenance, what=f"{what} `provenance`")
+            self, "provenance", Provenance.parse(self.provenance, argument=f"{what} `provenance`")
         )
         object.__setattr__(
-            self, "confidence", Confidence.parse(self.confidence, what=f"{what} `confidence`")
+            self, "confidence", Confidence.parse(self.confidence, argument=f"{what} `confidence`")
         )
         object.__setattr__(self, "evidence", tuple(self.evidence))
 
@@ -697,13 +690,13 @@ def _node_from_mapping(data: Mapping[str, Any]) -> Node:
     return Node(
         id=str(nid),
         label=str(data.get("label", "") or ""),
-        role=Role.parse(data.get("role", "mechanism"), what=f"{what} `role`"),
-        level=Level.parse(data.get("level", "site"), what=f"{what} `level`"),
+        role=Role.parse(data.get("role", "mechanism"), argument=f"{what} `role`"),
+        level=Level.parse(data.get("level", "site"), argument=f"{what} `level`"),
         time_varying=_bool(data.get("time_varying", False), what=f"{what} `time_varying`"),
         observed=_bool(data.get("observed", True), what=f"{what} `observed`"),
         measures=tuple(str(m) for m in measures),
         provenance=Provenance.parse(
-            data.get("provenance", "reconstructed"), what=f"{what} `provenance`"
+            data.get("provenance", "reconstructed"), argument=f"{what} `provenance`"
         ),
         stage=None if data.get("stage") is None else str(data["stage"]),
         description=str(data.get("description", "") or "").strip(),
@@ -738,9 +731,9 @@ def _edge_from_mapping(data: Mapping[str, Any]) -> Edge:
         arrow=None if arrow is None else int(arrow),
         lag=int(lag),
         provenance=Provenance.parse(
-            data.get("provenance", "reconstructed"), what=f"{what} `provenance`"
+            data.get("provenance", "reconstructed"), argument=f"{what} `provenance`"
         ),
-        confidence=Confidence.parse(data.get("confidence", "M"), what=f"{what} `confidence`"),
+        confidence=Confidence.parse(data.get("confidence", "M"), argument=f"{what} `confidence`"),
         evidence=tuple(evidence),
         description=str(data.get("description", "") or "").strip(),
         direction_uncertain=_bool(

@@ -148,9 +148,9 @@ class MapBuilder:
         if k == "label":
             rec["label"] = value
         elif k == "role":
-            rec["role"] = Role.parse(value, what=f"{what} `role`").value
+            rec["role"] = Role.parse(value, argument=f"{what} `role`").value
         elif k == "level":
-            rec["level"] = Level.parse(value, what=f"{what} `level`").value
+            rec["level"] = Level.parse(value, argument=f"{what} `level`").value
         elif k in ("time_varying", "observed"):
             v = value.strip().lower()
             if v not in _TRUE + _FALSE:
@@ -166,7 +166,7 @@ class MapBuilder:
         elif k == "stage":
             rec["stage"] = value
         elif k == "provenance":
-            rec["provenance"] = Provenance.parse(value, what=f"{what} `provenance`").value
+            rec["provenance"] = Provenance.parse(value, argument=f"{what} `provenance`").value
         elif k == "description":
             rec["description"] = value
         elif k == "base":
@@ -198,9 +198,9 @@ class MapBuilder:
                         )
                     rec["arrow"] = int(value)
                 elif k == "confidence":
-                    rec["confidence"] = str(Confidence.parse(value, what=f"{what} `confidence`"))
+                    rec["confidence"] = str(Confidence.parse(value, argument=f"{what} `confidence`"))
                 elif k == "provenance":
-                    rec["provenance"] = Provenance.parse(value, what=f"{what} `provenance`").value
+                    rec["provenance"] = Provenance.parse(value, argument=f"{what} `provenance`").value
                 elif k == "description":
                     rec["description"] = value
             except MapError as exc:

@@ -16,7 +16,6 @@ True
 
 from __future__ import annotations
 
-import enum
 import math
 import warnings
 from collections.abc import Sequence
@@ -26,12 +25,12 @@ import numpy as np
 import pandas as pd
 
 from facmech._random import SeedLike, as_generator
-from facmech.errors import DataError, EstimationError, PositivityWarning, closest
+from facmech.errors import DataError, EstimationError, PositivityWarning
 from facmech.estimates import Estimate
 from facmech.gmethods._fit import with_single_thread_blas
 from facmech.gmethods.data import LongData, prepare
 from facmech.gmethods.ice import ice_means, ice_models
-from facmech.gmethods.options import OutcomeAt, Timing
+from facmech.gmethods.options import OutcomeAt, Timing, _Choice
 from facmech.gmethods.parametric import is_exact, parametric_means, parametric_spec
 from facmech.gmethods.results import StrategyResult, UnitBootstrap
 from facmech.gmethods.strategies import Strategy, parse_strategies
@@ -48,23 +47,11 @@ __all__ = [
 DEFAULT_BOOTSTRAP = UnitBootstrap()
 
 
-class Method(str, enum.Enum):
+class Method(_Choice):
     """g-formula estimators."""
 
     PARAMETRIC = "parametric"
     ICE = "ice"
-
-    @classmethod
-    def parse(cls, value: str | Method) -> Method:
-        if isinstance(value, cls):
-            return value
-        try:
-            return cls(str(value).lower())
-        except ValueError:
-            allowed = [m.value for m in cls]
-            raise DataError(
-                f"`method` must be one of {allowed} (got {value!r}).{closest(str(value), allowed)}"
-            ) from None
 
 
 def _inference(inference: UnitBootstrap | int | None) -> UnitBootstrap | None:

@@ -6,26 +6,18 @@
 
 from __future__ import annotations
 
-import enum
-
-from facmech.errors import DataError, closest
+from facmech._choice import Choice
+from facmech.errors import DataError
 
 __all__ = ["OutcomeAt", "Timing"]
 
 
-class _Choice(str, enum.Enum):
+class _Choice(Choice):
+    """g-methods options: unknown values are :class:`~facmech.errors.DataError`."""
+
     @classmethod
-    def parse(cls, value, *, argument: str | None = None):
-        if isinstance(value, cls):
-            return value
-        try:
-            return cls(str(value).lower())
-        except ValueError:
-            allowed = [m.value for m in cls]
-            arg = argument or _ARGUMENT[cls.__name__]
-            raise DataError(
-                f"`{arg}` must be one of {allowed} (got {value!r}).{closest(str(value), allowed)}"
-            ) from None
+    def error_class(cls) -> type[DataError]:
+        return DataError
 
 
 class Timing(_Choice):
@@ -52,4 +44,3 @@ class OutcomeAt(_Choice):
     MEAN = "mean"
 
 
-_ARGUMENT = {"Timing": "timing", "OutcomeAt": "outcome_at"}

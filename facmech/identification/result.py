@@ -16,31 +16,17 @@ total effect of x on y: identified (backdoor)
 
 from __future__ import annotations
 
-import enum
 import html
 import json
 from dataclasses import dataclass
 from typing import Any
 
-from facmech.errors import FacmechError
+from facmech._choice import Choice
 
 __all__ = ["Alternative", "Effect", "Identification", "Strategy"]
 
 
-class _Choice(str, enum.Enum):
-    @classmethod
-    def parse(cls, value: Any, *, argument: str) -> Any:
-        if isinstance(value, cls):
-            return value
-        text = str(value).strip().lower().replace("_", "-")
-        for member in cls:
-            if member.value == text:
-                return member
-        allowed = ", ".join(m.value for m in cls)
-        raise FacmechError(f"`{argument}` must be one of {allowed} (got {value!r})")
-
-    def __str__(self) -> str:
-        return self.value
+_Choice = Choice
 
 
 class Effect(_Choice):

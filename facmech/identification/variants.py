@@ -129,7 +129,7 @@ def identify_across_variants(
                            f"{type(mechanism_map).__name__}); load one with facmech.load_map")
     if mechanism_map.periods is not None:
         raise FacmechError("`mechanism_map` is already unrolled; pass the raw map and `periods`")
-    level = ConfidenceLevel.parse(min_confidence, what="`min_confidence`")
+    level = ConfidenceLevel.parse(min_confidence, argument="min_confidence")
     rev = list(_direction_uncertain(mechanism_map) if reversible is None else reversible)
     for s, t in rev:
         mechanism_map.edge(s, t)  # raises on unknown edges

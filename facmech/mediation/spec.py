@@ -11,32 +11,12 @@ True
 
 from __future__ import annotations
 
-import enum
-
-from facmech.errors import FacmechError, closest
+from facmech._choice import Choice
 
 __all__ = ["EffectModel", "Family", "TreatmentLevel"]
 
 
-class _Choice(str, enum.Enum):
-    @classmethod
-    def parse(cls, value: object, *, argument: str) -> _Choice:
-        if isinstance(value, cls):
-            return value
-        text = str(value).strip().lower()
-        aliases = getattr(cls, "_aliases", {})
-        text = aliases.get(text, text)
-        for member in cls:
-            if member.value == text:
-                return member
-        allowed = ", ".join(repr(m.value) for m in cls)
-        raise FacmechError(
-            f"`{argument}` must be one of {allowed} (got {value!r})."
-            + closest(text, [m.value for m in cls])
-        )
-
-    def __str__(self) -> str:
-        return self.value
+_Choice = Choice
 
 
 class Family(_Choice):
@@ -56,18 +36,15 @@ class Family(_Choice):
     ) -> Family:
         return super().parse(value, argument=argument)  # type: ignore[return-value]
 
+    @classmethod
+    def aliases(cls) -> dict[str, str]:
+        return {"logit": "binomial", "logistic": "binomial", "normal": "gaussian",
+                "linear": "gaussian"}
+
     @property
     def binary(self) -> bool:
         """Whether the family models a 0/1 variable."""
         return self is not Family.GAUSSIAN
-
-
-Family._aliases = {  # type: ignore[attr-defined]
-    "logit": "binomial",
-    "logistic": "binomial",
-    "normal": "gaussian",
-    "linear": "gaussian",
-}
 
 
 class TreatmentLevel(_Choice):
@@ -84,7 +61,7 @@ class TreatmentLevel(_Choice):
         return super().parse(value, argument=argument)  # type: ignore[return-value]
 
 
-class EffectModel(str, enum.Enum):
+class EffectModel(Choice):
     """How the treatment effect may change with time on treatment in a stepped-wedge analysis.
 
     ``constant``: one treatment coefficient per model (Hussey & Hughes 2007); ``exposure_time``:
@@ -101,19 +78,11 @@ class EffectModel(str, enum.Enum):
     EXPOSURE_TIME = "exposure_time"
 
     @classmethod
-    def parse(cls, value: object, *, argument: str = "effect_model") -> EffectModel:
-        if isinstance(value, cls):
-            return value
-        text = str(value).strip().lower().replace("-", "_")
-        text = {"eti": "exposure_time", "exposure": "exposure_time"}.get(text, text)
-        for member in cls:
-            if member.value == text:
-                return member
-        allowed = ", ".join(repr(m.value) for m in cls)
-        raise FacmechError(
-            f"`{argument}` must be one of {allowed} (got {value!r})."
-            + closest(text, [m.value for m in cls])
-        )
+    def aliases(cls) -> dict[str, str]:
+        return {"eti": "exposure_time", "exposure": "exposure_time"}
 
-    def __str__(self) -> str:
-        return self.value
+    @classmethod
+    def parse(  # type: ignore[override]
+        cls, value: object, *, argument: str = "effect_model"
+    ) -> EffectModel:
+        return super().parse(value, argument=argument)  # type: ignore[return-value]

@@ -47,7 +47,6 @@ facmech.errors.DesignError: `icc` must be in [0, 1) (got 1.2)
 
 from __future__ import annotations
 
-import enum
 import itertools
 import math
 import re
@@ -59,6 +58,7 @@ from typing import Any
 
 import yaml
 
+from facmech._choice import Choice
 from facmech.errors import DesignError, MapError, UnknownNodeError, closest
 from facmech.mechanism_map import Edge, Level, MechanismMap, Role, load_map
 
@@ -67,7 +67,7 @@ __all__ = ["DoseRule", "NodeType", "Scenario", "builtin_scenarios", "load_scenar
 _BUILTIN = Path(__file__).resolve().parent.parent / "scenarios"
 
 
-class NodeType(str, enum.Enum):
+class NodeType(Choice):
     """Distribution of a node given its linear predictor ``eta``.
 
     ``continuous``: ``eta + sd * N(0, 1)``; ``binary``: Bernoulli(logistic(``eta``)); ``count``:
@@ -79,14 +79,8 @@ class NodeType(str, enum.Enum):
     COUNT = "count"
 
     @classmethod
-    def parse(cls, value: Any, *, what: str) -> NodeType:
-        if isinstance(value, cls):
-            return value
-        try:
-            return cls(str(value).strip().lower())
-        except ValueError:
-            allowed = " | ".join(m.value for m in cls)
-            raise DesignError(f"{what}: unknown node type {value!r}; allowed: {allowed}") from None
+    def error_class(cls) -> type[DesignError]:
+        return DesignError
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -287,7 +281,7 @@ class Scenario:
         types = {}
         for k, v in dict(self.types).items():
             mmap.check_nodes([k], argument="types")
-            types[k] = NodeType.parse(v, what=f"`types.{k}`")
+            types[k] = NodeType.parse(v, argument=f"types.{k}")
         set_(self, "types", MappingProxyType(types))
         for attr in ("intercepts", "noise_sd"):
             values = {}

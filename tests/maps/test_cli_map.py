@@ -133,8 +133,10 @@ BAD_FILES = {
         "edges: [{source: a, target: b, arrow: 1}, {source: b, target: c, arrow: 1}]\n",
         ["arrow number 1 is used twice"],
     ),
-    "role.yaml": ("nodes: [{id: a, role: boss}]\n", ["unknown value 'boss'", "context | strategy"]),
-    "level.yaml": ("nodes: [{id: a, level: region}]\n", ["unknown value 'region'", "site | staff"]),
+    "role.yaml": ("nodes: [{id: a, role: boss}]\n", ["must be one of 'context', 'strategy'", "(got 'boss')"]),
+    "level.yaml": (
+        "nodes: [{id: a, level: region}]\n", ["must be one of 'site', 'staff', 'patient'", "(got 'region')"]
+    ),
     "malformed.yaml": ("nodes:\n  - {id: a\nedges: []\n", ["line 3", "malformed YAML"]),
     "malformed.dag": ("dag {\n a -> b\n b -> \n}\n", ["line 4", "malformed dagitty"]),
     "malformed.dot": ("digraph {\n a -> b\n b -- c\n}\n", ["line 3", "undirected edge"]),

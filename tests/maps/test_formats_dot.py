@@ -93,7 +93,7 @@ def test_reads_general_dot():
         ("digraph {\n a:port -> b\n}", 2, "ports"),
         ("digraph {\n a -> b\n", 3, "missing '}'"),
         ('digraph {\n a [label="x\n', 2, "unterminated string"),
-        ("digraph {\n a [role=boss]\n}", 2, "unknown value 'boss'"),
+        ("digraph {\n a [role=boss]\n}", 2, "(got 'boss')"),
     ],
 )
 def test_malformed_dot_reports_line(text, line, fragment):

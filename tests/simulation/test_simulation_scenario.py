@@ -72,7 +72,9 @@ def test_bad_input_messages(tmp_path) -> None:
         Scenario(mediators=("normalisation",))
     with pytest.raises(DesignError, match="`staff_per_site` must be an integer >= 1"):
         Scenario(staff_per_site=-2)
-    with pytest.raises(DesignError, match="unknown node type 'ordinal'"):
+    with pytest.raises(
+        DesignError, match=r"`types.uptake` must be one of 'continuous', 'binary', 'count' \(got 'ordinal'\)"
+    ):
         Scenario(types={"uptake": "ordinal"})
     with pytest.raises(DesignError, match=r"`dose.taper` must be in \[0, 1\)"):
         DoseRule(taper=1.0)
