@@ -50,6 +50,8 @@ def test_02_mediation_on_trial_data(monkeypatch):
     assert k["framing_nie"] == pytest.approx(0.084633, abs=1e-5)
     assert k["framing_total"] == pytest.approx(0.096711, abs=1e-5)
     assert k["total_covers"] and k["nie_covers"]
+    # natural effects through champions alone are not identified (leadership_engagement recants)
+    assert k["champions_alone_identified"] is False
     assert abs(k["via_sum_minus_nie"]) < 1e-9
     assert k["_figures"] >= 2
 
