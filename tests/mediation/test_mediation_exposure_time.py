@@ -223,7 +223,8 @@ R = 1000
 
 def _zambia_like():
     """The zambia scenario's map and rollout (24 sites, 4 steps, 5 periods; binary uptake on the
-    path), with the mediator ``champions`` unconfounded (no leadership_engagement -> champions
+    path), with the mediator ``champions`` (set explicitly: the scenario file defaults to the pair
+    leadership_engagement, champions) unconfounded (no leadership_engagement -> champions
     edge), measured without survey error, and a deterministic dose without feedback: the ETI
     mediation model is then correctly specified, while effects fade through ``champions`` (dose
     taper) and build up on the direct paths (lagged leadership engagement)."""
@@ -232,7 +233,7 @@ def _zambia_like():
     sc = load_scenario("zambia")
     co = {f"{s}->{t}[lag{lag}]": v for (s, t, lag), v in sc.coefficients.items()}
     co["leadership_engagement->champions"] = 0.0
-    return sc.replace(coefficients=co, staff_sd=0.0, feedback=0.0,
+    return sc.replace(coefficients=co, staff_sd=0.0, feedback=0.0, mediators=("champions",),
                       dose=DoseRule(base=1.5, taper=0.25, sd=0.0, floor=0.0))
 
 
