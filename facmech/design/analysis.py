@@ -11,7 +11,10 @@ r"""What a design study estimates in each simulated trial, batched over replicat
   from ``mc_draws`` draws, and is declared significant when that interval excludes zero. The draws
   are :math:`\hat a + se_a\, t_{df_a}` and :math:`\hat b + se_b\, t_{df_b}` (t rather than normal,
   with each path's degrees of freedom), so that with few sites the test agrees with the joint
-  significance test instead of being anti-conservative.
+  significance test instead of being anti-conservative. With several mediators the joint indirect
+  effect ``indirect`` is :math:`\sum_k \hat a_k \hat b_k` (interval from the summed draws), which for
+  ordered mediators (:math:`a_k` the exposure's total effect on mediator :math:`k`) is the effect
+  along every path through at least one of them (:func:`~facmech.design.estimators.joint_indirect`).
 * ``gformula``: the sustained-dose contrast ``sustained`` by the linear ICE g-formula with a
   jackknife (default) or sandwich standard error (:func:`~facmech.design.ice.ice_contrast`; map
   scenarios with a dose feedback, see :class:`~facmech.design.MapTrial`).
@@ -34,14 +37,14 @@ from enum import Enum
 import numpy as np
 from scipy import stats
 
-from facmech.design.estimators import random_intercept_fit
+from facmech.design.estimators import joint_indirect, random_intercept_fit
 from facmech.design.ice import ice_contrast
 from facmech.design.model import TrialModel
 from facmech.design.smart import smart_batch
 from facmech.errors import DesignError, EstimationError
 from facmech.power._common import check_alpha, check_count
 
-__all__ = ["Analysis", "Part", "analyze_batch"]
+__all__ = ["Analysis", "Part", "analyze_batch", "indirect_estimands"]
 
 
 class Part(str, Enum):
@@ -113,7 +116,7 @@ class Analysis:
             if not trial.mediator_names:
                 raise DesignError("the `mediation` analysis needs a scenario with mediators")
             names.append("direct")
-            names.extend(f"indirect:{m}" for m in trial.mediator_names)
+            names.extend(indirect_estimands(trial))
         if Part.GFORMULA in self.parts:
             if smart or not getattr(trial, "confounders", ()):
                 raise DesignError(
@@ -130,6 +133,24 @@ class Analysis:
                 )
             names.append("regimes")
         return tuple(names)
+
+
+def indirect_estimands(trial: TrialModel) -> tuple[str, ...]:
+    """Indirect-effect estimands of ``trial``: ``indirect:<m>`` per mediator and, with several
+    mediators, the joint ``indirect`` (sum of the products), unless the trial restricts them with an
+    ``indirect_estimands`` attribute (:class:`~facmech.design.MapTrial` with several ordered
+    mediators reports only the joint one, the effect the map identifies).
+
+    >>> from facmech.design.model import LinearTrial, Mediator
+    >>> indirect_estimands(LinearTrial(mediators=(Mediator("a", 0.5, 0.4),
+    ...                                           Mediator("b", 0.3, 0.2))))
+    ('indirect:a', 'indirect:b', 'indirect')
+    """
+    own = getattr(trial, "indirect_estimands", None)
+    if own is not None:
+        return tuple(own)
+    meds = tuple(trial.mediator_names)
+    return tuple(f"indirect:{m}" for m in meds) + (("indirect",) if len(meds) > 1 else ())
 
 
 def _part(value: object) -> Part:
@@ -212,6 +233,7 @@ def analyze_batch(
             [np.stack([g.standard_t(df_a, (k, draws)), g.standard_t(df_b, (k, draws))])
              for g in rngs]
         )  # (R, 2, K, D)
+        prods = []
         for j, med in enumerate(trial.mediator_names):
             a_fit = a_fits[j]
             a_hat, se_a = a_fit.coef[:, 0], a_fit.std_error[:, 0]
@@ -219,6 +241,7 @@ def analyze_batch(
             prod = (a_hat[:, None] + se_a[:, None] * z[:, 0, j]) * (
                 b_hat[:, None] + se_b[:, None] * z[:, 1, j]
             )
+            prods.append(prod)
             lo, hi = np.quantile(prod, [analysis.alpha / 2, 1 - analysis.alpha / 2], axis=1)
             out[f"indirect:{med}"] = {
                 "estimate": a_hat * b_hat,
@@ -227,6 +250,13 @@ def analyze_batch(
                 "ci_high": hi,
                 "reject": (lo > 0) | (hi < 0),
             }
+        if k > 1:
+            out["indirect"] = joint_indirect(
+                np.stack([f.coef[:, 0] for f in a_fits], axis=1),
+                np.stack([f.std_error[:, 0] for f in a_fits], axis=1),
+                outcome.coef[:, 1:1 + k], outcome.std_error[:, 1:1 + k],
+                np.stack(prods, axis=1), analysis.alpha,
+            )
     if Part.GFORMULA in analysis.parts:
         treat, control = trial.sustained_strategy()  # type: ignore[attr-defined]
         fit = ice_contrast(extra["dose"], extra["confounders"], y, treat=treat, control=control,

@@ -1,4 +1,4 @@
-"""Design studies on map-based scenarios: an adapter from :mod:`facmech.simulation` to the batched
+r"""Design studies on map-based scenarios: an adapter from :mod:`facmech.simulation` to the batched
 analysis.
 
 :class:`MapTrial` wraps a simulation :class:`~facmech.simulation.Scenario` (for instance a vignette:
@@ -9,10 +9,17 @@ batched estimators of :mod:`facmech.design.analysis` analyse like any other tria
 
 The true values come from the simulator's counterfactual truth
 (:func:`facmech.simulation.true_effects`, a large separate population): ``total`` is its ``total``,
-``direct`` its natural direct effect ``nde`` and, with exactly one mediator, ``indirect:<mediator>``
-its natural indirect effect ``nie``. Because facilitation builds up over periods in these scenarios and
-the analysis model assumes a constant exposure effect, a design study reports the bias this causes
-along with power and coverage.
+``direct`` its natural direct effect ``nde`` and its natural indirect effect ``nie`` through the
+mediator set is ``indirect:<mediator>`` with one mediator, and the joint ``indirect`` with several.
+The packaged vignettes default to the ordered pair (``leadership_engagement``, ``champions``), the
+set containing champions whose natural effects the map identifies (through champions alone they are
+not: leadership engagement is a recanting witness). With several ordered mediators the estimate of
+``indirect`` is :math:`\sum_k \hat a_k \hat b_k` (``a_k`` the exposure's total effect on mediator
+``k``), the paths through at least one mediator; per-mediator products are not reported, because
+their targets (e.g. every path through champions, including those via leadership engagement) are
+the non-identified natural effects of a single mediator. Because facilitation builds up over
+periods in these scenarios and the analysis model assumes a constant exposure effect, a design
+study reports the bias this causes along with power and coverage.
 
 SMART designs (the AIM vignette, :class:`facmech.simulation.SMART`) are analysed by
 :mod:`facmech.design.smart`: there ``total``, ``direct`` and ``indirect:<m>`` are the EF+IF vs EF
@@ -27,8 +34,8 @@ facilitates no site (truth ``truth["sustained_from_period_1"]["contrast"]``). Th
 strategy node's dose and the time-varying confounders are its lag-1 (feedback) parents in the map.
 
 >>> t = MapTrial("zambia", sites=8, steps=4, patients=5)
->>> t.mediator_names, t.design.periods
-(('champions',), 5)
+>>> t.mediator_names, t.design.periods, t.indirect_estimands
+(('leadership_engagement', 'champions'), 5, ('indirect',))
 """
 
 from __future__ import annotations
@@ -198,6 +205,13 @@ class MapTrial:
         return self.mediators  # type: ignore[return-value]
 
     @property
+    def indirect_estimands(self) -> tuple[str, ...]:
+        """Indirect-effect estimands with a truth: ``indirect:<m>`` for one mediator, the joint
+        ``indirect`` for several (see the module docstring)."""
+        meds = self.mediators or ()
+        return (f"indirect:{meds[0]}",) if len(meds) == 1 else (("indirect",) if meds else ())
+
+    @property
     def is_smart(self) -> bool:
         """Whether the design is a SMART (analysed by :mod:`facmech.design.smart`)."""
         return isinstance(self.design, _sim().SMART)
@@ -247,7 +261,7 @@ class MapTrial:
         return data["x"], data["y"], data["m"]
 
     def truth(self) -> dict[str, float]:
-        """True total, direct (NDE) and, with one mediator, indirect (NIE) effects."""
+        """True total, direct (NDE) and indirect (NIE; joint with several mediators) effects."""
         if not self._truth:
             scenario = self.scenario.replace(mediators=self.mediators) if self.mediators else (
                 self.scenario
@@ -256,8 +270,7 @@ class MapTrial:
             out = {"total": float(t["total"])}
             if self.mediators:
                 out["direct"] = float(t["nde"])
-                if len(self.mediators) == 1:
-                    out[f"indirect:{self.mediators[0]}"] = float(t["nie"])
+                out[self.indirect_estimands[0]] = float(t["nie"])
             if self.is_smart:
                 out["regimes"] = _regime_truth(self.scenario, self.design, self.truth_sites)
             elif isinstance(self.design, _sim().SteppedWedge):
@@ -265,11 +278,6 @@ class MapTrial:
             else:
                 out["sustained"] = float(t["sustained"]["contrast"])
             self._truth.update(out)
-        if len(self.mediators or ()) > 1:
-            raise DesignError(
-                "per-mediator true indirect effects are not defined for several mediators of a "
-                f"map scenario (got {list(self.mediators or ())}); analyse one mediator at a time"
-            )
         return dict(self._truth)
 
     def with_parameters(self, values: dict[str, Any]) -> MapTrial:

@@ -239,12 +239,15 @@ class LinearTrial:
         return tuple(m.name for m in self.mediators)
 
     def truth(self) -> dict[str, float]:
-        """True total, direct and per-mediator indirect effects (``indirect:<name>``)."""
+        """True total, direct and per-mediator indirect effects (``indirect:<name>``; with several
+        mediators also the joint ``indirect``, their sum)."""
         out = {"total": self.effect + sum(m.a * m.b for m in self.mediators)}
         if self.mediators:
             out["direct"] = self.effect
             for m in self.mediators:
                 out[f"indirect:{m.name}"] = m.a * m.b
+            if len(self.mediators) > 1:
+                out["indirect"] = sum(m.a * m.b for m in self.mediators)
         return out
 
     def with_parameters(self, values: dict[str, Any]) -> LinearTrial:

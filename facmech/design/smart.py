@@ -47,6 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from facmech.design.estimators import joint_indirect
 from facmech.errors import EstimationError
 
 __all__ = ["SmartFit", "regime_contrast", "smart_batch", "weighted_fit"]
@@ -171,6 +172,7 @@ def smart_batch(
         out["direct"] = _wald(outcome.coef[:, 0], outcome.std_error[:, 0], outcome.df, alpha)
         a_fits = [weighted_fit(m2[:, j], np.stack([arm, m1[:, j]], axis=2), nonresp)
                   for j in range(k)]
+        prods = np.empty((len(rngs), k, mc_draws))
         for j, med in enumerate(mediators):
             a_hat, se_a = a_fits[j].coef[:, 0], a_fits[j].std_error[:, 0]
             b_hat, se_b = outcome.coef[:, 1 + j], outcome.std_error[:, 1 + j]
@@ -180,6 +182,7 @@ def smart_batch(
                 za = g.standard_t(a_fits[j].df[r], mc_draws)
                 zb = g.standard_t(outcome.df[r], mc_draws)
                 prod = (a_hat[r] + se_a[r] * za) * (b_hat[r] + se_b[r] * zb)
+                prods[r, j] = prod
                 lo[r], hi[r] = np.quantile(prod, [alpha / 2, 1 - alpha / 2])
             out[f"indirect:{med}"] = {
                 "estimate": a_hat * b_hat,
@@ -188,6 +191,12 @@ def smart_batch(
                 "ci_high": hi,
                 "reject": (lo > 0) | (hi < 0),
             }
+        if k > 1:
+            out["indirect"] = joint_indirect(
+                np.stack([f.coef[:, 0] for f in a_fits], axis=1),
+                np.stack([f.std_error[:, 0] for f in a_fits], axis=1),
+                outcome.coef[:, 1:1 + k], outcome.std_error[:, 1:1 + k], prods, alpha,
+            )
     if "regimes" in parts:
         out["regimes"] = regime_contrast(y2, arm, nonresp, alpha)
     return out

@@ -16,9 +16,11 @@ def test_map_trial_draw_matches_simulate():
     sim = simulate("zambia", SteppedWedge(sites=8, steps=4, patients=5),
                    seed=np.random.default_rng(3), truth=False)
     sp = sim.site_periods.sort_values(["site", "period"])
-    assert x.shape == y.shape == (8, 5) and m.shape == (1, 8, 5)
+    # default mediators: the identified ordered pair (leadership_engagement, champions)
+    assert x.shape == y.shape == (8, 5) and m.shape == (2, 8, 5)
     np.testing.assert_array_equal(y.ravel(), sp["patient_outcomes"].to_numpy())
-    np.testing.assert_array_equal(m[0].ravel(), sp["champions"].to_numpy())
+    np.testing.assert_array_equal(m[0].ravel(), sp["leadership_engagement"].to_numpy())
+    np.testing.assert_array_equal(m[1].ravel(), sp["champions"].to_numpy())
     assert set(np.unique(x)) == {0.0, 1.0}
 
 
@@ -30,7 +32,8 @@ def test_zambia_study_serial_equals_processes():
                      **kw)
     pd.testing.assert_frame_equal(a.to_frame(), b.to_frame(), check_exact=True)
     frame = a.to_frame()
-    assert set(frame["estimand"]) == {"total", "direct", "indirect:champions"}
+    # two ordered mediators: the joint indirect effect (truth: the simulator's nie through the pair)
+    assert set(frame["estimand"]) == {"total", "direct", "indirect"}
     assert frame["truth"].notna().all()
 
 

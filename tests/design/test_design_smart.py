@@ -46,7 +46,8 @@ def test_aim_replicate_equals_ancova_on_site_means():
     sim = simulate("aim", trial.design, seed=np.random.default_rng(4), truth=False)
     sp = sim.site_periods
     st = sp.assign(stage2=sp["stage"] == 2)
-    site = st.groupby(["site", "stage2"])[["patient_outcomes", "trust"]].mean().unstack()
+    meds = ["leadership_engagement", "champions"]  # the scenario's default (identified) pair
+    site = st.groupby(["site", "stage2"])[["patient_outcomes", *meds]].mean().unstack()
     site.columns = [f"{v}_{'s2' if s else 's1'}" for v, s in site.columns]
     info = sp[sp["stage"] == 2].groupby("site").agg(arm=("exposed", "mean"),
                                                     responder=("responder", "first"))
@@ -55,10 +56,15 @@ def test_aim_replicate_equals_ancova_on_site_means():
     total = smf.ols("patient_outcomes_s2 ~ arm + patient_outcomes_s1", nr).fit()
     assert out["total"]["estimate"][1] == pytest.approx(total.params["arm"], abs=1e-10)
     assert out["total"]["std_error"][1] == pytest.approx(total.bse["arm"], rel=1e-10)
-    a = smf.ols("trust_s2 ~ arm + trust_s1", nr).fit()
-    b = smf.ols("patient_outcomes_s2 ~ arm + trust_s2 + patient_outcomes_s1", nr).fit()
-    assert out["indirect:trust"]["estimate"][1] == pytest.approx(
-        a.params["arm"] * b.params["trust_s2"], abs=1e-10)
+    b = smf.ols("patient_outcomes_s2 ~ arm + leadership_engagement_s2 + champions_s2"
+                " + patient_outcomes_s1", nr).fit()
+    joint = 0.0
+    for med in meds:
+        a = smf.ols(f"{med}_s2 ~ arm + {med}_s1", nr).fit()
+        prod = a.params["arm"] * b.params[f"{med}_s2"]
+        assert out[f"indirect:{med}"]["estimate"][1] == pytest.approx(prod, abs=1e-10)
+        joint += prod
+    assert out["indirect"]["estimate"][1] == pytest.approx(joint, abs=1e-10)
     assert out["direct"]["estimate"][1] == pytest.approx(b.params["arm"], abs=1e-10)
     p_nr = len(nr) / len(site)
     diff = nr.groupby("arm")["patient_outcomes_s2"].mean()
@@ -91,7 +97,7 @@ def test_aim_bias_and_coverage_vs_simulator_truth():
     # are the same under both regimes); AIM-like: about 70% non-responders
     share = frame.loc["regimes", "truth"] / frame.loc["total", "truth"]
     assert 0.5 < share < 0.9
-    assert frame.loc["indirect:trust", "coverage"] >= 0.95 - band
+    assert frame.loc["indirect", "coverage"] >= 0.95 - band
 
 
 def test_smart_serial_equals_processes_and_grid_of_designs():
