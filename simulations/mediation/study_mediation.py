@@ -3,10 +3,12 @@
 Two data sources:
 
 * ``simulator``: facmech.simulation (issue 3's map-based simulator), scenarios ``zambia`` and
-  ``vha``
-  (mediator ``champions``, outcome ``patient_outcomes``), truth from ``simulate(...).truth``
-  (its own large truth population). Each replicate is analysed exactly as a user would:
-  ``mediate(data, treatment="exposed", mediators=["champions"], outcome="patient_outcomes",
+  ``vha`` with their default mediator set, the ordered pair ``leadership_engagement``,
+  ``champions`` (natural effects through champions alone are not identified on the map; until
+  issue 11 these rows used champions alone), outcome ``patient_outcomes``, truth from
+  ``simulate(...).truth`` (its own large truth population). Each replicate is analysed exactly as
+  a user would: ``mediate(data, treatment="exposed",
+  mediators=["leadership_engagement", "champions"], outcome="patient_outcomes",
   covariates=["outer_context", "inner_context"], cluster="site",
   time="period" if several periods)``.
 * ``synthetic``: the linear-Gaussian DGP of ``facmech.mediation.synthetic`` (site random effects in
@@ -18,8 +20,8 @@ Two data sources:
   Heagerty 2022), both against the simulator's time-averaged exposure-time truth (``total_eti``,
   ``nde_eti``, ``nie_eti``), batched with ``mediate_arrays``: the ``zambia`` scenario as shipped,
   the ``vha`` scenario with its own 8-period design (dose step-down), and a Zambia-like variant in
-  which the mediation model is correctly specified (champions unconfounded, measured without
-  survey error, deterministic dose without feedback; the CI test's setting).
+  which the mediation model is correctly specified (mediator champions alone, unconfounded,
+  measured without survey error, deterministic dose without feedback; the CI test's setting).
 
 Settings: parallel trial with 40 sites, stepped wedge with 24 sites, and the VHA setting of 9 sites
 with the default small-sample correction (CR2 covariance, t(G-1) draws) and without it (CR0, normal
@@ -27,7 +29,8 @@ draws). Writes ``results.csv`` and ``results.md`` next to this file.
 
 Run: ``.venv/bin/python simulations/mediation/study_mediation.py`` (about 15 minutes on one core);
 ``... study_mediation.py --only exposure-time`` recomputes only the exposure-time rows (about 3
-minutes) and merges them into the committed tables.
+minutes) and ``... --only simulator [--workers 2]`` only the ``simulator`` rows, merging them into
+the committed tables.
 """
 
 from __future__ import annotations
@@ -130,7 +133,7 @@ def zambia_like_specified():
     sc = load_scenario("zambia")
     co = {f"{s}->{t}[lag{lag}]": v for (s, t, lag), v in sc.coefficients.items()}
     co["leadership_engagement->champions"] = 0.0
-    return sc.replace(coefficients=co, staff_sd=0.0, feedback=0.0,
+    return sc.replace(coefficients=co, staff_sd=0.0, feedback=0.0, mediators=("champions",),
                       dose=DoseRule(base=1.5, taper=0.25, sd=0.0, floor=0.0))
 
 
@@ -234,14 +237,9 @@ def _merge_exposure_time() -> None:
     print("\n".join(rows))
 
 
-def main() -> None:
-    warnings.simplefilter("ignore")
-    if sys.argv[1:] == ["--only", "exposure-time"]:
-        _merge_exposure_time()
-        return
-    rows = []
-    t0 = time.time()
+def _simulator_settings() -> list[tuple]:
     cr0 = Clustered(small_sample="none")
+    out = []
     for scenario, design, label in [
         ("zambia", ParallelCRT(sites=40, patients=20), "parallel"),
         ("zambia", SteppedWedge(sites=24, steps=4, patients=10), "stepped wedge"),
@@ -249,8 +247,58 @@ def main() -> None:
         ("vha", SteppedWedge(sites=9, steps=3, patients=30), "stepped wedge"),
     ]:
         for cov in ((None, cr0) if design.sites < 20 else (None,)):
-            rows += simulator_setting(scenario, design, label, cov)
-            print(f"{scenario} {label} {design.sites} sites done ({time.time() - t0:.0f} s)")
+            out.append((scenario, design, label, cov))
+    return out
+
+
+def _simulator_task(setting: tuple) -> list[dict]:
+    warnings.simplefilter("ignore")
+    return simulator_setting(*setting)
+
+
+def simulator_rows(workers: int = 1) -> list[dict]:
+    """The ``simulator`` rows (each setting is seeded on its own: identical for any ``workers``)."""
+    settings = _simulator_settings()
+    if workers <= 1:
+        return [row for s in settings for row in _simulator_task(s)]
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers) as pool:
+        return [row for rows in pool.map(_simulator_task, settings) for row in rows]
+
+
+def _merge_simulator(workers: int) -> None:
+    """Recompute the ``simulator`` rows only and replace them in place; keep every other committed
+    row verbatim (their Markdown rows are not re-rounded from the 5-decimal CSV)."""
+    new = pd.DataFrame(simulator_rows(workers))
+    old = pd.read_csv(HERE / "results.csv")
+    keep = old["source"] != "simulator"
+    first = int(np.flatnonzero(~keep)[0])
+    merged = pd.concat([old[keep].iloc[:first], new, old[keep].iloc[first:]], ignore_index=True)
+    merged.to_csv(HERE / "results.csv", index=False, float_format="%.5f")
+    table = [line for line in (HERE / "results.md").read_text().splitlines()
+             if line.startswith("| ") and not line.startswith("| simulator |")]
+    rows = _markdown(new[COLS]).splitlines()[2:]
+    sep = "|" + "|".join("---" for _ in COLS) + "|"
+    (HERE / "results.md").write_text(
+        HEADER + "\n".join([table[0], sep, *table[1:1 + first], *rows, *table[1 + first:]]) + "\n"
+    )
+    print("\n".join(rows))
+
+
+def main() -> None:
+    warnings.simplefilter("ignore")
+    if sys.argv[1:] == ["--only", "exposure-time"]:
+        _merge_exposure_time()
+        return
+    if sys.argv[1:3] == ["--only", "simulator"]:
+        workers = int(sys.argv[4]) if sys.argv[3:4] == ["--workers"] else 1
+        _merge_simulator(workers)
+        return
+    t0 = time.time()
+    rows = simulator_rows()
+    print(f"simulator rows done ({time.time() - t0:.0f} s)")
+    cr0 = Clustered(small_sample="none")
     mc = MonteCarlo(DRAWS)
     rows += synthetic_setting("parallel", mc, "MonteCarlo, CR2 + t(G - p_b)", sites=40, patients=20)
     rows += synthetic_setting("stepped wedge", mc, "MonteCarlo, CR2 + t(G - p_b)", sites=24,
