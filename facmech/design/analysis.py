@@ -242,14 +242,10 @@ def analyze_batch(
                 b_hat[:, None] + se_b[:, None] * z[:, 1, j]
             )
             prods.append(prod)
-            lo, hi = np.quantile(prod, [analysis.alpha / 2, 1 - analysis.alpha / 2], axis=1)
-            out[f"indirect:{med}"] = {
-                "estimate": a_hat * b_hat,
-                "std_error": np.sqrt(a_hat**2 * se_b**2 + b_hat**2 * se_a**2),
-                "ci_low": lo,
-                "ci_high": hi,
-                "reject": (lo > 0) | (hi < 0),
-            }
+            out[f"indirect:{med}"] = joint_indirect(  # the one-mediator case of the joint summary
+                a_hat[:, None], se_a[:, None], b_hat[:, None], se_b[:, None], prod[:, None, :],
+                analysis.alpha,
+            )
         if k > 1:
             out["indirect"] = joint_indirect(
                 np.stack([f.coef[:, 0] for f in a_fits], axis=1),

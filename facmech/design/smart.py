@@ -176,21 +176,14 @@ def smart_batch(
         for j, med in enumerate(mediators):
             a_hat, se_a = a_fits[j].coef[:, 0], a_fits[j].std_error[:, 0]
             b_hat, se_b = outcome.coef[:, 1 + j], outcome.std_error[:, 1 + j]
-            lo = np.empty(a_hat.size)
-            hi = np.empty(a_hat.size)
             for r, g in enumerate(rngs):
                 za = g.standard_t(a_fits[j].df[r], mc_draws)
                 zb = g.standard_t(outcome.df[r], mc_draws)
-                prod = (a_hat[r] + se_a[r] * za) * (b_hat[r] + se_b[r] * zb)
-                prods[r, j] = prod
-                lo[r], hi[r] = np.quantile(prod, [alpha / 2, 1 - alpha / 2])
-            out[f"indirect:{med}"] = {
-                "estimate": a_hat * b_hat,
-                "std_error": np.sqrt(a_hat**2 * se_b**2 + b_hat**2 * se_a**2),
-                "ci_low": lo,
-                "ci_high": hi,
-                "reject": (lo > 0) | (hi < 0),
-            }
+                prods[r, j] = (a_hat[r] + se_a[r] * za) * (b_hat[r] + se_b[r] * zb)
+            out[f"indirect:{med}"] = joint_indirect(  # the one-mediator case of the joint summary
+                a_hat[:, None], se_a[:, None], b_hat[:, None], se_b[:, None], prods[:, j:j + 1],
+                alpha,
+            )
         if k > 1:
             out["indirect"] = joint_indirect(
                 np.stack([f.coef[:, 0] for f in a_fits], axis=1),
