@@ -27,6 +27,8 @@ from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
+import pandas as pd
+
 from facmech.report.document import (
     Block,
     Bullets,
@@ -38,8 +40,8 @@ from facmech.report.document import (
     Table,
 )
 
-__all__ = ["REPORT_CLASS", "inline_html", "render_html", "render_html_fragment", "render_markdown",
-           "scoped_css"]
+__all__ = ["REPORT_CLASS", "inline_html", "markdown_table", "render_html", "render_html_fragment",
+           "render_markdown", "scoped_css"]
 
 #: Class of the element that wraps a report shown inside another page (a notebook cell).
 REPORT_CLASS = "facmech-report"
@@ -197,6 +199,28 @@ def _md_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _table_md(block: Table) -> str:
+    head = "| " + " | ".join(_md_cell(c) for c in block.columns) + " |"
+    rule = "|" + "|".join("---" for _ in block.columns) + "|"
+    rows = ["| " + " | ".join(_md_cell(c) for c in r) + " |" for r in block.rows]
+    cap = [f"*{block.caption}*", ""] if block.caption else []
+    return "\n".join([*cap, head, rule, *rows])
+
+
+def markdown_table(frame: pd.DataFrame, *, digits: int = 3, caption: str = "") -> str:
+    """A data frame as a GitHub Markdown table, cells formatted as in reports.
+
+    Floats get ``digits`` decimals, missing values an en dash; the simulation studies write their
+    committed result tables with it.
+
+    >>> print(markdown_table(pd.DataFrame({"sites": [12], "power": [0.8123]})))
+    | sites | power |
+    |---|---|
+    | 12 | 0.812 |
+    """
+    return _table_md(Table.from_frame(frame, digits=digits, caption=caption))
+
+
 def _block_md(block: Block, figure_dir: Path | None, link_prefix: str, counter: list[int]) -> str:
     if isinstance(block, Paragraph):
         return block.text
@@ -209,11 +233,7 @@ def _block_md(block: Block, figure_dir: Path | None, link_prefix: str, counter: 
     if isinstance(block, Code):
         return f"```\n{block.text}\n```"
     if isinstance(block, Table):
-        head = "| " + " | ".join(_md_cell(c) for c in block.columns) + " |"
-        rule = "|" + "|".join("---" for _ in block.columns) + "|"
-        rows = ["| " + " | ".join(_md_cell(c) for c in r) + " |" for r in block.rows]
-        cap = [f"*{block.caption}*", ""] if block.caption else []
-        return "\n".join([*cap, head, rule, *rows])
+        return _table_md(block)
     if isinstance(block, Figure):
         counter[0] += 1
         if figure_dir is None:

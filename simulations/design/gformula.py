@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from facmech.design import Analysis, MapTrial, Processes, design_study
+from facmech.report.render import markdown_table
 
 OUT = Path(__file__).resolve().parent / "results"
 
@@ -34,16 +35,6 @@ DESIGNS = {
     "parallel, 4 periods": (MapTrial("zambia", design="parallel", periods=4, patients=20),
                             [12, 24, 48, 96]),
 }
-
-
-def markdown(frame: pd.DataFrame) -> str:
-    """A GitHub Markdown table (floats to 3 decimals)."""
-    def fmt(v: object) -> str:
-        return f"{v:.3f}" if isinstance(v, float) else str(v)
-
-    lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
-    lines += ["| " + " | ".join(fmt(v) for v in row) + " |" for row in frame.itertuples(False)]
-    return "\n".join(lines)
 
 
 def main() -> None:
@@ -75,7 +66,7 @@ def main() -> None:
         fh.write(f"# Sustained-dose g-formula design study ({args.reps} replicates per cell, seed "
                  f"{args.seed}, {time.perf_counter() - t_all:.0f} s on {args.workers} "
                  "processes)\n\nZambia-like scenario; see simulations/design/README.md.\n\n")
-        fh.write(markdown(table[cols]) + "\n")
+        fh.write(markdown_table(table[cols]) + "\n")
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from facmech.design import MapTrial, Processes, design_study
+from facmech.report.render import markdown_table
 
 OUT = Path(__file__).resolve().parent / "results"
 
@@ -50,16 +51,6 @@ def _commit() -> str:
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return out.stdout.strip()
-
-
-def markdown(frame: pd.DataFrame) -> str:
-    """A GitHub Markdown table (floats to 3 decimals)."""
-    def fmt(v: object) -> str:
-        return f"{v:.3f}" if isinstance(v, float) else str(v)
-
-    lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
-    lines += ["| " + " | ".join(fmt(v) for v in row) + " |" for row in frame.itertuples(False)]
-    return "\n".join(lines)
 
 
 def main() -> None:
@@ -88,7 +79,7 @@ def main() -> None:
     with (OUT / "vignettes.md").open("w") as fh:
         fh.write(f"# Vignette design study ({args.reps} replicates per cell, seed {args.seed})\n\n"
                  f"Simulator at git commit {_commit()}; see README.md for how to read it.\n\n")
-        fh.write(markdown(table[cols]) + "\n")
+        fh.write(markdown_table(table[cols]) + "\n")
     fig, axes = plt.subplots(1, len(VIGNETTES), figsize=(4 * len(VIGNETTES), 3.6), sharey=True)
     for ax, (name, sub) in zip(axes, table.groupby("vignette", sort=False), strict=True):
         for est, s in sub.groupby("estimand", sort=False):

@@ -34,6 +34,7 @@ from facmech.errors import FacmechWarning
 from facmech.gmethods import gformula, msm
 from facmech.gmethods.naive import naive_regression
 from facmech.gmethods.simulate import adaptive_dose_data
+from facmech.report.render import markdown_table
 from facmech.simulation import DoseRule, ParallelCRT, load_scenario, simulate
 
 HERE = Path(__file__).parent
@@ -134,15 +135,6 @@ def study_d(reps: int, draws: int) -> list[dict]:
     return out
 
 
-def _markdown(frame: pd.DataFrame) -> str:
-    cols = list(frame.columns)
-    out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for _, row in frame.iterrows():
-        cells = [f"{v:.4f}" if isinstance(v, float) else str(v) for v in row]
-        out.append("| " + " | ".join(cells) + " |")
-    return "\n".join(out)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=1000)
@@ -163,7 +155,7 @@ def main() -> None:
         f"Replicates: {args.reps} (A), {half} (B, C, D); bootstrap draws "
         f"{args.draws} over sites; percentile 95% intervals. Runtime {time.time() - t0:.0f} s.",
         "",
-        _markdown(frame),
+        markdown_table(frame, digits=4),
     ]
     (HERE / "results.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

@@ -52,6 +52,7 @@ from facmech.mediation import (
     mediate_arrays,
 )
 from facmech.mediation.synthetic import synthetic_trials
+from facmech.report.render import markdown_table
 from facmech.simulation import (
     DoseRule,
     ParallelCRT,
@@ -191,16 +192,6 @@ def exposure_time_rows() -> list[dict]:
     return rows
 
 
-def _markdown(frame: pd.DataFrame) -> str:
-    head = "| " + " | ".join(frame.columns) + " |"
-    sep = "|" + "|".join("---" for _ in frame.columns) + "|"
-    body = [
-        "| " + " | ".join(f"{v:.4f}" if isinstance(v, float) else str(v) for v in row) + " |"
-        for row in frame.itertuples(index=False)
-    ]
-    return "\n".join([head, sep, *body])
-
-
 COLS = ["source", "scenario", "design", "sites", "inference", "effect", "truth",
         "bias", "mc_se_bias", "empirical_se", "mean_se", "coverage", "reps"]
 HEADER = (
@@ -214,7 +205,7 @@ HEADER = (
 
 def _write(frame: pd.DataFrame) -> None:
     frame.to_csv(HERE / "results.csv", index=False, float_format="%.5f")
-    md = _markdown(frame[COLS])
+    md = markdown_table(frame[COLS], digits=4)
     (HERE / "results.md").write_text(HEADER + md + "\n")
     print(md)
 
@@ -229,7 +220,7 @@ def _merge_exposure_time() -> None:
     merged.to_csv(HERE / "results.csv", index=False, float_format="%.5f")
     table = [line for line in (HERE / "results.md").read_text().splitlines()
              if line.startswith("| ") and ETI_SOURCE not in line]
-    rows = _markdown(new[COLS]).splitlines()[2:]
+    rows = markdown_table(new[COLS], digits=4).splitlines()[2:]
     sep = "|" + "|".join("---" for _ in COLS) + "|"
     (HERE / "results.md").write_text(
         HEADER + "\n".join([table[0], sep, *table[1:], *rows]) + "\n"
@@ -278,7 +269,7 @@ def _merge_simulator(workers: int) -> None:
     merged.to_csv(HERE / "results.csv", index=False, float_format="%.5f")
     table = [line for line in (HERE / "results.md").read_text().splitlines()
              if line.startswith("| ") and not line.startswith("| simulator |")]
-    rows = _markdown(new[COLS]).splitlines()[2:]
+    rows = markdown_table(new[COLS], digits=4).splitlines()[2:]
     sep = "|" + "|".join("---" for _ in COLS) + "|"
     (HERE / "results.md").write_text(
         HEADER + "\n".join([table[0], sep, *table[1:1 + first], *rows, *table[1 + first:]]) + "\n"
