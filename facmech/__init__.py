@@ -8,6 +8,7 @@ and design studies.
 from facmech import power
 from facmech.design import Dask, Processes, Serial, StudyResult, design_study
 from facmech.errors import (
+    ArgumentError,
     CyclicMapError,
     DataError,
     DesignError,
@@ -76,6 +77,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "SMART",
+    "ArgumentError",
     "Bootstrap",
     "Confidence",
     "CyclicMapError",

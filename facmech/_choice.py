@@ -14,7 +14,7 @@ received, the allowed values and the closest one.
 >>> Colour.parse("blu", argument="colour")
 Traceback (most recent call last):
 ...
-facmech.errors.FacmechError: `colour` must be one of 'red', 'dark-blue' (got 'blu'). Did you mean 'dark-blue'?
+facmech.errors.ArgumentError: `colour` must be one of 'red', 'dark-blue' (got 'blu'). Did you mean ...
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from facmech.errors import FacmechError, closest
+from facmech.errors import ArgumentError, FacmechError, closest
 
 __all__ = ["Choice"]
 
@@ -42,7 +42,7 @@ class Choice(str, enum.Enum):
     @classmethod
     def error_class(cls) -> type[FacmechError]:
         """The exception raised for an unknown value (override in subclasses)."""
-        return FacmechError
+        return ArgumentError
 
     @classmethod
     def parse(cls: type[C], value: Any, *, argument: str | None = None) -> C:

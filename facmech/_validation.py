@@ -6,13 +6,54 @@ what was received and what is allowed. None of them modifies the frame.
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from facmech.errors import DataError, closest
+from facmech.errors import ArgumentError, DataError, closest
 
-__all__ = ["require_columns", "require_complete", "require_frame", "require_nonconstant"]
+__all__ = [
+    "check_alpha",
+    "check_int",
+    "require_columns",
+    "require_complete",
+    "require_frame",
+    "require_nonconstant",
+]
+
+
+def check_alpha(alpha: object, *, argument: str = "alpha") -> float:
+    """Return ``alpha`` as a float in (0, 1) or raise :class:`ArgumentError`.
+
+    >>> check_alpha(0.05)
+    0.05
+    >>> check_alpha(2)
+    Traceback (most recent call last):
+    ...
+    facmech.errors.ArgumentError: `alpha` must be in (0, 1) (got 2)
+    """
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not (
+        math.isfinite(float(alpha)) and 0 < float(alpha) < 1
+    ):
+        raise ArgumentError(f"`{argument}` must be in (0, 1) (got {alpha!r})")
+    return float(alpha)
+
+
+def check_int(value: object, *, argument: str, minimum: int = 1) -> int:
+    """Return ``value`` as an int of at least ``minimum`` or raise :class:`ArgumentError`.
+
+    >>> check_int(3, argument="draws")
+    3
+    >>> check_int(0, argument="draws")
+    Traceback (most recent call last):
+    ...
+    facmech.errors.ArgumentError: `draws` must be an integer of at least 1 (got 0)
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < minimum:
+        raise ArgumentError(f"`{argument}` must be an integer of at least {minimum} (got {value!r})")
+    return int(value)
 
 
 def require_frame(data: object, *, argument: str = "data") -> pd.DataFrame:

@@ -15,6 +15,7 @@ import difflib
 from collections.abc import Iterable
 
 __all__ = [
+    "ArgumentError",
     "CyclicMapError",
     "DataError",
     "DesignError",
@@ -33,6 +34,11 @@ __all__ = [
 
 class FacmechError(Exception):
     """Base class of every error facmech raises on bad input or impossible requests."""
+
+
+class ArgumentError(FacmechError, ValueError):
+    """An argument has a value or type the function does not allow (``alpha=2``, ``draws=0``, an
+    unknown option name). One class for every bad argument, whatever the function."""
 
 
 class MapError(FacmechError):

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from facmech._random import SeedLike, as_generator
+from facmech._validation import check_alpha
 from facmech.errors import DataError, EstimationError, PositivityWarning
 from facmech.estimates import Estimate
 from facmech.gmethods._fit import with_single_thread_blas
@@ -214,8 +215,7 @@ def gformula(
     out_periods = list(range(d.T)) if out_at is OutcomeAt.MEAN else [d.T - 1]
     hist = _history(history)
     boot = _inference(inference)
-    if not (0 < alpha < 1):
-        raise DataError(f"`alpha` must be in (0, 1) (got {alpha!r})")
+    alpha = check_alpha(alpha)
     if not isinstance(monte_carlo, (int, np.integer)) or monte_carlo < 1:
         raise DataError(f"`monte_carlo` must be a positive integer (got {monte_carlo!r})")
     rng = as_generator(seed)

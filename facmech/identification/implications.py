@@ -36,8 +36,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from facmech._validation import require_columns, require_complete, require_frame
-from facmech.errors import DataError, FacmechError, FewClustersWarning
+from facmech._validation import check_alpha, require_columns, require_complete, require_frame
+from facmech.errors import DataError, FewClustersWarning
 from facmech.graphs import ancestors_of, minimal_separators
 from facmech.identification._cr2 import BatchedOLS
 from facmech.identification._query import prepare_graph
@@ -167,8 +167,7 @@ def test_implications(
     """
     from scipy import stats
 
-    if not 0 < alpha < 1:
-        raise FacmechError(f"`alpha` must be in (0, 1) (got {alpha!r})")
+    alpha = check_alpha(alpha)
     data = require_frame(data)
     imps = implications(graph, observed=observed, latent=latent)
     needed = sorted({v for m in imps for v in (m.x, m.y, *m.given)})

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from facmech._random import SeedLike
+from facmech._validation import check_alpha
 from facmech.errors import DataError, EstimationError, FacmechError, FewClustersWarning
 from facmech.estimates import Estimate
 from facmech.mediation.data import FEW_SITES, prepare
@@ -156,8 +157,7 @@ def mediate(
     """
     family = Family.parse(outcome_family)
     mfamily = Family.parse(mediator_family, argument="mediator_family")
-    if not (isinstance(alpha, float | int) and 0 < alpha < 1):
-        raise FacmechError(f"`alpha` must be in (0, 1) (got {alpha!r})")
+    alpha = check_alpha(alpha)
     if inference is not None and not isinstance(inference, MonteCarlo | Bootstrap):
         raise FacmechError(
             "`inference` must be MonteCarlo(...), Bootstrap(...) or None "
