@@ -35,12 +35,15 @@ from facmech.simulation.scenario import (
     builtin_scenarios,
     load_scenario,
 )
+from facmech.simulation.sources import MANY_STAFF, BiasSource, switch_off
 from facmech.simulation.trial import SimulatedTrial, simulate
 from facmech.simulation.truth import Truth, default_paths, true_effects
 
 __all__ = [
+    "MANY_STAFF",
     "SMART",
     "AnalyticTruth",
+    "BiasSource",
     "Design",
     "DesignKind",
     "DoseRule",
@@ -60,5 +63,6 @@ __all__ = [
     "make_design",
     "resolve_design",
     "simulate",
+    "switch_off",
     "true_effects",
 ]
