@@ -2,12 +2,15 @@
 
     facmech simulate (--scenario FILE|NAME | --design parallel|stepped-wedge|smart|observational)
         [--sites N] [--periods T] [--steps S] [--patients M] [--seed S]
-        --out FILE.csv|FILE.parquet [--truth FILE.json] [--map PATH] [--json]
+        --out FILE.csv|FILE.parquet [--truth FILE.json] [--surveys-out FILE.csv] [--map PATH]
+        [--json]
 
 ``--scenario`` takes a packaged vignette (vha, aim, evidencenow, zambia) or a scenario YAML; its
 ``design:`` block is the default design, and ``--design``/sizes override it. Without ``--scenario``
 the default scenario over ``--map`` (the built-in map by default) is used. ``--truth`` writes the
-truth JSON (``total``, ``nde``, ``nie``, ``paths``, ``sustained``, ...).
+truth JSON (``total``, ``nde``, ``nie``, ``paths``, ``sustained``, ...). ``--surveys-out`` writes the
+staff-survey table (one row per respondent and site-period, the items of every construct; see
+:mod:`facmech.simulation.surveys`).
 """
 
 from __future__ import annotations
@@ -50,6 +53,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=None, help="random seed (same seed, same data)")
     p.add_argument("--out", required=True, metavar="FILE", help="output data: .csv or .parquet")
     p.add_argument("--truth", metavar="FILE.json", help="write the true effects as JSON")
+    p.add_argument("--surveys-out", metavar="FILE", help="write the staff-survey table (.csv or "
+                   ".parquet): one row per respondent and site-period")
     add_map_option(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(func=run)
@@ -64,6 +69,9 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() not in (".csv", ".parquet", ".pq"):
         raise DataError(f"`--out` must end in .csv or .parquet (got {args.out!r})")
+    surveys_out = Path(args.surveys_out) if args.surveys_out is not None else None
+    if surveys_out is not None and surveys_out.suffix.lower() not in (".csv", ".parquet", ".pq"):
+        raise DataError(f"`--surveys-out` must end in .csv or .parquet (got {args.surveys_out!r})")
     if args.truth is not None and Path(args.truth).suffix.lower() != ".json":
         raise DataError(f"`--truth` must end in .json (got {args.truth!r})")
     if args.scenario is not None:
@@ -76,13 +84,18 @@ def run(args: argparse.Namespace) -> int:
     if args.scenario is None and args.sites is None:
         raise DataError("`--sites` is required with `--design`")
     design = resolve_design(args.design, scenario_file=args.scenario, **sizes)
-    trial = simulate(scenario, design, seed=args.seed, truth=args.truth is not None or args.json)
+    trial = simulate(scenario, design, seed=args.seed, truth=args.truth is not None or args.json,
+                     surveys=surveys_out is not None)
     trial.write(out)
+    if surveys_out is not None and trial.surveys is not None:
+        trial.write_surveys(surveys_out)
     if args.truth is not None and trial.truth is not None:
         Path(args.truth).write_text(trial.truth.to_json() + "\n", encoding="utf-8")
     if args.json:
         emit_json({
             "out": str(out), "rows": len(trial.data), "columns": list(trial.data.columns),
+            "surveys_out": str(surveys_out) if surveys_out is not None else None,
+            "survey_rows": len(trial.surveys) if trial.surveys is not None else None,
             "design": trial.design.to_dict(), "scenario": scenario.name,
             "truth": json.loads(trial.truth.to_json()) if trial.truth is not None else None,
         })
@@ -90,4 +103,6 @@ def run(args: argparse.Namespace) -> int:
         print(trial.summary())
         print(f"wrote {len(trial.data)} rows to {out}"
               + (f" and the truth to {args.truth}" if args.truth else ""))
+        if trial.surveys is not None:
+            print(f"wrote {len(trial.surveys)} survey rows to {surveys_out}")
     return 0

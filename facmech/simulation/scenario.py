@@ -11,7 +11,8 @@ Levels, as the simulator uses them:
 * the ``strategy`` node (facilitation) is the **dose delivered** per site-period (:class:`DoseRule`);
 * every other node at map level ``site`` or ``staff`` is a **site-period** variable, regenerated each
   period; when observed it is measured by a staff survey (``staff_per_site`` staff per site-period,
-  item SD ``staff_sd``), so the data carry the survey mean (true value plus measurement error);
+  respondent scale-score SD ``staff_sd``; items in :mod:`facmech.simulation.items`), so the data
+  carry the survey mean (true value plus measurement error);
 * nodes at map level ``patient`` are **patient-level**, one draw per patient per period (cross-sectional
   patients); a patient-level parent of a site-level node enters as its site-period mean.
 
@@ -61,6 +62,7 @@ import yaml
 from facmech._choice import Choice
 from facmech.errors import DesignError, MapError, UnknownNodeError, closest
 from facmech.mechanism_map import Edge, Level, MechanismMap, Role, load_map
+from facmech.simulation.items import SurveyItems
 
 __all__ = ["DoseRule", "NodeType", "Scenario", "builtin_scenarios", "load_scenario"]
 
@@ -179,7 +181,12 @@ class Scenario:
     patient_covariates
         Name -> effect on the outcome of a standard normal patient covariate.
     staff_per_site, staff_sd
-        Staff survey measuring observed site-level nodes: respondents per site-period and item SD.
+        Staff survey measuring observed continuous site-level nodes: respondents per site-period
+        and the SD of one respondent's scale score around the site-period value.
+    survey_items, node_survey_items
+        The items of each surveyed construct (:class:`~facmech.simulation.items.SurveyItems`:
+        loadings and item noise SDs), by default and per node; see
+        :mod:`facmech.simulation.items`.
     dose
         The :class:`DoseRule`.
     internal
@@ -210,6 +217,8 @@ class Scenario:
     patient_covariates: Mapping[str, float] = field(default_factory=lambda: {"severity": -0.3})
     staff_per_site: int = 8
     staff_sd: float = 1.0
+    survey_items: SurveyItems = field(default_factory=SurveyItems)
+    node_survey_items: Mapping[str, SurveyItems] = field(default_factory=dict)
     dose: DoseRule = field(default_factory=DoseRule)
     internal_node: str | None = None
     internal_boost: float = 0.3
@@ -302,6 +311,14 @@ class Scenario:
                 raise DesignError(f"`patient_covariates.{k}` must be a finite number (got {v!r})")
             covs[k] = float(v)
         set_(self, "patient_covariates", MappingProxyType(covs))
+        set_(self, "survey_items", SurveyItems.parse(self.survey_items))
+        node_items = {}
+        for k, v in dict(self.node_survey_items).items():
+            mmap.check_nodes([k], argument="node_survey_items")
+            node_items[k] = SurveyItems.parse(v, f"node_survey_items.{k}")
+        set_(self, "node_survey_items", MappingProxyType(node_items))
+        for items in (self.survey_items, *node_items.values()):
+            items.respondent_variance(self.staff_sd)
         if self.internal_node is not None:
             mmap.check_nodes([self.internal_node], argument="internal_node")
         set_(self, "coefficients", MappingProxyType(self._resolve_coefficients(self.coefficients)))
@@ -410,6 +427,10 @@ class Scenario:
             return self.internal_node
         return "champions" if "champions" in self.map else None  # type: ignore[operator]
 
+    def items_of(self, node_id: str) -> SurveyItems:
+        """The survey items measuring ``node_id`` (its own, else the default ``survey_items``)."""
+        return self.node_survey_items.get(node_id, self.survey_items)  # type: ignore[return-value]
+
     def node_type(self, node_id: str) -> NodeType:
         """Type of a node (continuous unless set in ``types``)."""
         return self.types.get(node_id, NodeType.CONTINUOUS)  # type: ignore[return-value]
@@ -477,6 +498,8 @@ class Scenario:
             "patient_covariates": dict(self.patient_covariates),
             "staff_per_site": self.staff_per_site,
             "staff_sd": self.staff_sd,
+            "survey_items": self.survey_items.to_dict(),
+            "node_survey_items": {k: v.to_dict() for k, v in self.node_survey_items.items()},
             "dose": {"base": self.dose.base, "taper": self.dose.taper, "sd": self.dose.sd,
                      "floor": self.dose.floor, "duration": self.dose.duration},
             "internal_node": self.internal_node,

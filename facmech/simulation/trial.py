@@ -17,11 +17,18 @@ Columns of ``.data`` (one row per patient per period; site and site-period value
 ``.site_periods`` has one row per site-period: the same site-level columns, site-period means of the
 patient-level nodes, ``n_patients``, and the true (error-free) value of every site-level node as
 ``<id>_true`` (latent ones included).
+
+``.surveys`` (with ``simulate(..., surveys=True)``) is the staff-survey table behind the survey means,
+one row per respondent and site-period with the items of every construct
+(:mod:`facmech.simulation.surveys`); ``.survey_items`` maps each construct to its item columns. The
+survey means in ``.data`` and ``.site_periods`` are the site-period means of the respondents' scale
+scores (the derived convenience table).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +40,7 @@ from facmech.errors import DataError, DesignError
 from facmech.simulation.designs import Design, load_design
 from facmech.simulation.engine import Kind, Model, Noise, World, run_world
 from facmech.simulation.scenario import NodeType, Scenario, load_scenario
+from facmech.simulation.surveys import staff_surveys
 from facmech.simulation.truth import Truth, true_effects
 
 __all__ = ["SimulatedTrial", "simulate"]
@@ -40,7 +48,8 @@ __all__ = ["SimulatedTrial", "simulate"]
 
 @dataclass(frozen=True, eq=False)
 class SimulatedTrial:
-    """One synthetic trial: ``data`` (long), ``site_periods``, ``truth``, ``scenario``, ``design``."""
+    """One synthetic trial: ``data`` (long), ``site_periods``, ``truth``, ``scenario``, ``design``,
+    and with ``surveys=True`` the staff-survey table ``surveys`` and its ``survey_items``."""
 
     data: pd.DataFrame
     site_periods: pd.DataFrame
@@ -48,6 +57,8 @@ class SimulatedTrial:
     scenario: Scenario
     design: Design
     seed: Any = None
+    surveys: pd.DataFrame | None = None
+    survey_items: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def dictionary(self) -> pd.DataFrame:
         """The data dictionary of ``data``: one row per column (level, kind, type, description)."""
@@ -94,28 +105,21 @@ class SimulatedTrial:
 
     def to_csv(self, path: str | Path) -> Path:
         """Write ``data`` as CSV; returns the path."""
-        p = Path(path)
-        self.data.to_csv(p, index=False)
-        return p
+        return _write_frame(self.data, path, "csv")
 
     def to_parquet(self, path: str | Path) -> Path:
         """Write ``data`` as Parquet (needs ``pyarrow``); returns the path."""
-        try:
-            import pyarrow  # noqa: F401
-        except ImportError:  # pragma: no cover - depends on the install
-            raise DataError("writing Parquet needs pyarrow: pip install 'facmech[parquet]'") from None
-        p = Path(path)
-        self.data.to_parquet(p, index=False)
-        return p
+        return _write_frame(self.data, path, "parquet")
 
     def write(self, path: str | Path) -> Path:
         """Write ``data`` as CSV or Parquet, chosen by the suffix (``.csv``, ``.parquet``)."""
-        suffix = Path(path).suffix.lower()
-        if suffix == ".csv":
-            return self.to_csv(path)
-        if suffix in (".parquet", ".pq"):
-            return self.to_parquet(path)
-        raise DataError(f"`out` must end in .csv or .parquet (got {str(path)!r})")
+        return _write_frame(self.data, path, None)
+
+    def write_surveys(self, path: str | Path) -> Path:
+        """Write the staff-survey table ``surveys`` as CSV or Parquet, chosen by the suffix."""
+        if self.surveys is None:
+            raise DataError("this trial has no survey table: simulate it with `surveys=True`")
+        return _write_frame(self.surveys, path, None)
 
     def summary(self) -> str:
         """A few lines describing the trial and its truth."""
@@ -146,6 +150,24 @@ class SimulatedTrial:
                 f"rows={len(self.data)})")
 
 
+def _write_frame(frame: pd.DataFrame, path: str | Path, kind: str | None) -> Path:
+    p = Path(path)
+    if kind is None:
+        suffix = p.suffix.lower()
+        kind = "csv" if suffix == ".csv" else "parquet" if suffix in (".parquet", ".pq") else None
+        if kind is None:
+            raise DataError(f"`out` must end in .csv or .parquet (got {str(path)!r})")
+    if kind == "csv":
+        frame.to_csv(p, index=False)
+        return p
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:  # pragma: no cover - depends on the install
+        raise DataError("writing Parquet needs pyarrow: pip install 'facmech[parquet]'") from None
+    frame.to_parquet(p, index=False)
+    return p
+
+
 def _mean_or_nan(frame: pd.DataFrame, col: str) -> float:
     exposed = frame[frame["exposed"] > 0]
     return float(exposed[col].mean()) if len(exposed) else 0.0
@@ -158,6 +180,7 @@ def simulate(
     seed: SeedLike = None,
     truth: bool = True,
     truth_sites: int = 2000,
+    surveys: bool = False,
 ) -> SimulatedTrial:
     """Simulate one multisite facilitation trial.
 
@@ -174,6 +197,11 @@ def simulate(
     truth
         Compute the true effects (:func:`true_effects`, on a separate population of
         ``truth_sites`` sites with a fixed seed, so it is the same for every trial seed).
+    truth_sites
+        Sites of the truth population.
+    surveys
+        Also draw the staff-survey table (``.surveys``, :mod:`facmech.simulation.surveys`). The
+        other tables are the same with or without it.
 
     Examples
     --------
@@ -199,14 +227,17 @@ def simulate(
     rng = as_generator(seed)
     rng_design = np.random.default_rng(rng.integers(2**63))
     rng_noise = np.random.default_rng(rng.integers(2**63))
+    rng_survey = np.random.default_rng(rng.integers(2**63))
     model = Model.compile(scenario, design.periods)
     noise = Noise.draw(model, design.sites, design.periods, design.patients, rng_noise)
     assignment = design.assign(rng_design)
     world = run_world(model, noise, design.policy(assignment))
     data, site_periods = _frames(world, design, assignment)
+    table, items = staff_surveys(world, rng_survey) if surveys else (None, {})
     t = true_effects(scenario, design, sites=truth_sites) if truth else None
     return SimulatedTrial(data=data, site_periods=site_periods, truth=t, scenario=scenario,
-                          design=design, seed=seed if isinstance(seed, int) else None)
+                          design=design, seed=seed if isinstance(seed, int) else None,
+                          surveys=table, survey_items=items)
 
 
 def _measured(world: World, spec: Any) -> np.ndarray:

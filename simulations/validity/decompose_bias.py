@@ -30,8 +30,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from facmech.design import MapTrial, design_study
 from facmech import mediate
+from facmech.design import MapTrial, design_study
 from facmech.design.results import operating_characteristics
 from facmech.report.render import markdown_table
 from facmech.simulation import SteppedWedge, simulate, switch_off, true_effects
