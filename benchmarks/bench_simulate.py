@@ -3,7 +3,8 @@
 Compares the vectorized simulator (all sites x periods x patients at once) with the obvious
 alternative, simulating a few sites at a time in a loop and concatenating the frames, and checks the
 issue's bar of one million patient-rows per second. Also times the truth (counterfactual worlds on a
-2000-site population) for the Zambia demo scenario.
+2000-site population) for the Zambia demo scenario, and a small simulation with the truth on its
+first call and from the truth cache (issue 15).
 
     .venv/bin/python benchmarks/bench_simulate.py
 """
@@ -18,6 +19,7 @@ import pandas as pd
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from facmech.simulation import Observational, SteppedWedge, load_scenario, simulate
+from facmech.simulation.truth import clear_truth_cache
 
 
 def best_of(fn, repeats: int = 3) -> float:
@@ -52,8 +54,21 @@ def main() -> None:
     print(f"bar >= 1,000,000 rows/s: {'PASS' if rate >= 1e6 else 'FAIL'} ({rate / 1e6:.2f}x the bar)")
 
     t_demo = best_of(lambda: simulate("zambia", seed=1, truth=False))
+    clear_truth_cache()
     t_truth = best_of(lambda: simulate("zambia", seed=1, truth=True), repeats=1)
     print(f"zambia demo trial (24 x 5 x 40): data {t_demo * 1e3:.1f} ms, with truth {t_truth:.2f} s")
+
+    # issue 15: the truth is cached per (scenario, design): repeated small simulations pay it once
+    small_sw = SteppedWedge(sites=24, steps=4, patients=20)
+    t_data = best_of(lambda: simulate(scenario, small_sw, seed=2, truth=False), repeats=5)
+    clear_truth_cache()
+    t0 = time.perf_counter()
+    simulate(scenario, small_sw, seed=2, truth=True)
+    t_first = time.perf_counter() - t0
+    t_cached = best_of(lambda: simulate(scenario, small_sw, seed=3, truth=True), repeats=5)
+    print(f"small simulate (24 x 5 x 20): data {t_data * 1e3:.1f} ms; with truth, first call "
+          f"{t_first * 1e3:.0f} ms ({t_first / t_data:.0f}x), cached {t_cached * 1e3:.1f} ms "
+          f"({t_cached / t_data:.2f}x the data-only time; goal: close to 1x)")
 
 
 if __name__ == "__main__":

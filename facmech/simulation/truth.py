@@ -69,7 +69,10 @@ True
 
 from __future__ import annotations
 
+import copy
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -84,7 +87,19 @@ from facmech.simulation.designs import Design
 from facmech.simulation.engine import Kind, Model, Noise, Step, World, run_path, run_world
 from facmech.simulation.scenario import Scenario
 
-__all__ = ["Truth", "default_paths", "exposure_time_matrix", "true_effects"]
+__all__ = [
+    "TRUTH_CACHE_SIZE",
+    "Truth",
+    "clear_truth_cache",
+    "default_paths",
+    "exposure_time_matrix",
+    "true_effects",
+]
+
+#: How many truths :func:`true_effects` keeps (least recently used dropped first).
+TRUTH_CACHE_SIZE = 64
+_CACHE: OrderedDict[str, dict[str, Any]] = OrderedDict()
+_LOCK = threading.Lock()
 
 DEFINITIONS = {
     "total": "E[Y(a=1)] - E[Y(a=0)]: design exposure on vs off for every site in every period; mean "
@@ -250,9 +265,62 @@ def true_effects(
         Seed of the truth population (fixed by default, so the truth does not vary by replicate).
     analytic
         Also compute the closed-form linear truth when the scenario is linear (``"analytic"`` key).
+
+    Notes
+    -----
+    The truth is a deterministic function of its arguments, so it is computed once per (scenario,
+    design, mediators, paths, sites, seed, analytic) and kept in a bounded cache
+    (:data:`TRUTH_CACHE_SIZE` entries, least recently used dropped first; :func:`clear_truth_cache`
+    empties it): repeated simulations of one scenario and design pay it once. The key is the full
+    content of the scenario (every field and the map's nodes and edges), the design, and the
+    other arguments; every call returns its own copy.
     """
     if isinstance(sites, bool) or not isinstance(sites, int) or sites < 2:
         raise DesignError(f"`sites` of the truth population must be an integer >= 2 (got {sites!r})")
+    key = _cache_key(scenario, design, mediators, paths, sites, seed, analytic)
+    with _LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None:
+            _CACHE.move_to_end(key)
+    if hit is None:
+        hit = _true_effects(scenario, design, mediators=mediators, paths=paths, sites=sites,
+                            seed=seed, analytic=analytic)
+        with _LOCK:
+            _CACHE[key] = hit
+            while len(_CACHE) > TRUTH_CACHE_SIZE:
+                _CACHE.popitem(last=False)
+    return Truth(copy.deepcopy(hit))
+
+
+def clear_truth_cache() -> None:
+    """Empty the cache of :func:`true_effects`."""
+    with _LOCK:
+        _CACHE.clear()
+
+
+def _cache_key(scenario: Scenario, design: Design, mediators: Sequence[str] | None,
+               paths: Sequence[str] | None, sites: int, seed: int, analytic: bool) -> str:
+    spec = scenario.to_dict()
+    spec["map"] = scenario.map.to_dict(evidence=False)
+    return json.dumps({
+        "scenario": spec, "design": [type(design).__name__, repr(design)],
+        "mediators": None if mediators is None else list(mediators),
+        "paths": None if paths is None else list(paths), "sites": sites, "seed": seed,
+        "analytic": bool(analytic),
+    }, sort_keys=True, default=repr)
+
+
+def _true_effects(
+    scenario: Scenario,
+    design: Design,
+    *,
+    mediators: Sequence[str] | None,
+    paths: Sequence[str] | None,
+    sites: int,
+    seed: int,
+    analytic: bool,
+) -> dict[str, Any]:
+    """The uncached computation of :func:`true_effects` (plain data)."""
     mmap = scenario.map
     meds = tuple(scenario.mediators if mediators is None else mediators)
     mmap.check_nodes(meds, argument="mediators")
@@ -372,7 +440,7 @@ def true_effects(
             analytic_effects(scenario, design, mediators=meds, paths=parsed).to_dict()
             if ok else {"available": False, "reason": reason}
         )
-    return Truth(values)
+    return values
 
 
 def exposure_time_matrix(exposed: np.ndarray) -> np.ndarray | None:

@@ -7,6 +7,7 @@ import pytest
 import statsmodels.api as sm
 
 from facmech.errors import DesignError
+from facmech.mechanism_map import Edge
 from facmech.simulation import (
     DoseRule,
     Observational,
@@ -212,3 +213,46 @@ def test_analytic_agrees_on_random_linear_scenarios(draw) -> None:
     for path, value in a["paths"].items():
         assert abs(t["paths"][path] - value) < 4 * se["paths"][path] + 1e-12, path
     assert t["sustained"]["contrast"] == pytest.approx(a["sustained"]["contrast"], abs=1e-10)
+
+
+def test_truth_cache_same_numbers_keyed_on_content_and_bounded(monkeypatch) -> None:
+    """The cached truth equals the uncached computation; any change of what the truth depends on
+    (a coefficient, the map, the design, the mediators) misses the cache; the cache is bounded."""
+    from facmech.simulation import truth as truth_mod
+    from facmech.simulation.truth import Truth, _true_effects, clear_truth_cache
+
+    sc, design = Scenario(), SteppedWedge(sites=8, steps=4, patients=3)
+    clear_truth_cache()
+    first = true_effects(sc, design, sites=60, paths=())
+    direct = _true_effects(sc, design, mediators=None, paths=(), sites=60, seed=20230553,
+                           analytic=True)
+    assert first.to_json() == Truth(direct).to_json()
+    again = true_effects(sc, design, sites=60, paths=())
+    assert again.to_json() == first.to_json() and again is not first
+    again.values["total"] = 99.0  # a caller's copy: the cache is not touched
+    assert true_effects(sc, design, sites=60, paths=())["total"] == first["total"]
+    assert len(truth_mod._CACHE) == 1
+    changed = [
+        true_effects(sc.replace(feedback=0.1), design, sites=60, paths=()),
+        true_effects(sc.replace(coefficients={"facilitation->problem_solving": 0.9}), design,
+                     sites=60, paths=()),
+        true_effects(sc, SteppedWedge(sites=8, steps=4, patients=4), sites=60, paths=()),
+        true_effects(sc, design, sites=60, paths=(), mediators=("trust",)),
+        true_effects(Scenario(map=sc.map.with_edges(
+            (*sc.map.edges, Edge("facilitation", "trust")))), design, sites=60, paths=()),
+    ]
+    assert len(truth_mod._CACHE) == 6
+    assert len({(c["total"], c["nie"]) for c in changed} | {(first["total"], first["nie"])}) == 6
+    monkeypatch.setattr(truth_mod, "TRUTH_CACHE_SIZE", 2)
+    true_effects(sc, design, sites=60, paths=())  # a hit: now the most recent
+    true_effects(sc, design, sites=61, paths=())  # a miss: the others but the last 2 dropped
+    assert len(truth_mod._CACHE) == 2
+    assert _key(sc, design, 60) in truth_mod._CACHE and _key(sc, design, 61) in truth_mod._CACHE
+    clear_truth_cache()
+    assert not truth_mod._CACHE
+
+
+def _key(sc, design, sites):
+    from facmech.simulation.truth import _cache_key
+
+    return _cache_key(sc, design, None, (), sites, 20230553, True)
