@@ -9,10 +9,11 @@ scenario's mediator pair) is run on data from
 * the scenario with one source of bias switched off (:func:`facmech.simulation.switch_off`):
   ``measurement``, ``feedback``, ``lagged``, ``buildup``, ``binary``;
 * ``all_off``: every data source off;
-* ``effect_model``: the shipped data, analysed with exposure-time indicators (Kenny et al. 2022)
-  instead of a constant effect; the estimands are then the time-averaged ``total_eti``, ``nde_eti``,
-  ``nie_eti`` of the truth (stepped wedges only; a SMART has no exposure time).
-* ``all_off_eti``: every data source off and the exposure-time analysis.
+* ``mediate_constant`` and ``mediate_exposure_time`` (stepped wedges only; a SMART has no exposure
+  time): :func:`facmech.mediate` on each replicate's site-period table (the same replicates), with
+  a constant exposure effect and with exposure-time indicators (Kenny et al. 2022), the latter
+  against the time-averaged ``total_eti``/``nde_eti``/``nie_eti`` of the truth; and the same two
+  with every data source off (``..._all_off``). This isolates the effect model of the analysis.
 
 Each row reports the truth, bias, its Monte Carlo SE, bias in MC SEs, relative bias, and the 95%
 interval coverage with its MC SE. Same seed and replicate streams for every variant.
@@ -134,9 +135,11 @@ def main() -> None:
     frame.to_csv(HERE / "bias_sources.csv", index=False, float_format="%.6g")
     show = frame[["scenario", "variant", "estimand", "truth", "bias", "bias_mc_se", "bias_in_mc_se",
                   "relative_bias", "coverage", "coverage_mc_se"]]
-    (HERE / "bias_sources_table.md").write_text(
-        markdown_table(show, digits=3, caption=f"{args.reps} replicates, {args.sites} sites, "
-                       f"seed {args.seed}") + "\n", encoding="utf-8")
+    (HERE / "bias_sources.md").write_text(
+        "# Sources of design-study bias, switched off one at a time\n\n" + markdown_table(
+            show, digits=3, caption=f"{args.reps} replicates ({args.mediate_reps} for the "
+            f"mediate rows), {args.sites} sites, seed {args.seed}; reading: README.md") + "\n",
+        encoding="utf-8")
 
 
 if __name__ == "__main__":
