@@ -317,8 +317,9 @@ class Scenario:
             mmap.check_nodes([k], argument="node_survey_items")
             node_items[k] = SurveyItems.parse(v, f"node_survey_items.{k}")
         set_(self, "node_survey_items", MappingProxyType(node_items))
-        for items in (self.survey_items, *node_items.values()):
-            items.respondent_variance(self.staff_sd)
+        if self.staff_sd > 0:  # staff_sd = 0: error-free surveys, items = loadings x value
+            for items in (self.survey_items, *node_items.values()):
+                items.respondent_variance(self.staff_sd)
         if self.internal_node is not None:
             mmap.check_nodes([self.internal_node], argument="internal_node")
         set_(self, "coefficients", MappingProxyType(self._resolve_coefficients(self.coefficients)))

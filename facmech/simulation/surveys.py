@@ -74,7 +74,7 @@ def staff_surveys(world: World, rng: np.random.Generator
         lam = np.asarray(items.loadings)
         sig = np.asarray(items.noise_sd)
         c = np.asarray(items.scale_weights)
-        tau2 = items.respondent_variance(sc.staff_sd)
+        tau2 = items.respondent_variance(sc.staff_sd) if sc.staff_sd > 0 else 0.0
         v = world.values[spec.id]
         mean_err = err_sd * world.noise.draws[f"@survey:{spec.id}"]
         if spec.kind is Kind.CONTEXT:  # baseline: surveyed in period 0 only

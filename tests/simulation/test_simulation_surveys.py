@@ -128,3 +128,13 @@ def test_cli_surveys_out(tmp_path, capsys) -> None:
     assert main(["simulate", "--scenario", "zambia", "--out", str(out), "--surveys-out",
                  str(tmp_path / "s.txt")]) == 2
     assert "`--surveys-out` must end in .csv or .parquet" in capsys.readouterr().err
+
+
+def test_error_free_surveys() -> None:
+    tr = simulate(Scenario(staff_sd=0.0), ParallelCRT(sites=4, patients=1), seed=1, truth=False,
+                  surveys=True)
+    cols = list(tr.survey_items["trust"])
+    lam = np.asarray(tr.scenario.items_of("trust").loadings)
+    true = tr.site_periods.set_index("site")["trust_true"]
+    np.testing.assert_allclose(tr.surveys[cols].to_numpy(),
+                               np.outer(true.loc[tr.surveys["site"]].to_numpy(), lam), atol=1e-12)
