@@ -305,6 +305,12 @@ def identify_path(
     ``details=False`` skips the alternatives (bundle, interventional, linear SEM) of a path that
     is not identified; path reports use it.
     """
+    from facmech.identification.waypoints import identify_waypoints, is_waypoint_query
+
+    if is_waypoint_query(q.graph, path):
+        if path[0] != x or path[-1] != y:
+            _parse_path(q, x, y, path)  # the start/end error
+        return identify_waypoints(q, x, y, path, details=details)
     nodes, edges = _parse_path(q, x, y, path)
     label = " -> ".join(nodes) if nodes else "; ".join(f"{a}->{b}" for a, b in sorted(edges or ()))
     what = f"the effect of {x} on {y} along {label}"
