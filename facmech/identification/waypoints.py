@@ -52,14 +52,14 @@ def is_waypoint_query(graph: nx.DiGraph, nodes: Sequence[Any]) -> bool:
 
 
 def _check(graph: nx.DiGraph, nodes: Sequence[str]) -> None:
-    if len(set(nodes)) != len(nodes):
-        raise QueryError(f"`path` {' -> '.join(nodes)} visits a node twice")
     for a, b in itertools.pairwise(nodes):
         if b not in descendants_of(graph, [a]):
             raise QueryError(
                 f"`path` {' -> '.join(nodes)}: there is no arrow {a} -> {b} and no directed path "
                 f"from {a} to {b}, so no path of the graph visits these nodes in this order"
             )
+    if len(set(nodes)) != len(nodes):
+        raise QueryError(f"`path` {' -> '.join(nodes)} visits a node twice")
 
 
 def count_waypoint_paths(graph: nx.DiGraph, nodes: Sequence[str]) -> int:
