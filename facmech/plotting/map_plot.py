@@ -15,10 +15,10 @@ also names the elements of an SVG export.
 >>> fig = plot_map(load_map(), highlight=["facilitation", "acceptance", "socialization"])
 >>> fig.axes[0].get_title()
 ''
->>> plot_map(load_map(), highlight=["facilitation", "trust"])
+>>> plot_map(load_map(), highlight=["trust", "facilitation"])
 Traceback (most recent call last):
 ...
-facmech.errors.MapError: `highlight`: 'facilitation' -> 'trust' is not an edge of the map; ...
+facmech.errors.MapError: `highlight`: 'trust' -> 'facilitation' is not an edge of the map ...
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import networkx as nx
+
 from facmech.errors import MapError
 from facmech.mechanism_map import MechanismMap, load_map
 from facmech.plotting._layout import Layout, compute_layout
@@ -37,7 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["check_highlight", "plot_map", "save_map_figure"]
+__all__ = ["check_highlight", "highlight_edges", "plot_map", "save_map_figure"]
 
 ROLE_FILL = {  # light tints of the Okabe-Ito palette (colour-blind safe)
     "context": "#E8E8E8",
@@ -74,8 +76,27 @@ EDGE_COLOUR = "#333333"
 MUTED = "#B5B5B5"
 
 
+def highlight_edges(mechanism_map: MechanismMap, path: Sequence[str]) -> set[tuple[str, str]]:
+    """The arrows to highlight: the path's own, or every arrow of the paths through waypoints.
+
+    >>> from facmech import load_map
+    >>> sorted(highlight_edges(load_map(), ["champions", "trust"]))[:2]
+    [('capacity', 'trust'), ('champions', 'role_clarity')]
+    """
+    g = nx.DiGraph((e.source, e.target) for e in mechanism_map.edges if e.lag == 0)
+    out: set[tuple[str, str]] = set()
+    for a, b in itertools.pairwise(path):
+        if g.has_edge(a, b):
+            out.add((a, b))
+            continue
+        keep = (nx.descendants(g, a) | {a}) & (nx.ancestors(g, b) | {b})
+        out |= set(g.subgraph(keep).edges)
+    return out
+
+
 def check_highlight(mechanism_map: MechanismMap, highlight: Sequence[str]) -> tuple[str, ...]:
-    """Validate a highlighted path: known node ids, each consecutive pair an edge of the map.
+    """Validate a highlighted path: known node ids, each consecutive pair an edge of the map or
+    waypoints (the second reached from the first by a directed path: every such path is drawn).
 
     >>> from facmech import load_map
     >>> check_highlight(load_map(), ["facilitation", "leadership_engagement"])
@@ -94,11 +115,13 @@ def check_highlight(mechanism_map: MechanismMap, highlight: Sequence[str]) -> tu
         )
     mechanism_map.check_nodes(path, argument="highlight")
     pairs = {(e.source, e.target) for e in mechanism_map.edges}
+    g = nx.DiGraph((e.source, e.target) for e in mechanism_map.edges if e.lag == 0)
     for a, b in itertools.pairwise(path):
-        if (a, b) not in pairs:
+        if (a, b) not in pairs and not (a in g and b in g and nx.has_path(g, a, b)):
             children = sorted({e.target for e in mechanism_map.edges if e.source == a})
             raise MapError(
-                f"`highlight`: {a!r} -> {b!r} is not an edge of the map; edges from {a!r} go to: "
+                f"`highlight`: {a!r} -> {b!r} is not an edge of the map (nor reached by a directed "
+                f"path); edges from {a!r} go to: "
                 f"{', '.join(children) or 'nothing'}"
             )
     return path
@@ -214,7 +237,10 @@ def plot_map(
 
     from facmech.plotting._draw import Drawer
 
-    drawer = Drawer(ax, mmap, layout, path=path, fontsize=fontsize, scale=scale, labels=labels)
+    edges = highlight_edges(mmap, path)
+    on = tuple(dict.fromkeys([*path, *(n for e in sorted(edges) for n in e)]))
+    drawer = Drawer(ax, mmap, layout, path=on, fontsize=fontsize, scale=scale, labels=labels,
+                    path_edges=edges)
     drawer.bands(header=header, loop_room=loop_room)
     drawer.nodes()
     drawer.edges()
