@@ -134,7 +134,8 @@ def _ends(args: argparse.Namespace) -> tuple[str, str]:
 
 
 def _query_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    return {"effect": args.effect or ("path" if args.path else "total"), "mediators": args.mediator or None, "path": args.path,
+    return {"effect": args.effect or ("path" if args.path else "total"),
+            "mediators": args.mediator or None, "path": args.path,
             "observed": args.observed, "latent": args.latent}
 
 

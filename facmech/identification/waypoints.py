@@ -130,7 +130,7 @@ def identify_waypoints(
     q: GraphInput, x: str, y: str, nodes: Sequence[str], *, details: bool = True
 ) -> Identification:
     """Path-specific effect along every directed path through ``nodes`` (``x`` first, ``y`` last)."""
-    from facmech.identification.mediation import _not_identified_reason, _bundle, _linear_sem
+    from facmech.identification.mediation import _bundle, _linear_sem, _not_identified_reason
 
     names = tuple(nodes)
     _check(q.graph, names)

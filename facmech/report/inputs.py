@@ -51,7 +51,7 @@ def check_path(
         sep = ">" if ">" in path else ","
         path = [p.strip() for p in path.split(sep) if p.strip()]
     if path and treatment is None:
-        treatment = str(list(path)[0])
+        treatment = str(next(iter(path)))
     if path and outcome is None:
         outcome = str(list(path)[-1])
     if treatment is None or outcome is None:

@@ -9,6 +9,7 @@ literally; facmech decides the same question without enumerating paths.
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 
@@ -90,7 +91,7 @@ def test_random_dags_agree_with_the_recanting_witness_definition(seed):
                 continue
             seq = ["v0", *wps, "v6"]
             r = identify(g, path=seq)
-            adjacent = all(g.has_edge(a, b) for a, b in zip(seq, seq[1:]))
+            adjacent = all(g.has_edge(a, b) for a, b in itertools.pairwise(seq))
             in_g = (lambda p, s=tuple(seq): p == s) if adjacent else (
                 lambda p, w=wps: _through(p, w))
             assert r.waypoints is not adjacent
