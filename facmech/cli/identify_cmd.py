@@ -128,8 +128,8 @@ def _ends(args: argparse.Namespace) -> tuple[str, str]:
     y = args.outcome or (path[-1] if path else None)
     if x is None or y is None:
         missing = "--treatment" if x is None else "--outcome"
-        raise FacmechError(f"`{missing}` is required (or give --path a,b,c: its ends are the "
-                           "default treatment and outcome)")
+        raise FacmechError(f"the following arguments are required: {missing} (or give --path "
+                           "a,b,c: its ends are the default treatment and outcome)")
     return x, y
 
 

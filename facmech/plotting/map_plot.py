@@ -15,10 +15,10 @@ also names the elements of an SVG export.
 >>> fig = plot_map(load_map(), highlight=["facilitation", "acceptance", "socialization"])
 >>> fig.axes[0].get_title()
 ''
->>> plot_map(load_map(), highlight=["trust", "facilitation"])
+>>> plot_map(load_map(), highlight=["facilitation", "trust"])
 Traceback (most recent call last):
 ...
-facmech.errors.MapError: `highlight`: 'trust' -> 'facilitation' is not an edge of the map ...
+facmech.errors.MapError: `highlight`: 'facilitation' -> 'trust' is not an edge of the map; ...
 """
 
 from __future__ import annotations
@@ -84,9 +84,10 @@ def highlight_edges(mechanism_map: MechanismMap, path: Sequence[str]) -> set[tup
     [('capacity', 'trust'), ('champions', 'role_clarity')]
     """
     g = nx.DiGraph((e.source, e.target) for e in mechanism_map.edges if e.lag == 0)
+    pairs = {(e.source, e.target) for e in mechanism_map.edges}
     out: set[tuple[str, str]] = set()
     for a, b in itertools.pairwise(path):
-        if g.has_edge(a, b):
+        if (a, b) in pairs or a not in g or b not in g:
             out.add((a, b))
             continue
         keep = (nx.descendants(g, a) | {a}) & (nx.ancestors(g, b) | {b})
@@ -94,7 +95,9 @@ def highlight_edges(mechanism_map: MechanismMap, path: Sequence[str]) -> set[tup
     return out
 
 
-def check_highlight(mechanism_map: MechanismMap, highlight: Sequence[str]) -> tuple[str, ...]:
+def check_highlight(
+    mechanism_map: MechanismMap, highlight: Sequence[str], *, waypoints: bool = False
+) -> tuple[str, ...]:
     """Validate a highlighted path: known node ids, each consecutive pair an edge of the map or
     waypoints (the second reached from the first by a directed path: every such path is drawn).
 
@@ -117,11 +120,10 @@ def check_highlight(mechanism_map: MechanismMap, highlight: Sequence[str]) -> tu
     pairs = {(e.source, e.target) for e in mechanism_map.edges}
     g = nx.DiGraph((e.source, e.target) for e in mechanism_map.edges if e.lag == 0)
     for a, b in itertools.pairwise(path):
-        if (a, b) not in pairs and not (a in g and b in g and nx.has_path(g, a, b)):
+        if (a, b) not in pairs and not (waypoints and a in g and b in g and nx.has_path(g, a, b)):
             children = sorted({e.target for e in mechanism_map.edges if e.source == a})
             raise MapError(
-                f"`highlight`: {a!r} -> {b!r} is not an edge of the map (nor reached by a directed "
-                f"path); edges from {a!r} go to: "
+                f"`highlight`: {a!r} -> {b!r} is not an edge of the map; edges from {a!r} go to: "
                 f"{', '.join(children) or 'nothing'}"
             )
     return path
@@ -135,6 +137,7 @@ def plot_map(
     mechanism_map: MechanismMap | str,
     *,
     highlight: Sequence[str] | None = None,
+    waypoints: bool = False,
     ax: Axes | None = None,
     periods: int | None = None,
     title: str | None = None,
@@ -148,6 +151,9 @@ def plot_map(
     ----------
     mechanism_map
         A :class:`MechanismMap` (raw or unrolled), or a built-in map name / map file path.
+    waypoints
+        Accept consecutive highlighted nodes that are not adjacent (waypoints): every directed
+        path between them is highlighted.
     highlight
         A directed path of node ids (``["facilitation", "acceptance", ...]``), drawn bold in
         colour with the rest greyed. Each consecutive pair must be an edge of the (plotted) map.
@@ -181,7 +187,7 @@ def plot_map(
     mmap = load_map(mechanism_map)
     if periods is not None:
         mmap = mmap.unroll(periods)
-    path = check_highlight(mmap, highlight) if highlight is not None else ()
+    path = check_highlight(mmap, highlight, waypoints=waypoints) if highlight is not None else ()
 
     if ax is None:
         fig = Figure(figsize=(8, 6), layout=None)

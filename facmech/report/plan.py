@@ -213,7 +213,7 @@ def _implications(mmap: MechanismMap) -> list[str]:
 def _map_figure(mmap: MechanismMap, path: tuple[str, ...]) -> Figure:
     from facmech.plotting import plot_map
 
-    fig = plot_map(mmap, highlight=list(path))
+    fig = plot_map(mmap, highlight=list(path), waypoints=True)
     fig = getattr(fig, "figure", fig)
     return Figure.from_matplotlib(
         fig, caption=f"The mechanism map; highlighted: {' → '.join(path)}. Dashed boxes are "

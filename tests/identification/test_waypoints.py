@@ -134,4 +134,4 @@ def test_cli_waypoints(capsys):
     assert code == 0 and d["path_count"] == 5 and len(d["paths"]) == 5
     assert d["treatment"] == "leadership_engagement" and d["witness"] == "champions"
     assert main(["identify", "--outcome", "uptake"]) == 2
-    assert "`--treatment` is required" in capsys.readouterr().err
+    assert "required: --treatment" in capsys.readouterr().err
