@@ -38,15 +38,18 @@ def _cost(text: str) -> tuple[str, float]:
 
 def _add_query(p: argparse.ArgumentParser, *, effect: bool = True) -> None:
     add_map_option(p)
-    p.add_argument("--treatment", required=True, metavar="X", help="treatment node")
-    p.add_argument("--outcome", required=True, metavar="Y", help="outcome node")
+    ends = " (default: the first node of --path)" if effect else ""
+    p.add_argument("--treatment", required=not effect, metavar="X", help=f"treatment node{ends}")
+    p.add_argument("--outcome", required=not effect, metavar="Y",
+                   help="outcome node" + (" (default: the last node of --path)" if effect else ""))
     if effect:
-        p.add_argument("--effect", default="total", choices=("total", "nde", "nie", "cde", "path"),
-                       help="effect to identify (default: total)")
+        p.add_argument("--effect", default=None, choices=("total", "nde", "nie", "cde", "path"),
+                       help="effect to identify (default: path with --path, else total)")
         p.add_argument("--mediator", nargs="+", action="extend", default=[], metavar="M",
                        help="mediator node(s) for nde, nie and cde")
         p.add_argument("--path", type=name_list, default=None, metavar="A,B,C",
-                       help="directed path for --effect path, from treatment to outcome")
+                       help="hypothesized path: a directed path, or waypoints (consecutive nodes "
+                       "not adjacent) meaning every directed path through them in this order")
     _add_measured(p)
     p.add_argument("--periods", type=int, default=None, metavar="K",
                    help="unroll the map over K periods first (node ids become <id>_t<k>)")
@@ -118,8 +121,21 @@ def _graph(args: argparse.Namespace) -> Any:
     return m
 
 
+def _ends(args: argparse.Namespace) -> tuple[str, str]:
+    """--treatment/--outcome, defaulting to the ends of --path (one line on error)."""
+    path = getattr(args, "path", None) or []
+    x = args.treatment or (path[0] if path else None)
+    y = args.outcome or (path[-1] if path else None)
+    if x is None or y is None:
+        missing = "--treatment" if x is None else "--outcome"
+        raise FacmechError(f"the following arguments are required: {missing} (or give --path "
+                           "a,b,c: its ends are the default treatment and outcome)")
+    return x, y
+
+
 def _query_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    return {"effect": args.effect, "mediators": args.mediator or None, "path": args.path,
+    return {"effect": args.effect or ("path" if args.path else "total"),
+            "mediators": args.mediator or None, "path": args.path,
             "observed": args.observed, "latent": args.latent}
 
 
@@ -129,7 +145,7 @@ def _identify(args: argparse.Namespace) -> int:
     from facmech.mechanism_map import load_map
 
     if args.variants:
-        rep = identify_across_variants(load_map(args.map), args.treatment, args.outcome,
+        rep = identify_across_variants(load_map(args.map), *_ends(args),
                                        min_confidence=args.min_confidence,
                                        periods=args.periods, **_query_kwargs(args))
         if args.json:
@@ -137,7 +153,7 @@ def _identify(args: argparse.Namespace) -> int:
         else:
             print(rep.summary())
         return 0
-    res = identify(_graph(args), args.treatment, args.outcome, **_query_kwargs(args))
+    res = identify(_graph(args), *_ends(args), **_query_kwargs(args))
     if args.json:
         emit_json(res.to_dict())
     else:
@@ -160,7 +176,7 @@ def _paths(args: argparse.Namespace) -> int:
 def _measure(args: argparse.Namespace) -> int:
     from facmech.identification.measurement import Query, measurement_plan
 
-    query = Query(args.treatment, args.outcome, effect=args.effect,
+    query = Query(*_ends(args), effect=args.effect or ("path" if args.path else "total"),
                   mediators=tuple(args.mediator), path=tuple(args.path or ()))
     plan = measurement_plan(_graph(args), query, cost=dict(args.cost),
                             unmeasurable=args.unmeasurable, observed=args.observed,

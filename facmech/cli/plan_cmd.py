@@ -30,10 +30,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "sensitivity analysis and tests of the map.",
     )
     add_map_option(p)
-    p.add_argument("--treatment", required=True, metavar="NODE", help="strategy node (e.g. facilitation)")
-    p.add_argument("--outcome", required=True, metavar="NODE", help="outcome node (e.g. uptake)")
+    p.add_argument("--treatment", default=None, metavar="NODE",
+                   help="strategy node, e.g. facilitation (default: the first node of --path)")
+    p.add_argument("--outcome", default=None, metavar="NODE",
+                   help="outcome node, e.g. uptake (default: the last node of --path)")
     p.add_argument("--path", required=True, type=name_list, metavar="A,B,C",
-                   help="the hypothesized directed path (treatment and outcome may be omitted)")
+                   help="the hypothesized path: a directed path or waypoints (every directed path "
+                   "through them in order); treatment and outcome are added when omitted")
     p.add_argument("--design", default="stepped-wedge", choices=("stepped-wedge", "parallel"),
                    help="randomization design (default: stepped-wedge)")
     p.add_argument("--sites", type=int_list, default=[12, 24, 36], metavar="N,N,...",

@@ -137,12 +137,32 @@ def identify_total(q: GraphInput, xs: tuple[str, ...], y: str) -> Identification
     )
 
 
+def _path_ends(treatment: Any, outcome: Any, path: Any) -> tuple[Any, Any, Any]:
+    """Treatment and outcome default to a node path's ends; given ones are added when omitted."""
+    nodes = list(path) if path else []
+    if nodes and all(isinstance(n, str) for n in nodes):
+        if treatment is None:
+            treatment = nodes[0]
+        elif isinstance(treatment, str) and nodes[0] != treatment:
+            nodes.insert(0, treatment)
+        if outcome is None:
+            outcome = nodes[-1]
+        elif nodes[-1] != outcome:
+            nodes.append(outcome)
+        path = nodes
+    if treatment is None or outcome is None:
+        missing = "treatment" if treatment is None else "outcome"
+        raise QueryError(f"`{missing}` is required (or give a `path` of node names: its ends are "
+                         "the default treatment and outcome)")
+    return treatment, outcome, path
+
+
 def identify(
     graph: Any,
-    treatment: str | Sequence[str],
-    outcome: str,
+    treatment: str | Sequence[str] | None = None,
+    outcome: str | None = None,
     *,
-    effect: str | Effect = "total",
+    effect: str | Effect | None = None,
     mediators: str | Sequence[str] | None = None,
     path: Sequence[str] | Sequence[tuple[str, str]] | None = None,
     observed: Iterable[str] | None = None,
@@ -155,17 +175,23 @@ def identify(
     graph : MechanismMap or networkx.DiGraph
         The causal DAG (an unrolled map for time-varying questions). Nodes not observed are latent
         (map flags, or ``observed=False``/``latent=True`` node attributes of a ``DiGraph``).
-    treatment : str or sequence of str
-        The treatment node(s); a sequence only for total and controlled direct effects.
-    outcome : str
-    effect : {"total", "nde", "nie", "cde", "path"}
+    treatment : str or sequence of str, optional
+        The treatment node(s); a sequence only for total and controlled direct effects. Default:
+        the first node of ``path``.
+    outcome : str, optional
+        Default: the last node of ``path``.
+    effect : {"total", "nde", "nie", "cde", "path"}, optional
         Total, natural direct/indirect (through ``mediators``), controlled direct (mediators
-        fixed) or path-specific (along ``path``) effect.
+        fixed) or path-specific (along ``path``) effect. Default: ``"path"`` when a ``path`` is
+        given, else ``"total"``.
     mediators : str or sequence of str, optional
         Mediators for ``nde``, ``nie`` and ``cde``.
     path : sequence of str, or sequence of (str, str)
-        For ``effect="path"``: a directed path from treatment to outcome as a node sequence, or a
-        set of edges (the effect along every directed path made only of these edges).
+        For ``effect="path"``: a directed path as a node sequence, or a set of edges (the effect
+        along every directed path made only of these edges). A node sequence whose consecutive
+        nodes are not all adjacent names *waypoints*: the effect along the set of directed paths
+        visiting them in that order (:mod:`facmech.identification.waypoints`; the record lists
+        them). The treatment and outcome are added at the ends when the sequence omits them.
     observed : iterable of str, optional
         Exactly the measured nodes (default: the graph's own flags).
     latent : iterable of str, optional
@@ -195,8 +221,10 @@ def identify(
     ...
     facmech.identification._query.QueryError: `treatment` and `outcome` are the same node 'x'; ...
     """
-    eff = Effect.parse(effect, argument="effect")
+    eff = Effect.parse(effect if effect is not None else ("path" if path else "total"),
+                       argument="effect")
     q = prepare_graph(graph, observed=observed, latent=latent)
+    treatment, outcome, path = _path_ends(treatment, outcome, path)
     xs = q.check_nodes(as_names(treatment), argument="treatment")
     if not xs:
         raise QueryError("`treatment` is empty; name at least one node")

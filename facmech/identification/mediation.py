@@ -37,7 +37,7 @@ import networkx as nx
 from facmech.graphs import ancestors_of, count_directed_paths, descendants_of
 from facmech.identification._query import GraphInput, QueryError, prepare_graph
 from facmech.identification.adjustment import is_adjustment_set, minimal_adjustment_sets
-from facmech.identification.id_algorithm import identify_interventional
+from facmech.identification.id_algorithm import identify_interventional, is_identifiable
 from facmech.identification.path_specific import (
     PathCriterion,
     PathSet,
@@ -122,9 +122,33 @@ def identify_cde(q: GraphInput, xs: Sequence[str], y: str, meds: Sequence[str]) 
     )
 
 
-def _interventional(q: GraphInput, x: str, y: str, meds: Sequence[str]) -> Alternative:
-    ok1, f1 = _do_formula(q, (x, *meds), (y,))
-    ok2, f2 = _do_formula(q, (x,), tuple(meds))
+@functools.lru_cache(maxsize=4096)
+def _do_identified(q: GraphInput, xs: tuple[str, ...], ys: tuple[str, ...]) -> bool:
+    """Whether P(ys | do(xs)) is identified, without building its formula.
+
+    The canonical set (measured ancestors of xs and ys, minus the forbidden nodes) is a valid
+    adjustment set whenever any measured set is (van der Zander, Liskiewicz & Textor 2014, UAI,
+    Thm 5.4); otherwise the complete
+    ID algorithm decides.
+    """
+    from facmech.identification.adjustment import forbidden_nodes
+
+    canon = (q.observed & ancestors_of(q.graph, {*xs, *ys})) - forbidden_nodes(
+        q.graph, set(xs), set(ys)) - set(ys)
+    if is_adjustment_set(q.graph, set(xs), set(ys), canon):
+        return True
+    return is_identifiable(q.admg, ys, xs)
+
+
+def _interventional(
+    q: GraphInput, x: str, y: str, meds: Sequence[str], *, details: bool = True
+) -> Alternative:
+    if details:
+        ok1, f1 = _do_formula(q, (x, *meds), (y,))
+        ok2, f2 = _do_formula(q, (x,), tuple(meds))
+    else:
+        ok1, ok2 = _do_identified(q, (x, *meds), (y,)), _do_identified(q, (x,), tuple(meds))
+        f1 = f2 = ""
     ms = ", ".join(meds)
     est = (f"IIE = sum_{{{ms}}} P({y} | do({x}, {ms})) [P({ms} | do({x})) - P({ms} | do({x}'))]; "
            f"IDE = sum_{{{ms}}} [P({y} | do({x}, {ms})) - P({y} | do({x}', {ms}))] "
@@ -164,6 +188,9 @@ def _mediation_sets(q: GraphInput, x: str, y: str, meds: Sequence[str]) -> list[
     g = q.graph
     order = {n: i for i, n in enumerate(q.admg.nodes)}
     nd = q.observed - descendants_of(g, [x])
+    if (is_adjustment_set(g, {x}, set(meds), ()) and is_adjustment_set(g, {x, *meds}, {y}, ())
+            and is_adjustment_set(g, {x}, {y}, ())):
+        return [()]  # the empty set is valid, hence the only inclusion-minimal one
     out: list[tuple[str, ...]] = []
     s1 = minimal_adjustment_sets(g, {x, *meds}, {y}, observed=nd)
     s2 = minimal_adjustment_sets(g, {x}, set(meds), observed=nd)
@@ -194,9 +221,13 @@ def _not_identified_reason(pc: PathCriterion, x: str, what: str) -> str:
 
 
 def identify_natural(
-    q: GraphInput, x: str, y: str, meds: Sequence[str], eff: Effect
+    q: GraphInput, x: str, y: str, meds: Sequence[str], eff: Effect, *, details: bool = True
 ) -> Identification:
-    """Natural direct (``nde``) or indirect (``nie``) effect through ``meds``."""
+    """Natural direct (``nde``) or indirect (``nie``) effect through ``meds``.
+
+    ``details=False`` (path reports) decides whether the interventional analogue is identified
+    without writing its formula, and skips the bundle alternative.
+    """
     hidden = [m for m in meds if m in q.latent]
     what = ("natural direct effect" if eff is Effect.NDE else "natural indirect effect") + \
         f" of {x} on {y} via {_fmt(meds)}"
@@ -245,8 +276,8 @@ def identify_natural(
             assumptions=("the causal diagram (with its latent nodes) is correct", _CROSS,
                          "consistency and no interference between sites (SUTVA)"),
         )
-    inter = _interventional(q, x, y, meds)
-    alts = (inter, _bundle(q, x, y, pc)) if pc.recanting is not None else (inter,)
+    inter = _interventional(q, x, y, meds, details=details)
+    alts = (inter, _bundle(q, x, y, pc)) if pc.recanting is not None and details else (inter,)
     return Identification(
         **common, identifiable=False,
         strategy=Strategy.INTERVENTIONAL if inter.identifiable else None,
@@ -305,6 +336,12 @@ def identify_path(
     ``details=False`` skips the alternatives (bundle, interventional, linear SEM) of a path that
     is not identified; path reports use it.
     """
+    from facmech.identification.waypoints import identify_waypoints, is_waypoint_query
+
+    if is_waypoint_query(q.graph, path):
+        if path[0] != x or path[-1] != y:
+            _parse_path(q, x, y, path)  # the start/end error
+        return identify_waypoints(q, x, y, path, details=details)
     nodes, edges = _parse_path(q, x, y, path)
     label = " -> ".join(nodes) if nodes else "; ".join(f"{a}->{b}" for a, b in sorted(edges or ()))
     what = f"the effect of {x} on {y} along {label}"

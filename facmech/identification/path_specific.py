@@ -15,8 +15,12 @@ contains children ``z_i, z_j`` of ``x`` (possibly equal) with a path ``x -> z_i 
           \\big|_{x = a \\text{ if } D \\text{ receives paths of } g \\text{ else } a'}
 
 Path sets are described without enumerating paths (their number can grow exponentially), as a
-single path, the paths through or avoiding a set of nodes, the paths made of given edges, or the
-paths whose first edge enters given children of ``x``.
+single path, the paths through or avoiding a set of nodes, the paths through given *waypoints* in
+order (the set of paths a researcher names as "engagement -> trust -> normalization"), the paths
+made of given edges, or the paths whose first edge enters given children of ``x``. The criterion
+for a set of paths is the same as for one path (Avin, Shpitser & Pearl 2005, Thm 2, stated for
+sets of paths; Shpitser & Tchetgen Tchetgen 2016, Thm 4): only the classification of each child of
+``x`` (does a path of ``g``, does a path outside ``g`` leave through it) depends on the set.
 
 >>> import networkx as nx
 >>> from facmech.graphs import latent_projection
@@ -51,13 +55,16 @@ class PathSet:
     """A set of directed paths from the treatment to the outcome, described implicitly.
 
     ``kind`` is ``"single"`` (``nodes`` is the path), ``"through"``/``"avoid"`` (``nodes`` are the
-    mediators), ``"edges"`` (every edge of the path in ``edges``) or ``"first"`` (paths whose
-    first edge enters one of ``nodes``).
+    mediators), ``"waypoints"`` (paths visiting every node of ``nodes``, in that order; ``marks``
+    holds ``(a, b, w)`` when the edge ``a -> b`` of the latent projection stands for routes that
+    all pass the unmeasured waypoint ``w``), ``"edges"`` (every edge of the path in ``edges``) or
+    ``"first"`` (paths whose first edge enters one of ``nodes``).
     """
 
     kind: str
     nodes: tuple[str, ...] = ()
     edges: frozenset[tuple[str, str]] = frozenset()
+    marks: frozenset[tuple[str, str, str]] = frozenset()
 
     @classmethod
     def single(cls, path: Iterable[str]) -> PathSet:
@@ -70,6 +77,21 @@ class PathSet:
     @classmethod
     def avoiding(cls, mediators: Iterable[str]) -> PathSet:
         return cls("avoid", tuple(sorted(mediators)))
+
+    @classmethod
+    def waypoints(
+        cls, nodes: Iterable[str], *, marks: Iterable[tuple[str, str, str]] = ()
+    ) -> PathSet:
+        return cls("waypoints", tuple(nodes), marks=frozenset(marks))
+
+    def advance(self, state: int, a: str, b: str) -> int:
+        """Waypoints passed after the edge ``a -> b``, having passed ``state`` before it."""
+        wps, k = self.nodes, len(self.nodes)
+        while state < k and (a, b, wps[state]) in self.marks:
+            state += 1
+        if state < k and b == wps[state]:
+            state += 1
+        return state
 
     @classmethod
     def of_edges(cls, edges: Iterable[tuple[str, str]]) -> PathSet:
@@ -124,6 +146,23 @@ def _classify(ctx: _Context, x: str, y: str, c: str, ps: PathSet) -> tuple[bool,
         )
         around = c not in meds and _reach(h, [c], y, avoid=meds)
         return (via, around) if ps.kind == "through" else (around, via)
+    if ps.kind == "waypoints":
+        k = len(ps.nodes)
+        begin = (c, ps.advance(0, x, c))
+        seen, stack = {begin}, [begin]
+        in_g = out_g = False
+        while stack and not (in_g and out_g):
+            n, i = stack.pop()
+            if n == y:
+                in_g |= i == k
+                out_g |= i < k
+                continue
+            for kid in h.successors(n):
+                s = (kid, ps.advance(i, n, kid))
+                if s not in seen:
+                    seen.add(s)
+                    stack.append(s)
+        return in_g, out_g
     if ps.kind == "edges":
         e = ps.edges
         # states (node, used a non-g edge); start after the edge x -> c

@@ -110,6 +110,13 @@ class Identification:
         What is identified instead (interventional analogues, bundles, linear-SEM answers, ...).
     frontdoor_sets : tuple of tuple of str
     instruments : tuple of (str, tuple of str)
+    waypoints : bool
+        ``path`` names waypoints: the query is the set of directed paths through them in order.
+    paths : tuple of tuple of str
+        For a waypoint query, the directed paths it covers (the first ones when there are many;
+        :func:`facmech.identification.waypoints.waypoint_paths` pages through the rest).
+    path_count : int
+        How many directed paths the query covers (1 for a single path, 0 when not a path query).
     """
 
     effect: Effect
@@ -128,10 +135,17 @@ class Identification:
     alternatives: tuple[Alternative, ...] = ()
     frontdoor_sets: tuple[tuple[str, ...], ...] = ()
     instruments: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    waypoints: bool = False
+    paths: tuple[tuple[str, ...], ...] = ()
+    path_count: int = 0
 
     @property
     def query(self) -> str:
         """The query in words."""
+        if self.effect is Effect.PATH and self.path and self.waypoints:
+            n = self.path_count
+            return (f"path-specific effect along the {n} directed path{'s' * (n != 1)} through "
+                    f"{' -> '.join(self.path)}")
         if self.effect is Effect.PATH and self.path:
             return f"path-specific effect along {' -> '.join(self.path)}"
         names = {Effect.TOTAL: "total effect", Effect.NDE: "natural direct effect",
@@ -163,6 +177,9 @@ class Identification:
                 frontdoor_sets=[list(s) for s in self.frontdoor_sets],
                 instruments=[{"instrument": z, "given": list(w)} for z, w in self.instruments],
             )
+        if self.waypoints:
+            out.update(waypoints=list(self.path), path_count=self.path_count,
+                       paths=[list(p) for p in self.paths])
         return out
 
     def to_json(self, *, extended: bool = False) -> str:
@@ -194,6 +211,13 @@ class Identification:
             lines.append(f"  witness: {self.witness}")
         if self.blocking_path:
             lines.append(f"  open confounding path: {' - '.join(self.blocking_path)}")
+        if self.waypoints:
+            more = self.path_count - len(self.paths)
+            lines.append(f"  paths covered ({self.path_count}):")
+            lines.extend(f"    {' -> '.join(p)}" for p in self.paths)
+            if more > 0:
+                lines.append(f"    ... and {more} more (facmech.identification.waypoints."
+                             "waypoint_paths pages through them)")
         if self.assumptions:
             lines.append("  assumptions:")
             lines.extend(f"    - {a}" for a in self.assumptions)

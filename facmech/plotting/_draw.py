@@ -52,12 +52,13 @@ class Drawer:
         fontsize: float,
         scale: float,
         labels: dict[str, str],
+        path_edges: set[tuple[str, str]] | None = None,
     ):
         self.ax = ax
         self.mmap = mmap
         self.lay = layout
         self.path = path
-        self.path_edges = set(itertools.pairwise(path))
+        self.path_edges = set(itertools.pairwise(path)) if path_edges is None else path_edges
         self.fs = fontsize
         self.s = scale
         self.labels = labels

@@ -29,6 +29,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import networkx as nx
+
 from facmech.errors import MapError
 from facmech.mechanism_map import MechanismMap, load_map
 from facmech.plotting._layout import Layout, compute_layout
@@ -37,7 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["check_highlight", "plot_map", "save_map_figure"]
+__all__ = ["check_highlight", "highlight_edges", "plot_map", "save_map_figure"]
 
 ROLE_FILL = {  # light tints of the Okabe-Ito palette (colour-blind safe)
     "context": "#E8E8E8",
@@ -74,8 +76,30 @@ EDGE_COLOUR = "#333333"
 MUTED = "#B5B5B5"
 
 
-def check_highlight(mechanism_map: MechanismMap, highlight: Sequence[str]) -> tuple[str, ...]:
-    """Validate a highlighted path: known node ids, each consecutive pair an edge of the map.
+def highlight_edges(mechanism_map: MechanismMap, path: Sequence[str]) -> set[tuple[str, str]]:
+    """The arrows to highlight: the path's own, or every arrow of the paths through waypoints.
+
+    >>> from facmech import load_map
+    >>> sorted(highlight_edges(load_map(), ["champions", "trust"]))[:2]
+    [('capacity', 'trust'), ('champions', 'role_clarity')]
+    """
+    g = nx.DiGraph((e.source, e.target) for e in mechanism_map.edges if e.lag == 0)
+    pairs = {(e.source, e.target) for e in mechanism_map.edges}
+    out: set[tuple[str, str]] = set()
+    for a, b in itertools.pairwise(path):
+        if (a, b) in pairs or a not in g or b not in g:
+            out.add((a, b))
+            continue
+        keep = (nx.descendants(g, a) | {a}) & (nx.ancestors(g, b) | {b})
+        out |= set(g.subgraph(keep).edges)
+    return out
+
+
+def check_highlight(
+    mechanism_map: MechanismMap, highlight: Sequence[str], *, waypoints: bool = False
+) -> tuple[str, ...]:
+    """Validate a highlighted path: known node ids, each consecutive pair an edge of the map or
+    waypoints (the second reached from the first by a directed path: every such path is drawn).
 
     >>> from facmech import load_map
     >>> check_highlight(load_map(), ["facilitation", "leadership_engagement"])
@@ -94,8 +118,9 @@ def check_highlight(mechanism_map: MechanismMap, highlight: Sequence[str]) -> tu
         )
     mechanism_map.check_nodes(path, argument="highlight")
     pairs = {(e.source, e.target) for e in mechanism_map.edges}
+    g = nx.DiGraph((e.source, e.target) for e in mechanism_map.edges if e.lag == 0)
     for a, b in itertools.pairwise(path):
-        if (a, b) not in pairs:
+        if (a, b) not in pairs and not (waypoints and a in g and b in g and nx.has_path(g, a, b)):
             children = sorted({e.target for e in mechanism_map.edges if e.source == a})
             raise MapError(
                 f"`highlight`: {a!r} -> {b!r} is not an edge of the map; edges from {a!r} go to: "
@@ -112,6 +137,7 @@ def plot_map(
     mechanism_map: MechanismMap | str,
     *,
     highlight: Sequence[str] | None = None,
+    waypoints: bool = False,
     ax: Axes | None = None,
     periods: int | None = None,
     title: str | None = None,
@@ -125,6 +151,9 @@ def plot_map(
     ----------
     mechanism_map
         A :class:`MechanismMap` (raw or unrolled), or a built-in map name / map file path.
+    waypoints
+        Accept consecutive highlighted nodes that are not adjacent (waypoints): every directed
+        path between them is highlighted.
     highlight
         A directed path of node ids (``["facilitation", "acceptance", ...]``), drawn bold in
         colour with the rest greyed. Each consecutive pair must be an edge of the (plotted) map.
@@ -158,7 +187,7 @@ def plot_map(
     mmap = load_map(mechanism_map)
     if periods is not None:
         mmap = mmap.unroll(periods)
-    path = check_highlight(mmap, highlight) if highlight is not None else ()
+    path = check_highlight(mmap, highlight, waypoints=waypoints) if highlight is not None else ()
 
     if ax is None:
         fig = Figure(figsize=(8, 6), layout=None)
@@ -214,7 +243,10 @@ def plot_map(
 
     from facmech.plotting._draw import Drawer
 
-    drawer = Drawer(ax, mmap, layout, path=path, fontsize=fontsize, scale=scale, labels=labels)
+    edges = highlight_edges(mmap, path)
+    on = tuple(dict.fromkeys([*path, *(n for e in sorted(edges) for n in e)]))
+    drawer = Drawer(ax, mmap, layout, path=on, fontsize=fontsize, scale=scale, labels=labels,
+                    path_edges=edges)
     drawer.bands(header=header, loop_room=loop_room)
     drawer.nodes()
     drawer.edges()

@@ -8,10 +8,12 @@ naming the argument, the value received and what is allowed.
 >>> check_path(m, ["facilitation", "champions", "normalization", "uptake"],
 ...            treatment="facilitation", outcome="uptake")
 ('facilitation', 'champions', 'normalization', 'uptake')
->>> check_path(m, ["facilitation", "trust", "uptake"], treatment="facilitation", outcome="uptake")
+>>> check_path(m, ["trust"], treatment="facilitation", outcome="uptake")  # waypoints
+('facilitation', 'trust', 'uptake')
+>>> check_path(m, ["trust", "champions"], treatment="facilitation", outcome="uptake")
 Traceback (most recent call last):
 ...
-facmech.errors.MapError: `path`: the map has no arrow facilitation -> trust ...
+facmech.errors.MapError: `path`: the map has no arrow trust -> champions and no directed path ...
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import networkx as nx
 import pandas as pd
 
 from facmech.errors import DataError, FacmechError, MapError, closest
@@ -32,22 +35,31 @@ OUTPUT_SUFFIXES = (".html", ".htm", ".md", ".markdown")
 
 
 def check_path(
-    mmap: MechanismMap, path: Sequence[str] | str, *, treatment: str, outcome: str
+    mmap: MechanismMap, path: Sequence[str] | str, *, treatment: str | None = None,
+    outcome: str | None = None,
 ) -> tuple[str, ...]:
-    """The path as a tuple of node ids, checked to be a directed path of the map (within a period)
-    from ``treatment`` to ``outcome``.
+    """The path as a tuple of node ids from ``treatment`` to ``outcome``, checked against the map.
 
     ``path`` may be a sequence or a string ``a,b,c`` / ``a>b>c``. When the path omits the treatment
     or the outcome at its ends they are added (``--path acceptance,trust`` is read as
-    treatment -> acceptance -> trust -> outcome).
+    treatment -> acceptance -> trust -> outcome); without them, they default to the path's ends.
+    Consecutive nodes joined by an arrow (within a period) make one directed path; consecutive
+    nodes that are not adjacent are waypoints (every directed path through them in order,
+    :mod:`facmech.identification.waypoints`), and each must reach the next.
     """
+    if isinstance(path, str):
+        sep = ">" if ">" in path else ","
+        path = [p.strip() for p in path.split(sep) if p.strip()]
+    if path and treatment is None:
+        treatment = str(next(iter(path)))
+    if path and outcome is None:
+        outcome = str(list(path)[-1])
+    if treatment is None or outcome is None:
+        raise FacmechError("`path` is empty; give the hypothesized chain, e.g. `facilitation,trust,uptake`")
     mmap.check_nodes([treatment], argument="treatment")
     mmap.check_nodes([outcome], argument="outcome")
     if treatment == outcome:
         raise FacmechError(f"`treatment` and `outcome` are the same node ({treatment!r})")
-    if isinstance(path, str):
-        sep = ">" if ">" in path else ","
-        path = [p.strip() for p in path.split(sep) if p.strip()]
     nodes = [str(p) for p in path]
     if not nodes:
         raise FacmechError("`path` is empty; give the hypothesized chain, e.g. `facilitation,trust,uptake`")
@@ -60,13 +72,13 @@ def check_path(
         raise FacmechError(f"`path` visits a node twice: {' -> '.join(nodes)}")
     graph = mmap.to_networkx()
     for src, tgt in itertools.pairwise(nodes):
-        if not graph.has_edge(src, tgt):
+        if not graph.has_edge(src, tgt) and not nx.has_path(graph, src, tgt):
             children = sorted(graph.successors(src))
             hint = closest(tgt, children)
             raise MapError(
-                f"`path`: the map has no arrow {src} -> {tgt} (within a period), so "
-                f"{' -> '.join(nodes)} is not a path of the map. Arrows out of {src!r}: "
-                f"{', '.join(children) or '(none)'}.{hint}"
+                f"`path`: the map has no arrow {src} -> {tgt} and no directed path from {src} to "
+                f"{tgt} (within a period), so no path of the map visits {' -> '.join(nodes)} in "
+                f"this order. Arrows out of {src!r}: {', '.join(children) or '(none)'}.{hint}"
             )
     return tuple(nodes)
 

@@ -213,7 +213,7 @@ def _implications(mmap: MechanismMap) -> list[str]:
 def _map_figure(mmap: MechanismMap, path: tuple[str, ...]) -> Figure:
     from facmech.plotting import plot_map
 
-    fig = plot_map(mmap, highlight=list(path))
+    fig = plot_map(mmap, highlight=list(path), waypoints=True)
     fig = getattr(fig, "figure", fig)
     return Figure.from_matplotlib(
         fig, caption=f"The mechanism map; highlighted: {' → '.join(path)}. Dashed boxes are "
@@ -224,8 +224,8 @@ def _map_figure(mmap: MechanismMap, path: tuple[str, ...]) -> Figure:
 def plan(
     map: MechanismMap | str | os.PathLike[str] = "facilitation",
     *,
-    treatment: str,
-    outcome: str,
+    treatment: str | None = None,
+    outcome: str | None = None,
     path: Sequence[str] | str,
     design: TrialDesign | str | None = None,
     sites: Sequence[int] = (12, 24, 36),
@@ -244,11 +244,12 @@ def plan(
     ----------
     map : MechanismMap, str or path, default "facilitation"
         The mechanism map (built-in name, YAML/dagitty/DOT file, or a map).
-    treatment, outcome : str
-        Map node ids of the strategy and the outcome.
+    treatment, outcome : str, optional
+        Map node ids of the strategy and the outcome (default: the ends of ``path``).
     path : sequence of str or str
-        The hypothesized directed path (``"a,b,c"`` or ``"a>b>c"`` accepted); the treatment and the
-        outcome are added at the ends when omitted.
+        The hypothesized path (``"a,b,c"`` or ``"a>b>c"`` accepted): a directed path, or waypoints
+        (consecutive nodes not adjacent: every directed path through them in order); the treatment
+        and the outcome are added at the ends when omitted.
     design : {"stepped-wedge", "parallel"}, optional
         Randomization design (default stepped wedge).
     sites : sequence of int, default (12, 24, 36)
@@ -286,6 +287,7 @@ def plan(
     out_path = check_output(out)
     mmap = load_map(map)
     chain = check_path(mmap, path, treatment=treatment, outcome=outcome)
+    treatment, outcome = chain[0], chain[-1]
     d = TrialDesign.parse(design if design is not None else TrialDesign.STEPPED_WEDGE)
     df = load_data(data)
     if df is not None and cluster is None:

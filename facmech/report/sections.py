@@ -56,7 +56,14 @@ def hypothesis_section(
 ) -> Section:
     """The question: which mechanism, in which map, with how much support per link."""
     rows = []
+    graph = mmap.to_networkx()
     for src, tgt in itertools.pairwise(path):
+        if not graph.has_edge(src, tgt):  # waypoints: the segment is every directed path between
+            from facmech.graphs import count_directed_paths
+
+            n = count_directed_paths(graph, src, tgt)
+            rows.append((src, tgt, f"waypoints ({n} directed path{'s' * (n != 1)})", "–", "–", "–"))
+            continue
         edge = mmap.edge(src, tgt, lag=0)
         rows.append((
             src, tgt, "–" if edge.arrow is None else f"#{edge.arrow}",

@@ -168,8 +168,8 @@ def test_bad_inputs():
         identify(g, "xx", "y")
     with pytest.raises(QueryError, match="no arrow m -> x"):
         identify(g, "x", "y", effect="path", path=["x", "m", "x", "y"])
-    with pytest.raises(QueryError, match="must start at the treatment"):
-        identify(g, "x", "y", effect="path", path=["m", "y"])
+    # the treatment is added when the path omits it (issue 13: paths as researchers write them)
+    assert identify(g, "x", "y", effect="path", path=["m", "y"]).path == ("x", "m", "y")
     with pytest.raises(QueryError, match="lies on no directed path"):
         identify(g, "x", "y", effect="nde", mediators=["c"])
     with pytest.raises(UnknownNodeError, match="`observed`"):
@@ -183,7 +183,8 @@ def test_bad_inputs():
     with pytest.raises(QueryError, match="needs at least one mediator"):
         identify(g, "x", "y", effect="nde")
     with pytest.raises(QueryError, match="use effect='path'"):
-        identify(g, "x", "y", path=["x", "y"])
+        identify(g, "x", "y", effect="total", path=["x", "y"])
+    assert identify(g, "x", "y", path=["x", "y"]).effect.value == "path"  # the default with a path
     with pytest.raises(QueryError, match="mediators go with"):
         identify(g, "x", "y", mediators=["m"])
     with pytest.raises(FacmechError, match="directed cycle"):

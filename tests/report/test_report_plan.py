@@ -119,8 +119,8 @@ def test_plan_on_a_user_dagitty_map(tmp_path):
 
 
 def test_bad_input(trial, tmp_path):
-    with pytest.raises(MapError, match="no arrow facilitation -> trust"):
-        plan(treatment="facilitation", outcome="uptake", path=["trust"])
+    with pytest.raises(MapError, match="no arrow trust -> champions"):
+        plan(treatment="facilitation", outcome="uptake", path=["trust", "champions"])
     with pytest.raises(UnknownNodeError, match="Did you mean 'leadership_engagement'"):
         plan(treatment="facilitation", outcome="uptake", path=["leadership", "acceptance"])
     with pytest.raises(FacmechError, match="does not exist"):
@@ -164,7 +164,7 @@ def test_cli_plan(trial, tmp_path, capsys):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--path", "trust"], "no arrow facilitation -> trust"),
+        (["--path", "trust,champions"], "no arrow trust -> champions"),
         (["--path", "champions,normalization", "--out", "/nonexistent-dir/r.html"], "does not exist"),
         (["--path", "champions,normalization", "--out", "r.pdf"], "must end in .html"),
         (["--path", "champions,normalization", "--data", "DATA", "--cluster", "site"],
