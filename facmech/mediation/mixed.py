@@ -49,7 +49,21 @@ def fit_mixed(formula: str, frame: pd.DataFrame, groups: np.ndarray):
 
 
 def fixed_effects(res) -> tuple[pd.Series, pd.DataFrame]:
-    """The fixed-effect coefficients and their covariance of a ``MixedLM`` fit."""
+    """The fixed-effect coefficients and their covariance :math:`(X^\\top \\hat V^{-1} X)^{-1}`
+    given the estimated variances, as ``lme4``'s ``vcov`` (statsmodels' ``cov_params`` inverts
+    the full observed information instead, which differs by up to a few tenths of a percent).
+
+    With :math:`V_g = \\sigma^2 I + \\tau^2 \\mathbf 1 \\mathbf 1^\\top` for site :math:`g` of
+    size :math:`n_g`, :math:`X_g^\\top V_g^{-1} X_g = \\sigma^{-2}\\{X_g^\\top X_g
+    - \\tau^2 (\\sigma^2 + n_g\\tau^2)^{-1} X_g^\\top \\mathbf 1 \\mathbf 1^\\top X_g\\}`.
+    """
     fe = res.fe_params
-    V = res.cov_params().iloc[: len(fe), : len(fe)]
-    return fe, V
+    X = np.asarray(res.model.exog, dtype=float)
+    codes, _ = pd.factorize(np.asarray(res.model.groups))
+    sigma2, tau2 = float(res.scale), float(np.asarray(res.cov_re)[0, 0])
+    sums = np.zeros((codes.max() + 1, X.shape[1]))
+    np.add.at(sums, codes, X)
+    ng = np.bincount(codes)
+    info = X.T @ X - (sums * (tau2 / (sigma2 + ng * tau2))[:, None]).T @ sums
+    V = np.linalg.inv(info / sigma2)
+    return fe, pd.DataFrame(V, index=fe.index, columns=fe.index)

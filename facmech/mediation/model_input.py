@@ -262,6 +262,18 @@ def model_set(
     inference: object,
 ) -> ModelSet:
     """The :class:`ModelSet` of an analysis on its prepared (validated) rows."""
+    if source.mixed and (outcome_family.binary or mediator_family.binary):
+        raise ArgumentError(
+            "`random_intercept=True` fits linear mixed models (statsmodels MixedLM): "
+            "`outcome_family` and `mediator_family` must be 'gaussian' (got "
+            f"{outcome_family.value!r}, {mediator_family.value!r})"
+        )
+    if prepared.exposure is not None and not np.isin(prepared.treatment, (0.0, 1.0)).all():
+        raise DataError(
+            "`effect_model=\"exposure_time\"` needs a two-valued treatment (a site is treated "
+            "from its crossover on); a continuous dose with `control=`/`treated=` values is not "
+            "an exposure-time rollout"
+        )
     frame = prepared.frame.copy()
     col = frame[treatment]
     continuous = control is not None and pd.api.types.is_numeric_dtype(col) \
