@@ -9,19 +9,26 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
 from facmech._random import SeedLike
 from facmech._validation import check_alpha
-from facmech.errors import DataError, EstimationError, FacmechError, FewClustersWarning
+from facmech.errors import (
+    ArgumentError,
+    DataError,
+    EstimationError,
+    FacmechError,
+    FewClustersWarning,
+)
 from facmech.estimates import Estimate
 from facmech.mediation.data import FEW_SITES, prepare
 from facmech.mediation.engine import mediate_arrays
 from facmech.mediation.graph import as_digraph, check_identification, implied_graph
 from facmech.mediation.inference import Bootstrap, MonteCarlo
+from facmech.mediation.model_input import batch_effects, model_set, resolve
 from facmech.mediation.results import MediationResult
 from facmech.mediation.spec import EffectModel, Family, TreatmentLevel
 
@@ -42,11 +49,11 @@ def _treatment_level(level: object, graph: object, treatment: str, cluster: str 
 
 
 def mediate(
-    data: pd.DataFrame,
+    data: pd.DataFrame | None = None,
     *,
     treatment: str,
     mediators: str | Sequence[str],
-    outcome: str,
+    outcome: str | None = None,
     covariates: Sequence[str] = (),
     cluster: str | None = None,
     time: str | None = None,
@@ -64,6 +71,10 @@ def mediate(
     effect_model: EffectModel | str | None = None,
     exposure_time: str | None = None,
     exposure_window: int | None = None,
+    mediator_formula: str | Mapping[str, str] | None = None,
+    outcome_formula: str | None = None,
+    models: Sequence[Any] | None = None,
+    random_intercept: bool = False,
 ) -> MediationResult:
     """Natural direct and indirect effects, ordered-mediator decomposition and path effects.
 
@@ -171,6 +182,23 @@ def mediate(
         if cluster is not None and by != cluster:
             raise DataError(f"`inference` clusters by {by!r} but `cluster` is {cluster!r}")
         cluster = by
+    source = resolve(
+        data, treatment=treatment, mediators=meds, outcome=outcome, covariates=covs,
+        cluster=cluster, time=time, exposure_time=exposure_time,
+        mediator_formula=mediator_formula, outcome_formula=outcome_formula, models=models,
+        random_intercept=random_intercept,
+    )
+    data, outcome, cluster = source.data, source.outcome, source.cluster
+    if source.families is not None:
+        family = source.families[outcome]
+        mfamily = source.families[meds[0]]
+    if source.interaction is not None:
+        if interaction and not source.interaction and outcome_formula is not None:
+            raise ArgumentError(
+                "`interaction=True` but `outcome_formula` has no treatment-by-mediator term; "
+                "write it in the formula ('y ~ a * m')"
+            )
+        interaction = bool(interaction or source.interaction)
     level = _treatment_level(treatment_level, graph, treatment, cluster)
     if effect_model is None:
         emodel = EffectModel.CONSTANT if exposure_time is None else EffectModel.EXPOSURE_TIME
@@ -184,7 +212,8 @@ def mediate(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         prepared = prepare(
-            data, treatment=treatment, mediators=meds, outcome=outcome, covariates=covs,
+            data, treatment=treatment, mediators=meds, outcome=outcome,
+            covariates=list(source.covariates),
             cluster=cluster, time=time, outcome_family=family, mediator_family=mfamily,
             treatment_level=level, control=control, treated=treated, missing=missing,
             effect_model=emodel, exposure_time=exposure_time,
@@ -217,15 +246,24 @@ def mediate(
             "treatment and earlier mediators cause later mediators and the outcome)",
             *assumptions,
         )
-    batch = mediate_arrays(
-        prepared.treatment, prepared.mediators[None], prepared.outcome[None],
-        prepared.covariates[None], cluster=prepared.cluster,
-        strata=None if prepared.strata is None else prepared.strata[None],
-        outcome_family=family, mediator_family=mfamily, interaction=interaction,
-        inference=inference, alpha=alpha, seed=seed,
-        exposure=None if prepared.exposure is None else prepared.exposure[None],
-        exposure_window=exposure_window,
+    model_set_ = model_set(
+        source, prepared, treatment=treatment, mediators=meds, covariates=source.covariates,
+        time=time, outcome_family=family, mediator_family=mfamily, interaction=interaction,
+        control=control, treated=treated, inference=inference,
     )
+    if source.custom:
+        batch = batch_effects(model_set_, prepared, inference=inference, alpha=alpha, seed=seed,
+                              exposure_window=exposure_window)
+    else:
+        batch = mediate_arrays(
+            prepared.treatment, prepared.mediators[None], prepared.outcome[None],
+            prepared.covariates[None], cluster=prepared.cluster,
+            strata=None if prepared.strata is None else prepared.strata[None],
+            outcome_family=family, mediator_family=mfamily, interaction=interaction,
+            inference=inference, alpha=alpha, seed=seed,
+            exposure=None if prepared.exposure is None else prepared.exposure[None],
+            exposure_window=exposure_window,
+        )
     if prepared.exposure is not None:
         E = int(prepared.exposure.max())
         window = E if exposure_window is None else int(exposure_window)
@@ -282,14 +320,17 @@ def mediate(
             )
     mname = "OLS" if mfamily is Family.GAUSSIAN else f"{mfamily.value} GLM"
     oname = "OLS" if family is Family.GAUSSIAN else f"{family.value} GLM"
+    if source.mixed:
+        mname = oname = f"MixedLM (REML, random intercept for {cluster})"
     method = (
         f"mediators: {mname}; outcome: {oname}"
         + (" with treatment-mediator interaction" if interaction else "")
         + (f"; period fixed effects ({time})" if time else "")
         + ("; exposure-time indicators" if prepared.exposure is not None else "")
+        + ("; statsmodels formulas" if source.formulas is not None else "")
         + "; "
         + ("plug-in only (no inference)" if inference is None
-           else inference.describe(prepared.n_clusters, batch.df))
+           else model_set_.describe_inference(inference, prepared.n_clusters, batch.df))
     )
     return MediationResult(
         effects=effects, risk_ratios=ratios, treatment=treatment, mediators=tuple(meds),
@@ -299,6 +340,7 @@ def mediate(
         method=method,
         scale="mean difference" if family is Family.GAUSSIAN else "risk difference",
         assumptions=tuple(assumptions), warnings=tuple(notes), cluster=cluster, time=time,
+        models=model_set_,
         _data=prepared,
         _call={"outcome_family": family, "mediator_family": mfamily,
                "interaction": interaction, "inference": inference,

@@ -7,6 +7,8 @@ rows are selected into a new frame and all encoding happens on copies.
 
 from __future__ import annotations
 
+import math
+import numbers
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from facmech._validation import require_columns, require_frame, require_nonconstant
-from facmech.errors import DataError, FewClustersWarning
+from facmech.errors import ArgumentError, DataError, FewClustersWarning
 from facmech.mediation.exposure import exposure_times
 from facmech.mediation.spec import EffectModel, Family, TreatmentLevel
 
@@ -55,6 +57,8 @@ def _binary_treatment(col: pd.Series, name: str, control: object, treated: objec
     if control is not None or treated is not None:
         if control is None or treated is None:
             raise DataError("give both `control=` and `treated=` values, or neither")
+        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+            return _continuous_treatment(col, control, treated)
         for v, what in ((control, "control"), (treated, "treated")):
             if not (col == v).any():
                 raise DataError(
@@ -85,6 +89,24 @@ def _binary_treatment(col: pd.Series, name: str, control: object, treated: objec
             stacklevel=4,
         )
     return (col == hi).to_numpy(dtype=float)
+
+
+def _continuous_treatment(col: pd.Series, control: object, treated: object) -> np.ndarray:
+    """A numeric treatment (e.g. a dose) compared at two values, as R mediation's
+    ``control.value``/``treat.value``: coded :math:`(A - a_0)/(a_1 - a_0)`, the same linear
+    models reparametrized, so the effects at codes 0 and 1 are those at ``control`` and
+    ``treated``."""
+    for v, what in ((control, "control"), (treated, "treated")):
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
+            raise ArgumentError(
+                f"`{what}` must be a finite number for the numeric treatment column "
+                f"{col.name!r} (got {v!r})"
+            )
+    if float(control) == float(treated):
+        raise ArgumentError(
+            f"`control` and `treated` must differ (both {control!r})"
+        )
+    return (col.to_numpy(dtype=float) - float(control)) / (float(treated) - float(control))
 
 
 def _expand(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[np.ndarray, list[str]]:
@@ -241,8 +263,11 @@ def prepare(
                     f"declared site-level; pass `treatment_level=\"patient\"` (CLI: "
                     "`--treatment-level patient`) if patients were randomized individually"
                 )
-        # stratum of each site: its treatment sequence (arm; step of a stepped wedge)
-        if time is None:
+        # stratum of each site: its treatment sequence (arm; step of a stepped wedge); one
+        # stratum for a continuous treatment (a dose: each site would be its own stratum)
+        if not np.isin(a, (0.0, 1.0)).all():
+            strata = np.zeros(G, dtype=int)
+        elif time is None:
             seq = pd.Series(a).groupby(codes).mean().round(6)
             strata = pd.factorize(seq.astype(str))[0]
         else:

@@ -67,6 +67,7 @@ class MediationResult:
     warnings: tuple[str, ...] = ()
     cluster: str | None = None
     time: str | None = None
+    models: Mapping[str, Any] = field(default_factory=dict, repr=False)
     _data: MediationData | None = field(default=None, repr=False)
     _call: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
@@ -77,6 +78,23 @@ class MediationResult:
 
     def __getitem__(self, name: str) -> Estimate:
         return self.effects[name]
+
+    def cov_params(self) -> pd.DataFrame:
+        """Joint covariance of the coefficients of every model in :attr:`models`, a DataFrame
+        labelled by (model, term); see
+        :meth:`facmech.mediation.statsmodels_models.ModelSet.cov_params`."""
+        return self.models.cov_params()  # type: ignore[attr-defined]
+
+    def test_interaction(self, *, draws: int = 1000, seed: Any = None) -> Estimate:
+        """Test of ACME(treated) - ACME(control) (``nie_treated - nie_control``) when the outcome
+        model has a treatment-by-mediator interaction, as R ``mediation::test.TMint``: Monte
+        Carlo interval and p-value from :meth:`cov_params` draws."""
+        from facmech._validation import check_int
+
+        draws = check_int(draws, argument="draws", minimum=2)
+        return self.models.test_interaction(  # type: ignore[attr-defined]
+            draws=draws, alpha=self.alpha, seed=seed
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """One row per effect; columns ``estimate, std_error, ci_low, ci_high, p_value``."""
