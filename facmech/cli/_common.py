@@ -1,19 +1,36 @@
-"""Shared pieces of the CLI: common options, list parsing and output (text or JSON)."""
+"""Shared pieces of the CLI: common options, list parsing, output files and printing (text or JSON).
+
+Every subcommand that writes files declares them once with :func:`check_outputs` before any work
+(suffix, directory, never an input of the same command, never an existing file without ``--force``)
+and writes each with :func:`write_output` (atomically, saying "replaced" when it did).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import math
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from facmech.errors import FacmechError
+from facmech._files import check_output, same_file, write_atomic
+from facmech.errors import ArgumentError, FacmechError
 
-__all__ = ["add_map_option", "emit_json", "int_list", "name_list", "positive_int"]
+__all__ = [
+    "add_force_option",
+    "add_map_option",
+    "check_outputs",
+    "emit_json",
+    "int_list",
+    "name_list",
+    "positive_int",
+    "write_output",
+]
 
 
 def add_map_option(parser: argparse.ArgumentParser) -> None:
@@ -25,6 +42,43 @@ def add_map_option(parser: argparse.ArgumentParser) -> None:
         help="mechanism map: facmech YAML, dagitty or DOT file, detected by content "
         "(default: the built-in facilitation map)",
     )
+
+
+def add_force_option(parser: argparse.ArgumentParser) -> None:
+    """``--force``: replace existing output files (atomically) instead of refusing."""
+    parser.add_argument("--force", action="store_true",
+                        help="replace existing output files (never an input of the command)")
+
+
+def check_outputs(
+    args: argparse.Namespace,
+    outputs: Mapping[str, tuple[str | os.PathLike[str] | None, tuple[str, ...] | None]],
+    *,
+    inputs: Mapping[str, Any] | None = None,
+) -> dict[str, Path]:
+    """Check every output before any work; return option -> path for the outputs given.
+
+    ``outputs`` maps an option (``"--out"``) to ``(path, allowed suffixes)``; ``inputs`` maps an
+    option to an input path of the same command. Outputs must differ from every input and from
+    each other; an existing file is refused unless ``args.force``.
+    """
+    force = bool(getattr(args, "force", False))
+    found: dict[str, Path] = {}
+    for option, (path, suffixes) in outputs.items():
+        out = check_output(path, argument=option, suffixes=suffixes, inputs=inputs, force=force)
+        if out is None:
+            continue
+        for other, seen in found.items():
+            if out.resolve() == seen.resolve() or (out.exists() and same_file(out, seen)):
+                raise ArgumentError(f"`{option}` and `{other}` name the same file ({str(path)!r})")
+        found[option] = out
+    return found
+
+
+def write_output(path: Path, write: Callable[[Path], Any], *, option: str) -> str:
+    """Write ``path`` atomically with ``write(tmp)``; return ``"wrote PATH"`` or ``"replaced PATH"``."""
+    replaced = write_atomic(path, write, argument=option)
+    return f"{'replaced' if replaced else 'wrote'} {path}"
 
 
 def name_list(text: str) -> list[str]:

@@ -14,8 +14,7 @@ from __future__ import annotations
 import argparse
 import warnings
 
-import pandas as pd
-
+from facmech._files import read_table
 from facmech.cli._common import emit_json
 from facmech.errors import DataError, FacmechWarning
 
@@ -68,10 +67,7 @@ def run(args: argparse.Namespace) -> int:
     """Read the CSV, call :func:`facmech.gmethods.gformula` or :func:`~facmech.gmethods.msm`."""
     from facmech.gmethods import Stabilized, gformula, msm
 
-    try:
-        data = pd.read_csv(args.data)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataError(f"cannot read `{args.data}` as CSV: {exc}") from None
+    data = read_table(args.data, argument="DATA")
     if args.draws < 0 or args.draws == 1:
         raise DataError(f"`--draws` must be 0 (no inference) or at least 2 (got {args.draws})")
     common = dict(

@@ -203,9 +203,9 @@ def _implications(args: argparse.Namespace) -> int:
             for m in imps:
                 print(f"  {m}")
         return 0
-    import pandas as pd
+    from facmech._files import read_table
 
-    data = pd.read_csv(args.data)
+    data = read_table(args.data, argument="--data")
     res = test_implications(graph, data, cluster=args.cluster, alpha=args.alpha,
                             observed=args.observed, latent=args.latent)
     if args.json:

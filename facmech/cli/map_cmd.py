@@ -16,7 +16,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from facmech.cli._common import add_map_option, emit_json, name_list
+from facmech.cli._common import (
+    add_force_option,
+    add_map_option,
+    check_outputs,
+    emit_json,
+    name_list,
+    write_output,
+)
 from facmech.errors import MapError
 from facmech.mechanism_map import MechanismMap, load_map
 
@@ -55,6 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     render.add_argument("--out", required=True, metavar="FILE", help="output file (.png or .svg)")
     render.add_argument("--dpi", type=int, default=200, help="resolution of PNG output")
+    add_force_option(render)
     render.set_defaults(func=_render)
 
     unroll = sub.add_parser("unroll", help="unroll the map over periods and print it")
@@ -115,14 +123,12 @@ def _render(args: argparse.Namespace) -> int:
     from facmech.plotting.map_plot import save_map_figure
 
     _check_periods(args.periods)
-    out = Path(args.out)
-    if out.suffix.lower() not in (".png", ".svg", ".pdf"):
-        raise MapError(f"`--out` must end in .png, .svg or .pdf (got {args.out!r})")
-    if not out.parent.exists():
-        raise MapError(f"`--out`: directory {str(out.parent)!r} does not exist")
+    out = check_outputs(args, {"--out": (args.out, (".png", ".svg", ".pdf"))},
+                        inputs={"--map": args.map})["--out"]
     mmap = load_map(args.map)
-    save_map_figure(mmap, out, highlight=args.highlight, periods=args.periods, dpi=args.dpi)
-    print(out)
+    note = write_output(out, lambda p: save_map_figure(
+        mmap, p, highlight=args.highlight, periods=args.periods, dpi=args.dpi), option="--out")
+    print(out if note.startswith("wrote") else note)
     return 0
 
 

@@ -23,12 +23,10 @@ from __future__ import annotations
 
 import argparse
 import warnings
-from pathlib import Path
 
 import pandas as pd
 
 from facmech.cli._common import emit_json, positive_int
-from facmech.errors import DataError
 
 __all__ = ["register"]
 
@@ -86,12 +84,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _read(path: str) -> pd.DataFrame:
-    file = Path(path)
-    if not file.exists():
-        raise DataError(f"data file {path!r} does not exist")
-    if file.suffix.lower() == ".parquet":
-        return pd.read_parquet(file)
-    return pd.read_csv(file)
+    from facmech._files import read_table
+
+    return read_table(path, argument="DATA")
 
 
 def _value(frame: pd.DataFrame, column: str, text: str | None) -> object:

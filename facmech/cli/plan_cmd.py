@@ -14,7 +14,14 @@ from __future__ import annotations
 
 import argparse
 
-from facmech.cli._common import add_map_option, emit_json, int_list, name_list
+from facmech.cli._common import (
+    add_force_option,
+    add_map_option,
+    check_outputs,
+    emit_json,
+    int_list,
+    name_list,
+)
 
 __all__ = ["register"]
 
@@ -48,13 +55,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="two-valued randomized assignment column, when the treatment column is a dose")
     p.add_argument("--seed", type=int, default=20231127, help="random seed (default: 20231127)")
     p.add_argument("--out", required=True, metavar="FILE", help="report file (.html or .md)")
+    add_force_option(p)
     p.add_argument("--json", action="store_true", help="print the key results as JSON")
     p.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     from facmech.report import plan
+    from facmech.report.inputs import OUTPUT_SUFFIXES
 
+    outs = check_outputs(args, {"--out": (args.out, OUTPUT_SUFFIXES)},
+                         inputs={"--map": args.map, "--data": args.data})
+    replaced = outs["--out"].exists()
     report = plan(
         args.map, treatment=args.treatment, outcome=args.outcome, path=args.path,
         design=args.design, sites=args.sites, data=args.data, cluster=args.cluster,
@@ -64,5 +76,5 @@ def _run(args: argparse.Namespace) -> int:
         emit_json({**report.to_dict(), "out": str(args.out)})
     else:
         print(report.summary())
-        print(f"wrote {args.out}")
+        print(f"{'replaced' if replaced else 'wrote'} {args.out}")
     return 0

@@ -25,8 +25,10 @@ list option becomes a grid dimension. JSON: ``{"cells": [{"sites": ..., "estiman
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
-from facmech.cli._common import emit_json, int_list
+from facmech.cli._common import add_force_option, check_outputs, emit_json, int_list, write_output
 from facmech.errors import DesignError
 
 __all__ = ["register"]
@@ -116,19 +118,47 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="where to run (default serial; dask if --scheduler is given)")
     p.add_argument("--workers", type=int, default=None, help="processes or local Dask workers")
     p.add_argument("--scheduler", metavar="ADDRESS", default=None,
-                   help="existing Dask scheduler, e.g. tcp://10.0.0.5:8786")
+                   help="existing Dask scheduler, e.g. tcp://10.0.0.5:8786 (without it, a local "
+                   "cluster listening on 127.0.0.1 only)")
+    p.add_argument("--dashboard", action="store_true",
+                   help="local Dask cluster: serve its dashboard on 127.0.0.1 (off by default)")
     p.add_argument("--timeout", type=float, default=10.0,
                    help="seconds to wait for the Dask scheduler (default 10)")
     p.add_argument("--checkpoint", metavar="FILE", default=None,
                    help="save finished blocks; rerun to resume")
     p.add_argument("--out", metavar="FILE.csv", default=None, help="write the table as CSV")
-    p.add_argument("--plot", metavar="FILE.png", default=None, help="save power curves")
+    p.add_argument("--plot", metavar="FILE.png", default=None,
+                   help="save power curves (.png, .svg or .pdf)")
+    add_force_option(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(func=run)
 
 
-def _analytic(args: argparse.Namespace) -> int:
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+def _outputs(args: argparse.Namespace) -> dict[str, Path]:
+    """Check ``--out`` and ``--plot`` before any work (never the checkpoint or scenario file)."""
+    inputs = {"--checkpoint": args.checkpoint, "--scenario": args.scenario}
+    if args.scenario is not None and not Path(args.scenario).exists():
+        inputs.pop("--scenario")  # a packaged vignette name, not a file
+    return check_outputs(args, {"--out": (args.out, (".csv",)),
+                                "--plot": (args.plot, PLOT_SUFFIXES)}, inputs=inputs)
+
+
+def _write(args: argparse.Namespace, outs: dict[str, Path], frame, plot) -> None:
+    notes = []
+    if "--out" in outs:
+        notes.append(write_output(outs["--out"], lambda p: frame.to_csv(p, index=False),
+                                  option="--out"))
+    if "--plot" in outs:
+        notes.append(write_output(outs["--plot"], plot, option="--plot"))
+    for note in notes:
+        print(note, file=sys.stderr if args.json else sys.stdout)
+
+
+def _analytic(args: argparse.Namespace, outs: dict[str, Path]) -> int:
     from facmech.power import plot_power_table, power_table
 
     if args.scenario is not None:
@@ -146,14 +176,11 @@ def _analytic(args: argparse.Namespace) -> int:
         icc=args.icc, steps=args.steps, periods=args.periods, tau=args.tau,
         baseline_risk=args.baseline_risk, mediators=mediators, alpha=args.alpha,
     )
-    if args.out:
-        frame.to_csv(args.out, index=False)
-    if args.plot:
-        plot_power_table(frame, path=args.plot)
     if args.json:
         emit_json({"cells": frame.to_dict(orient="records"), "analytic": True})
     else:
         print(frame.drop(columns="method").to_string(index=False, float_format="{:.4f}".format))
+    _write(args, outs, frame, lambda p: plot_power_table(frame, path=p))
     return 0
 
 
@@ -162,8 +189,9 @@ def run(args: argparse.Namespace) -> int:
     forms with ``--analytic``), print text or JSON, write the CSV and figure."""
     if args.scenario is None and args.design is None:
         raise DesignError("give `--scenario FILE|NAME` or `--design KIND`")
+    outs = _outputs(args)
     if args.analytic:
-        return _analytic(args)
+        return _analytic(args, outs)
     from facmech.design import Analysis, Backend, LinearTrial, MapTrial, Mediator, design_study
 
     if args.scenario is not None:
@@ -194,18 +222,15 @@ def run(args: argparse.Namespace) -> int:
         raise DesignError("give `--sites` (a comma-separated list)")
     parts = args.analysis or (["total", "mediation"] if model.mediator_names else ["total"])
     analysis = Analysis(parts=tuple(parts), alpha=args.alpha, gformula_se=args.gformula_se)
+    backend = Backend.parse(args.backend, workers=args.workers, scheduler=args.scheduler,
+                            timeout=args.timeout, dashboard=args.dashboard)
     result = design_study(
         model, grid=grid, analysis=analysis, reps=args.reps, seed=args.seed,
-        backend=Backend.parse(args.backend, workers=args.workers, scheduler=args.scheduler,
-                              timeout=args.timeout),
-        progress=not args.no_progress, checkpoint=args.checkpoint,
+        backend=backend, progress=not args.no_progress, checkpoint=args.checkpoint,
     )
-    if args.out:
-        result.to_frame().to_csv(args.out, index=False)
-    if args.plot:
-        result.plot(x="sites", path=args.plot)
     if args.json:
         emit_json(result.to_dict())
     else:
         print(result.summary())
+    _write(args, outs, result.to_frame(), lambda p: result.plot(x="sites", path=p))
     return 0

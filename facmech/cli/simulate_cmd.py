@@ -19,7 +19,13 @@ import argparse
 import json
 from pathlib import Path
 
-from facmech.cli._common import add_map_option, emit_json
+from facmech.cli._common import (
+    add_force_option,
+    add_map_option,
+    check_outputs,
+    emit_json,
+    write_output,
+)
 from facmech.errors import DataError
 
 __all__ = ["register"]
@@ -55,6 +61,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--truth", metavar="FILE.json", help="write the true effects as JSON")
     p.add_argument("--surveys-out", metavar="FILE", help="write the staff-survey table (.csv or "
                    ".parquet): one row per respondent and site-period")
+    add_force_option(p)
     add_map_option(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(func=run)
@@ -66,14 +73,13 @@ def run(args: argparse.Namespace) -> int:
 
     if args.scenario is None and args.design is None:
         raise DataError("give `--scenario FILE|NAME` or `--design KIND`")
-    out = Path(args.out)
-    if out.suffix.lower() not in (".csv", ".parquet", ".pq"):
-        raise DataError(f"`--out` must end in .csv or .parquet (got {args.out!r})")
-    surveys_out = Path(args.surveys_out) if args.surveys_out is not None else None
-    if surveys_out is not None and surveys_out.suffix.lower() not in (".csv", ".parquet", ".pq"):
-        raise DataError(f"`--surveys-out` must end in .csv or .parquet (got {args.surveys_out!r})")
-    if args.truth is not None and Path(args.truth).suffix.lower() != ".json":
-        raise DataError(f"`--truth` must end in .json (got {args.truth!r})")
+    inputs = {"--scenario": args.scenario, "--map": args.map}
+    tables = (".csv", ".parquet")
+    outs = check_outputs(args, {"--out": (args.out, tables),
+                                "--surveys-out": (args.surveys_out, tables),
+                                "--truth": (args.truth, (".json",))},
+                         inputs={k: v for k, v in inputs.items() if v and Path(v).exists()})
+    out = outs["--out"]
     if args.scenario is not None:
         scenario = load_scenario(args.scenario)
         if args.map != "facilitation":
@@ -85,12 +91,15 @@ def run(args: argparse.Namespace) -> int:
         raise DataError("`--sites` is required with `--design`")
     design = resolve_design(args.design, scenario_file=args.scenario, **sizes)
     trial = simulate(scenario, design, seed=args.seed, truth=args.truth is not None or args.json,
-                     surveys=surveys_out is not None)
-    trial.write(out)
-    if surveys_out is not None and trial.surveys is not None:
-        trial.write_surveys(surveys_out)
-    if args.truth is not None and trial.truth is not None:
-        Path(args.truth).write_text(trial.truth.to_json() + "\n", encoding="utf-8")
+                     surveys="--surveys-out" in outs)
+    notes = [write_output(out, trial.write, option="--out")]
+    if "--surveys-out" in outs and trial.surveys is not None:
+        notes.append(f"{len(trial.surveys)} survey rows: " + write_output(
+            outs["--surveys-out"], trial.write_surveys, option="--surveys-out"))
+    if "--truth" in outs and trial.truth is not None:
+        text = trial.truth.to_json() + "\n"
+        notes.append(write_output(outs["--truth"], lambda p: p.write_text(text, encoding="utf-8"),
+                                  option="--truth"))
     if args.json:
         emit_json({
             "out": str(out), "rows": len(trial.data), "columns": list(trial.data.columns),
@@ -101,8 +110,5 @@ def run(args: argparse.Namespace) -> int:
         })
     else:
         print(trial.summary())
-        print(f"wrote {len(trial.data)} rows to {out}"
-              + (f" and the truth to {args.truth}" if args.truth else ""))
-        if trial.surveys is not None:
-            print(f"wrote {len(trial.surveys)} survey rows to {surveys_out}")
+        print(f"{len(trial.data)} rows: " + "; ".join(notes))
     return 0

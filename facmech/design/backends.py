@@ -4,11 +4,16 @@ Every backend runs the same list of tasks (one task = one cell and a fixed block
 replicate with its own random stream), so the numbers do not depend on the backend, only the time.
 
 * :class:`Serial`: in this process (default; simplest to debug).
-* :class:`Processes`: a local :class:`concurrent.futures.ProcessPoolExecutor`.
-* :class:`Dask`: ``Dask()`` starts a local cluster on the loopback interface for the duration of the
-  study; ``Dask(address="tcp://scheduler:8786")`` connects to an existing scheduler (a real cluster)
-  and raises a clear error if it cannot be reached within ``timeout`` seconds. Needs the optional
-  ``dask[distributed]`` dependency (``pip install facmech[dask]``).
+* :class:`Processes`: a local :class:`concurrent.futures.ProcessPoolExecutor`. Its workers run
+  single-threaded BLAS (two workers on two cores, not four threads fighting) and exit when the
+  process that started them dies, even by ``kill -9`` (``PR_SET_PDEATHSIG`` on Linux, and a
+  watchdog thread everywhere).
+* :class:`Dask`: ``Dask()`` starts a local cluster for the duration of the study whose scheduler,
+  workers and nannies listen on 127.0.0.1 only, with no dashboard unless ``dashboard=True`` (then
+  on 127.0.0.1 too); ``Dask(address="tcp://scheduler:8786")`` connects to an existing scheduler (a
+  real cluster, the user's explicit choice) and raises a clear error if it cannot be reached
+  within ``timeout`` seconds. Needs the optional ``dask[distributed]`` dependency
+  (``pip install facmech[dask]``).
 
 >>> Backend.parse("serial")
 Serial()
@@ -21,11 +26,19 @@ facmech.errors.DesignError: `backend` must be one of 'serial', 'processes', 'das
 from __future__ import annotations
 
 import concurrent.futures as cf
-from collections.abc import Callable, Sequence
+import contextlib
+import ctypes
+import os
+import re
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from facmech.errors import DesignError, FacmechError
+from facmech.errors import ArgumentError, DesignError, FacmechError
 from facmech.power._common import check_count, check_real
 
 __all__ = ["Backend", "Dask", "Processes", "Serial"]
@@ -48,8 +61,11 @@ class Backend:
         workers: int | None = None,
         scheduler: str | None = None,
         timeout: float = 10.0,
+        dashboard: bool = False,
     ) -> Backend:
         """A backend from an instance or a name (``serial``, ``processes``, ``dask``)."""
+        if scheduler is not None:
+            check_address(scheduler, argument="scheduler")
         if value is None:
             value = "dask" if scheduler else "serial"
         if isinstance(value, Backend):
@@ -60,7 +76,8 @@ class Backend:
         if name == "processes":
             return Processes(workers=workers)
         if name == "dask":
-            return Dask(address=scheduler, workers=workers or 2, timeout=timeout)
+            return Dask(address=scheduler, workers=2 if workers is None else workers,
+                        timeout=timeout, dashboard=dashboard)
         raise DesignError(
             f"`backend` must be one of 'serial', 'processes', 'dask' (got {value!r})"
         )
@@ -86,7 +103,8 @@ class Processes(Backend):
             object.__setattr__(self, "workers", check_count("workers", self.workers))
 
     def run(self, func: Callable[[Task], Any], tasks: Sequence[Task], on_done: Done) -> None:
-        with cf.ProcessPoolExecutor(max_workers=self.workers) as pool:
+        with cf.ProcessPoolExecutor(max_workers=self.workers, initializer=_worker_init,
+                                    initargs=(os.getpid(),)) as pool:
             futures = {pool.submit(func, task): i for i, task in enumerate(tasks)}
             try:
                 for fut in cf.as_completed(futures):
@@ -97,6 +115,31 @@ class Processes(Backend):
                 raise
 
 
+_ADDRESS = re.compile(
+    r"^(?:(?P<scheme>tcp|tls|ucx|ws|wss)://)?(?P<host>[A-Za-z0-9][A-Za-z0-9.\-_]*|\[[0-9A-Fa-f:.]+\])"
+    r":(?P<port>[0-9]{1,5})/?$"
+)
+
+
+def check_address(address: object, *, argument: str = "address") -> str:
+    """A Dask scheduler address ``[scheme://]host:port`` (scheme tcp, tls, ucx, ws or wss).
+
+    >>> check_address("tcp://10.0.0.5:8786")
+    'tcp://10.0.0.5:8786'
+    >>> check_address("not an address", argument="scheduler")
+    Traceback (most recent call last):
+    ...
+    facmech.errors.ArgumentError: `scheduler` must be a Dask scheduler address ...
+    """
+    match = _ADDRESS.match(address) if isinstance(address, str) else None
+    if match is None or not 1 <= int(match["port"]) <= 65535:
+        raise ArgumentError(
+            f"`{argument}` must be a Dask scheduler address [tcp://]HOST:PORT with a port in "
+            f"1..65535, such as tcp://10.0.0.5:8786 (got {address!r})"
+        )
+    return address  # type: ignore[return-value]
+
+
 @dataclass(frozen=True)
 class Dask(Backend):
     """Run tasks on Dask: a local loopback cluster (``address=None``) or an existing scheduler.
@@ -104,25 +147,37 @@ class Dask(Backend):
     Parameters
     ----------
     address : str, optional
-        Scheduler address (``tcp://host:8786``). ``None`` starts a ``LocalCluster`` on 127.0.0.1.
+        Scheduler address (``tcp://host:8786``). ``None`` starts a ``LocalCluster`` whose
+        scheduler, workers and nannies listen on 127.0.0.1 only.
     workers : int, default 2
         Workers of the local cluster (one thread each).
     processes : bool, default True
         Local cluster with worker processes (True) or threads in this process (False).
     timeout : float, default 10
         Seconds to wait for the scheduler before giving up.
+    dashboard : bool, default False
+        Local cluster: serve the scheduler's dashboard (on 127.0.0.1, port 8787 or the next free
+        one). Off by default: nothing but the loopback comms is opened.
     """
 
     address: str | None = None
     workers: int = 2
     processes: bool = True
     timeout: float = 10.0
+    dashboard: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "workers", check_count("workers", self.workers))
         object.__setattr__(self, "timeout", check_real("timeout", self.timeout, positive=True))
+        if self.address is not None:
+            check_address(self.address)
+        if not isinstance(self.dashboard, bool):
+            raise ArgumentError(f"`dashboard` must be True or False (got {self.dashboard!r})")
 
-    def _client(self) -> tuple[Any, Any]:
+    @contextlib.contextmanager
+    def connect(self) -> Iterator[Any]:
+        """A ``distributed.Client``, on a fresh local cluster or the scheduler at ``address``;
+        closed (and the local cluster shut down) on exit."""
         try:
             from dask.distributed import Client, LocalCluster
         except ImportError:
@@ -130,34 +185,84 @@ class Dask(Backend):
                 "the Dask backend needs dask[distributed]: pip install 'facmech[dask]'"
             ) from None
         if self.address is None:
-            # Worker processes talk TCP on the loopback interface; threads use in-process comms.
-            where = {"host": "127.0.0.1"} if self.processes else {}
+            # Every listening socket on loopback: TCP comms on 127.0.0.1 even for threads (the
+            # in-process transport would make the HTTP servers bind the machine's address), the
+            # scheduler's HTTP server on 127.0.0.1 with the dashboard only when asked for.
             cluster = LocalCluster(
                 n_workers=self.workers,
                 threads_per_worker=1,
                 processes=self.processes,
-                dashboard_address=None,
-                **where,
+                host="127.0.0.1",
+                protocol="tcp://",
+                scheduler_port=0,
+                dashboard_address="127.0.0.1:8787" if self.dashboard else "127.0.0.1:0",
+                scheduler_kwargs={"dashboard": self.dashboard},
+                worker_dashboard_address=None,
             )
-            return Client(cluster), cluster
+            try:
+                with Client(cluster) as client:
+                    yield client
+            finally:
+                cluster.close()
+            return
         try:
-            return Client(self.address, timeout=self.timeout), None
-        except (OSError, TimeoutError) as exc:
+            client = Client(self.address, timeout=self.timeout)
+        except (OSError, TimeoutError, ValueError) as exc:
             raise FacmechError(
                 f"cannot reach the Dask scheduler at `{self.address}` within {self.timeout:g} s "
                 f"({type(exc).__name__}); check the address and that the scheduler is running"
             ) from None
+        with client:
+            yield client
 
     def run(self, func: Callable[[Task], Any], tasks: Sequence[Task], on_done: Done) -> None:
         from dask.distributed import as_completed
 
-        client, cluster = self._client()
-        try:
+        with self.connect() as client:
             futures = client.map(func, list(tasks), pure=False)
             index = {f.key: i for i, f in enumerate(futures)}
             for fut in as_completed(futures):
                 on_done(index[fut.key], fut.result())
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _worker_init(parent: int) -> None:
+    """Initializer of every :class:`Processes` worker: one BLAS thread, die with the parent."""
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except Exception:
+        pass
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    ppid = os.getppid()
+    if not _alive(parent, ppid):  # the parent died before prctl took effect
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent, ppid), daemon=True,
+                     name="facmech-parent-watchdog").start()
+
+
+def _alive(pid: int, ppid: int) -> bool:
+    if os.getppid() != ppid:  # reparented: the process that started us is gone
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _watch_parent(parent: int, ppid: int, interval: float = 0.5) -> None:
+    """Exit this worker as soon as ``parent`` is gone (fallback where PDEATHSIG does not exist)."""
+    while _alive(parent, ppid):
+        time.sleep(interval)
+    os._exit(1)

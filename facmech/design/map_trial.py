@@ -159,7 +159,7 @@ class MapTrial:
             design = sim.make_design(kind, **(base | sizes))
         elif sizes:
             if "steps" in sizes and "periods" not in sizes and isinstance(design, sim.SteppedWedge):
-                sizes["periods"] = 0  # default layout: steps + 1
+                sizes["periods"] = None  # default layout: steps + 1
             if isinstance(design, (sim.ParallelCRT, sim.SMART)):
                 sizes.pop("steps", None)
             try:

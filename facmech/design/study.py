@@ -102,7 +102,14 @@ def _as_model(scenario: Any) -> Any:
 
 
 def _trials(model: Any, grid: Grid) -> list[TrialModel]:
-    return [model.with_parameters(cell) for cell in grid.cells]
+    trials = [model.with_parameters(cell) for cell in grid.cells]
+    for t in trials:
+        if isinstance(t, MapTrial):  # each replicate simulates a full patient-level trial
+            from facmech.simulation.engine import Model
+            from facmech.simulation.trial import check_simulation_memory
+
+            check_simulation_memory(Model.compile(t.scenario, t.design.periods), t.design)
+    return trials
 
 
 def design_study(
@@ -190,7 +197,8 @@ def design_study(
             "seed": entropy,
             "block": BLOCK,
         }
-        ck = Checkpoint(checkpoint, fingerprint=fingerprint(spec))
+        layout = {i: (t.stop - t.start, tuple(estimands[t.cell])) for i, t in enumerate(tasks)}
+        ck = Checkpoint(checkpoint, fingerprint=fingerprint(spec), layout=layout)
         results.update(ck.load())
     todo = [i for i in range(len(tasks)) if i not in results]
     bar = None

@@ -70,6 +70,14 @@ def stepped_wedge_design(sites: int, steps: int, periods: int | None = None) -> 
     return (np.arange(t)[None, :] >= start[:, None]).astype(int)
 
 
+def _tau2(tau: object) -> float:
+    """The between-site variance from the SD ``tau`` (a negative SD is refused, not squared away)."""
+    t = check_real("tau", tau)
+    if t < 0:
+        raise DesignError(f"`tau` is a standard deviation and must be >= 0 (got {t:g})")
+    return t * t
+
+
 def hussey_hughes_variance(design: np.ndarray, *, sigma2: float, tau2: float) -> float:
     """Closed-form GLS variance of the treatment effect (Hussey & Hughes 2007, eq. 8).
 
@@ -183,7 +191,7 @@ def stepped_wedge_power(
         mu = (p0 + p1) / 2
         sigma_e2 = mu * (1 - mu)
         if tau is not None:
-            tau2 = check_real("tau", tau) ** 2
+            tau2 = _tau2(tau)
         else:
             rho = check_icc(icc)
             tau2 = rho * sigma_e2 / (1 - rho)
@@ -192,7 +200,7 @@ def stepped_wedge_power(
         s = 1.0 if sd is None else check_real("sd", sd, positive=True)
         if tau is not None:
             sigma_e2 = s**2
-            tau2 = check_real("tau", tau) ** 2
+            tau2 = _tau2(tau)
         else:
             rho = check_icc(icc)
             tau2 = rho * s**2

@@ -26,6 +26,7 @@ from pathlib import Path
 import networkx as nx
 import pandas as pd
 
+from facmech import _files
 from facmech.errors import DataError, FacmechError, MapError, closest
 from facmech.mechanism_map import MechanismMap
 
@@ -83,38 +84,22 @@ def check_path(
     return tuple(nodes)
 
 
-def check_output(out: str | os.PathLike[str] | None) -> Path | None:
-    """Check the output file before any work: a known suffix, an existing writable directory."""
-    if out is None:
-        return None
-    path = Path(out)
-    if path.suffix.lower() not in OUTPUT_SUFFIXES:
-        raise FacmechError(
-            f"`out` must end in {', '.join(OUTPUT_SUFFIXES)} (got {str(out)!r})"
-        )
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise FacmechError(f"`out`: the directory {str(parent)!r} does not exist (got {str(out)!r})")
-    if path.is_dir():
-        raise FacmechError(f"`out`: {str(out)!r} is a directory; give a file name such as report.html")
-    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise FacmechError(f"`out`: {str(out)!r} is not writable (permission denied)")
-    return path
+def check_output(
+    out: str | os.PathLike[str] | None, *, inputs: dict[str, object] | None = None
+) -> Path | None:
+    """Check the output file before any work: a known suffix, an existing writable directory,
+    and not one of the ``inputs`` (argument -> path) of the same call."""
+    return _files.check_output(out, argument="out", suffixes=OUTPUT_SUFFIXES, inputs=inputs)
 
 
 def load_data(data: pd.DataFrame | str | os.PathLike[str] | None) -> pd.DataFrame | None:
     """A DataFrame as given (never modified), or read from a ``.csv`` or ``.parquet`` file."""
     if data is None or isinstance(data, pd.DataFrame):
         return data
-    path = Path(data)
-    if not path.is_file():
-        raise DataError(f"`data`: no such file {str(data)!r}")
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return pd.read_csv(path)
-    if suffix in (".parquet", ".pq"):
-        return pd.read_parquet(path)
-    raise DataError(f"`data` must be a DataFrame, a .csv or a .parquet file (got {str(data)!r})")
+    suffix = Path(data).suffix.lower()
+    if suffix not in (".csv", ".parquet", ".pq"):
+        raise DataError(f"`data` must be a DataFrame, a .csv or a .parquet file (got {str(data)!r})")
+    return _files.read_table(data, argument="data")
 
 
 def missing_columns(data: pd.DataFrame, needed: Iterable[tuple[str, str]]) -> None:

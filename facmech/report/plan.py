@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from facmech._files import write_atomic
 from facmech._random import SeedLike
 from facmech.design.model import TrialDesign
 from facmech.errors import FacmechError
@@ -108,12 +109,12 @@ class PlanReport:
             if out.suffix.lower() in (".md", ".markdown"):
                 fdir = out.with_name(f"{out.stem}_figures")
                 fdir.mkdir(exist_ok=True)
-                out.write_text(self.to_markdown(figure_dir=fdir, link_prefix=f"{fdir.name}/"),
-                               encoding="utf-8")
+                text = self.to_markdown(figure_dir=fdir, link_prefix=f"{fdir.name}/")
             else:
-                out.write_text(self.to_html(), encoding="utf-8")
+                text = self.to_html()
         except OSError as exc:
             raise FacmechError(f"`out`: cannot write {str(path)!r}: {exc.strerror or exc}") from None
+        write_atomic(out, lambda p: p.write_text(text, encoding="utf-8"), argument="out")
         return out
 
     def summary(self) -> str:
@@ -284,7 +285,7 @@ def plan(
     FacmechError
         ``out`` cannot be written.
     """
-    out_path = check_output(out)
+    out_path = check_output(out, inputs={"map": map, "data": data})
     mmap = load_map(map)
     chain = check_path(mmap, path, treatment=treatment, outcome=outcome)
     treatment, outcome = chain[0], chain[-1]

@@ -135,6 +135,10 @@ class PowerCurve:
         return None if rows.empty else int(rows["sites"].min())
 
 
+#: Most sites a power curve takes (beyond any multisite trial; its design matrices grow with it).
+MAX_SITES = 100_000
+
+
 def _sites(sites: Sequence[int], design: TrialDesign, steps: int) -> tuple[int, ...]:
     if isinstance(sites, int):
         sites = (sites,)
@@ -142,6 +146,8 @@ def _sites(sites: Sequence[int], design: TrialDesign, steps: int) -> tuple[int, 
     if not out:
         raise DesignError("`sites` is empty; give numbers of sites such as (12, 24, 36)")
     for s in out:
+        if s > MAX_SITES:
+            raise DesignError(f"`sites` must be at most {MAX_SITES:,} for a power curve (got {s:,})")
         if design is TrialDesign.PARALLEL and (s < 6 or s % 2):
             raise DesignError(f"`sites` must be even and at least 6 for a parallel trial (got {s})")
         if design is TrialDesign.STEPPED_WEDGE and s < max(steps, 4):

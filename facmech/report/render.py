@@ -40,8 +40,8 @@ from facmech.report.document import (
     Table,
 )
 
-__all__ = ["REPORT_CLASS", "inline_html", "markdown_table", "render_html", "render_html_fragment",
-           "render_markdown", "scoped_css"]
+__all__ = ["REPORT_CLASS", "inline_html", "markdown_table", "markdown_text", "render_html",
+           "render_html_fragment", "render_markdown", "scoped_css"]
 
 #: Class of the element that wraps a report shown inside another page (a notebook cell).
 REPORT_CLASS = "facmech-report"
@@ -62,6 +62,38 @@ def inline_html(text: str) -> str:
     # arrows as one glyph (no line break inside "->"); long chains such as path:a>b>c may wrap
     # after each ">" (word break opportunity)
     return out.replace("-&gt;", "\u2192").replace("&gt;", "&gt;<wbr>")
+
+
+_TICKS = re.compile(r"`+")
+
+
+def markdown_text(text: str) -> str:
+    """Escape ``text`` for Markdown: ``<``, ``>`` and ``&`` become entities outside code spans, so
+    labels such as ``<script>`` or ``<img onerror=...>`` read as text, never as raw HTML.
+
+    Code spans are found as CommonMark finds them (a run of backticks closed by the next run of
+    the same length; their content is always literal), so a label's own backticks cannot open a
+    span the renderer would not see.
+
+    >>> markdown_text("a <b> `c<d>` ``e`` `<script>``")
+    'a &lt;b&gt; `c<d>` ``e`` `&lt;script&gt;``'
+    """
+    out, pos = [], 0
+    runs = list(_TICKS.finditer(text))
+    k = 0
+    while k < len(runs):
+        run = runs[k]
+        close = next((j for j in range(k + 1, len(runs))
+                      if len(runs[j].group()) == len(run.group())), None)
+        if close is None:
+            k += 1
+            continue
+        out.append(html.escape(text[pos:run.start()], quote=False))
+        out.append(text[run.start():runs[close].end()])
+        pos = runs[close].end()
+        k = close + 1
+    out.append(html.escape(text[pos:], quote=False))
+    return "".join(out)
 
 
 def _css() -> str:
@@ -196,14 +228,14 @@ def render_html_fragment(
 
 
 def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return markdown_text(text).replace("|", "\\|").replace("\n", " ")
 
 
 def _table_md(block: Table) -> str:
     head = "| " + " | ".join(_md_cell(c) for c in block.columns) + " |"
     rule = "|" + "|".join("---" for _ in block.columns) + "|"
     rows = ["| " + " | ".join(_md_cell(c) for c in r) + " |" for r in block.rows]
-    cap = [f"*{block.caption}*", ""] if block.caption else []
+    cap = [f"*{markdown_text(block.caption)}*", ""] if block.caption else []
     return "\n".join([*cap, head, rule, *rows])
 
 
@@ -221,17 +253,24 @@ def markdown_table(frame: pd.DataFrame, *, digits: int = 3, caption: str = "") -
     return _table_md(Table.from_frame(frame, digits=digits, caption=caption))
 
 
+def _fence(text: str) -> str:
+    longest = max((len(m.group()) for m in _TICKS.finditer(text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
 def _block_md(block: Block, figure_dir: Path | None, link_prefix: str, counter: list[int]) -> str:
+    esc = markdown_text
     if isinstance(block, Paragraph):
-        return block.text
+        return esc(block.text)
     if isinstance(block, Bullets):
         marks = [f"{k}." if block.ordered else "-" for k in range(1, len(block.items) + 1)]
-        return "\n".join(f"{m} {i}" for m, i in zip(marks, block.items, strict=True))
+        return "\n".join(f"{m} {esc(i)}" for m, i in zip(marks, block.items, strict=True))
     if isinstance(block, Callout):
-        title = f"**{block.title}** " if block.title else ""
-        return f"> {title}{block.text}"
+        title = f"**{esc(block.title)}** " if block.title else ""
+        return f"> {title}{esc(block.text)}"
     if isinstance(block, Code):
-        return f"```\n{block.text}\n```"
+        fence = _fence(block.text)  # longer than any backtick run inside: cannot be closed early
+        return f"{fence}\n{block.text}\n{fence}"
     if isinstance(block, Table):
         return _table_md(block)
     if isinstance(block, Figure):
@@ -242,8 +281,9 @@ def _block_md(block: Block, figure_dir: Path | None, link_prefix: str, counter: 
             name = f"figure-{counter[0]}.png"
             (figure_dir / name).write_bytes(block.png)
             src = f"{link_prefix}{name}"
-        cap = f"\n\n*Figure {counter[0]}. {block.caption}*" if block.caption else ""
-        return f"![{block.alt}]({src}){cap}"
+        cap = f"\n\n*Figure {counter[0]}. {esc(block.caption)}*" if block.caption else ""
+        alt = esc(block.alt).replace("[", "\\[").replace("]", "\\]")
+        return f"![{alt}]({src}){cap}"
     raise TypeError(f"unknown report block {type(block).__name__}")
 
 
@@ -258,13 +298,14 @@ def render_markdown(
 ) -> str:
     """Markdown text; figures inline as data URIs, or written to ``figure_dir`` and linked."""
     counter = [0]
-    parts = [f"# {title}", ""]
+    one_line = lambda t: markdown_text(t).replace("\n", " ")  # noqa: E731
+    parts = [f"# {one_line(title)}", ""]
     if subtitle:
-        parts += [subtitle, ""]
+        parts += [markdown_text(subtitle), ""]
     for k, s in enumerate(sections, start=1):
-        parts += [f"## {k}. {s.title}", ""]
+        parts += [f"## {k}. {one_line(s.title)}", ""]
         for b in s.blocks:
             parts += [_block_md(b, figure_dir, link_prefix, counter), ""]
     if footer:
-        parts += ["---", "", footer, ""]
+        parts += ["---", "", markdown_text(footer), ""]
     return "\n".join(parts)

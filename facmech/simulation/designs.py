@@ -197,13 +197,13 @@ class SteppedWedge(Design):
     sites: int
     steps: int
     patients: int
-    periods: int = 0
+    periods: int = None  # type: ignore[assignment]  # None: steps + 1
 
     name = "stepped-wedge"
 
     def __post_init__(self) -> None:
         _count("steps", self.steps)
-        if self.periods == 0:
+        if self.periods is None:
             object.__setattr__(self, "periods", self.steps + 1)
         super().__post_init__()
         if self.sites < self.steps:

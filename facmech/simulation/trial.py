@@ -43,7 +43,7 @@ from facmech.simulation.scenario import NodeType, Scenario, load_scenario
 from facmech.simulation.surveys import staff_surveys
 from facmech.simulation.truth import Truth, true_effects
 
-__all__ = ["SimulatedTrial", "simulate"]
+__all__ = ["SimulatedTrial", "check_simulation_memory", "simulate", "simulation_bytes"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -173,6 +173,30 @@ def _mean_or_nan(frame: pd.DataFrame, col: str) -> float:
     return float(exposed[col].mean()) if len(exposed) else 0.0
 
 
+def simulation_bytes(model: Model, design: Design) -> int:
+    """Rough upper estimate of the bytes :func:`simulate` allocates for ``design``: per patient row,
+    the noise and value of every patient-level node and covariate, and the output frame's columns
+    (8 bytes each), plus the site-period arrays."""
+    rows = design.sites * design.periods * design.patients
+    n_patient = sum(1 for s in model.nodes if s.kind is Kind.PATIENT)
+    n_cov = len(model.scenario.patient_covariates)
+    per_row = 8 * (2 * n_patient + 2 * n_cov + len(model.nodes) + 8)
+    return rows * per_row + design.sites * design.periods * 8 * 4 * (len(model.nodes) + 4)
+
+
+def check_simulation_memory(model: Model, design: Design) -> None:
+    """Refuse, with the figure, a design whose simulation would not fit in memory."""
+    from facmech._memory import require_memory
+
+    rows = design.sites * design.periods * design.patients
+    require_memory(
+        simulation_bytes(model, design),
+        what=f"simulating {design.sites:,} sites x {design.periods} periods x {design.patients:,} "
+        f"patients ({rows:,} patient rows)",
+        hint="use fewer sites or patients",
+    )
+
+
 def simulate(
     scenario: Scenario | str = "zambia",
     design: Design | None = None,
@@ -229,6 +253,7 @@ def simulate(
     rng_noise = np.random.default_rng(rng.integers(2**63))
     rng_survey = np.random.default_rng(rng.integers(2**63))
     model = Model.compile(scenario, design.periods)
+    check_simulation_memory(model, design)
     noise = Noise.draw(model, design.sites, design.periods, design.patients, rng_noise)
     assignment = design.assign(rng_design)
     world = run_world(model, noise, design.policy(assignment))

@@ -73,7 +73,9 @@ def test_html_is_self_contained_and_escaped(sections):
 def test_markdown_embeds_or_writes_figures(sections, tmp_path):
     md = render_markdown("Plan", sections)
     assert md.startswith("# Plan\n")
-    assert "## 1. First <section>" in md and "## 2. Second" in md
+    # issue 14 point 9: HTML in any text is escaped in Markdown too (was: raw "<section>")
+    assert "## 1. First &lt;section&gt;" in md and "## 2. Second" in md
+    assert "<script>" not in md and "&lt;script&gt;alert(1)&lt;/script&gt;" in md
     assert "| node | power |" in md and "| a\\|b | – |" in md  # pipes in cells escaped
     assert "](data:image/png;base64," in md
     md2 = render_markdown("Plan", sections, figure_dir=tmp_path, link_prefix="figs/")
