@@ -145,6 +145,12 @@ def prepare(
                 f"column `{c}` has {n_missing} missing value(s); g-methods need it in every row"
             )
     if not pd.api.types.is_integer_dtype(frame[time]):
+        if not pd.api.types.is_numeric_dtype(frame[time]):
+            text = sorted({str(v) for v in frame[time] if not isinstance(v, (int, float))})[:3]
+            raise DataError(
+                f"`time` column `{time}` must hold integer periods (got text values such as "
+                f"{', '.join(map(repr, text))}); code the periods as 0, 1, 2, ..."
+            )
         t = frame[time].to_numpy(dtype=float)
         if not np.all(t == np.round(t)):
             raise DataError(f"`time` column `{time}` must hold integer periods")

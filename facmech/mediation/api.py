@@ -294,6 +294,17 @@ def mediate(
                 continue
             raise EstimationError(f"the {name} estimate is not finite")
         est = batch.estimates(0)[name]
+        if est.std_error is not None and not all(
+            math.isfinite(v) for v in (est.std_error, est.ci_low, est.ci_high)
+        ):
+            if name == "prop_mediated":
+                notes.append(
+                    "proportion mediated not reported: the total effect is zero in some "
+                    "resampled data sets, where nie / total is undefined (its standard error and "
+                    "interval would be NaN); report nie and total instead"
+                )
+                continue
+            notes.append(f"the standard error or interval of {name} is not finite")
         if name.startswith("rr:"):
             ratios[name[3:]] = est
             continue
