@@ -53,7 +53,7 @@ def read_table(path: PathLike, *, argument: str = "data") -> pd.DataFrame:
     file = Path(path)
     where = f"`{argument}` file {str(path)!r}"
     if not file.exists():
-        raise DataError(f"`{argument}`: no such file {str(path)!r}")
+        raise DataError(f"`{argument}`: no such file {str(path)!r} (it does not exist)")
     if file.is_dir():
         raise DataError(f"{where} is a directory, not a data file")
     if file.suffix.lower() in _PARQUET:
