@@ -80,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
                                 "--truth": (args.truth, (".json",))},
                          inputs={k: v for k, v in inputs.items() if v and Path(v).exists()})
     out = outs["--out"]
+    surveys_out = outs.get("--surveys-out")
     if args.scenario is not None:
         scenario = load_scenario(args.scenario)
         if args.map != "facilitation":
