@@ -37,7 +37,7 @@ import pandas as pd
 
 from facmech.errors import ArgumentError, DataError
 
-__all__ = ["PathLike", "check_output", "read_table", "same_file", "write_atomic"]
+__all__ = ["PathLike", "check_output", "check_suffix", "read_table", "same_file", "write_atomic"]
 
 PathLike = str | os.PathLike[str]
 _PARQUET = (".parquet", ".pq")
@@ -107,6 +107,15 @@ def same_file(a: PathLike, b: PathLike) -> bool:
         return Path(a).resolve() == Path(b).resolve()
 
 
+def check_suffix(path: PathLike, *, argument: str, suffixes: Iterable[str]) -> None:
+    """Raise :class:`ArgumentError` unless ``path`` ends in one of ``suffixes`` (lower case)."""
+    allowed = tuple(suffixes)
+    if Path(path).suffix.lower() not in allowed:
+        listed = " or ".join([", ".join(allowed[:-1]), allowed[-1]] if len(allowed) > 1
+                             else allowed)
+        raise ArgumentError(f"`{argument}` must end in {listed} (got {str(path)!r})")
+
+
 def check_output(
     path: PathLike | None,
     *,
@@ -136,11 +145,7 @@ def check_output(
     out = Path(path)
     shown = str(path)
     if suffixes is not None:
-        allowed = tuple(suffixes)
-        if out.suffix.lower() not in allowed:
-            listed = " or ".join([", ".join(allowed[:-1]), allowed[-1]] if len(allowed) > 1
-                                 else allowed)
-            raise ArgumentError(f"`{argument}` must end in {listed} (got {shown!r})")
+        check_suffix(path, argument=argument, suffixes=suffixes)
     parent = out.parent if str(out.parent) else Path(".")
     if not parent.is_dir():
         raise ArgumentError(f"`{argument}`: the directory {str(parent)!r} does not exist (got {shown!r})")

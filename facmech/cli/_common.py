@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from facmech._files import check_output, same_file, write_atomic
+from facmech._files import check_output, check_suffix, same_file, write_atomic
 from facmech.errors import ArgumentError, FacmechError
 
 __all__ = [
@@ -63,6 +63,9 @@ def check_outputs(
     each other; an existing file is refused unless ``args.force``.
     """
     force = bool(getattr(args, "force", False))
+    for option, (path, suffixes) in outputs.items():  # every format first: the cheapest mistake
+        if path is not None and suffixes is not None:
+            check_suffix(path, argument=option, suffixes=suffixes)
     found: dict[str, Path] = {}
     for option, (path, suffixes) in outputs.items():
         out = check_output(path, argument=option, suffixes=suffixes, inputs=inputs, force=force)
