@@ -29,9 +29,9 @@ from dowhy.causal_identifier.auto_identifier import identify_effect_auto  # noqa
 import facmech.identification.id_algorithm as ida  # noqa: E402
 import facmech.identification.mediation as med  # noqa: E402
 import facmech.identification.path_specific as ps  # noqa: E402
+from facmech.formats import load_map  # noqa: E402
 from facmech.identification import identify  # noqa: E402
 from facmech.identification.report import path_report  # noqa: E402
-from facmech.mechanism_map import load_map  # noqa: E402
 
 QUERIES = [
     ("facilitation", "uptake", "total"),

@@ -189,9 +189,9 @@ def run_demo(
     """
     from facmech.design import design_study
     from facmech.design.map_trial import MapTrial
+    from facmech.formats import load_map
     from facmech.identification import identify
     from facmech.identification.measurement import Query, measurement_plan
-    from facmech.mechanism_map import load_map
     from facmech.mediation import MonteCarlo, mediate
     from facmech.plotting import save_map_figure
     from facmech.report import plan

@@ -29,6 +29,7 @@ __all__ = [
     "PositivityWarning",
     "UnknownNodeError",
     "closest",
+    "closest_id",
 ]
 
 
@@ -120,6 +121,29 @@ def closest(name: str, candidates: Iterable[str], n: int = 3) -> str:
     matches = difflib.get_close_matches(name, cands, n=n, cutoff=0.5)
     if not matches:
         matches = [c for c in cands if name and (name in c or c in name)][:n]
+    if not matches:
+        return ""
+    return " Did you mean " + " or ".join(repr(m) for m in matches) + "?"
+
+
+def closest_id(name: str, candidates: Iterable[str], n: int = 3) -> str:
+    """:func:`closest` for node ids, ignoring case: ``"x"`` suggests ``"X"``.
+
+    >>> closest_id("carry", ["Carry", "cancer"])
+    " Did you mean 'Carry'?"
+    >>> closest_id("LEADERSHIP", ["leadership_engagement", "trust"])
+    " Did you mean 'leadership_engagement'?"
+    """
+    cands = list(dict.fromkeys(str(c) for c in candidates))
+    text = str(name)
+    same = [c for c in cands if c.lower() == text.lower() and c != text]
+    by_lower: dict[str, str] = {}
+    for c in cands:
+        by_lower.setdefault(c.lower(), c)
+    near = [by_lower[m] for m in difflib.get_close_matches(text.lower(), by_lower, n=n, cutoff=0.5)]
+    if not near:
+        near = [c for c in cands if text and (text.lower() in c.lower() or c.lower() in text.lower())]
+    matches = list(dict.fromkeys(same + near))[:n]
     if not matches:
         return ""
     return " Did you mean " + " or ".join(repr(m) for m in matches) + "?"

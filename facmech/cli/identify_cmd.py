@@ -111,7 +111,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _graph(args: argparse.Namespace) -> Any:
-    from facmech.mechanism_map import load_map
+    from facmech.formats import load_map
 
     m = load_map(args.map)
     if args.periods is not None:
@@ -140,9 +140,9 @@ def _query_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _identify(args: argparse.Namespace) -> int:
+    from facmech.formats import load_map
     from facmech.identification import identify
     from facmech.identification.variants import identify_across_variants
-    from facmech.mechanism_map import load_map
 
     if args.variants:
         rep = identify_across_variants(load_map(args.map), *_ends(args),

@@ -25,7 +25,8 @@ from facmech.cli._common import (
     write_output,
 )
 from facmech.errors import MapError
-from facmech.mechanism_map import MechanismMap, load_map
+from facmech.formats import dump_yaml, load_map, to_dagitty, to_dot, to_gml
+from facmech.maps import MechanismMap
 
 __all__ = ["register"]
 
@@ -89,13 +90,8 @@ def _print_map(mmap: MechanismMap, fmt: str) -> None:
     if fmt == "json":
         emit_json(mmap.to_dict())
         return
-    text = {
-        "text": mmap.summary,
-        "yaml": mmap.to_yaml,
-        "dagitty": mmap.to_dagitty,
-        "dot": mmap.to_dot,
-        "gml": mmap.to_gml,
-    }[fmt]()
+    writer = {"yaml": dump_yaml, "dagitty": to_dagitty, "dot": to_dot, "gml": to_gml}.get(fmt)
+    text = mmap.summary() if writer is None else writer(mmap)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 

@@ -116,7 +116,7 @@ def _run(args: argparse.Namespace) -> int:
         inference = MonteCarlo(draws=args.draws)
     graph = None
     if args.map is not None:
-        from facmech.mechanism_map import load_map
+        from facmech.formats import load_map
 
         graph = load_map(args.map)
     with warnings.catch_warnings():

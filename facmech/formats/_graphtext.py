@@ -1,45 +1,60 @@
-"""Pieces shared by the dagitty and DOT readers/writers: ids, attribute values, node/edge records."""
+"""Pieces shared by the dagitty, DOT and GML readers/writers: quoting, attribute values, and
+:class:`MapBuilder`, which collects node and edge records with their lines and builds the map.
+
+Node ids are kept exactly as written (``X`` stays ``X``); only ids no format can carry (empty, with
+control characters or surrounding spaces) are refused, with the line.
+"""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NoReturn
 
-from facmech.errors import MapError, MapFormatError
-from facmech.mechanism_map import (
-    Confidence,
-    Edge,
-    Level,
-    MechanismMap,
-    Node,
-    Provenance,
-    Role,
-    map_from_dict,
-)
+from facmech.errors import MapError, MapFormatError, closest
+from facmech.formats._limits import check_count
+from facmech.maps.elements import Edge, Node, check_node_id
+from facmech.maps.model import MechanismMap, map_from_dict
+from facmech.maps.vocabulary import Confidence, Level, Provenance, Role
 
-__all__ = ["MapBuilder", "edge_attributes", "node_attributes", "quote", "snake_id"]
+__all__ = [
+    "DEFAULT_FLAGS",
+    "DOT_KEYWORDS",
+    "MapBuilder",
+    "default_flags",
+    "edge_attributes",
+    "lagged_endpoints",
+    "node_attributes",
+    "quote",
+]
 
 _SAFE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_DIGITS = re.compile(r"[0-9]+")
 _TRUE = ("1", "true", "yes")
 _FALSE = ("0", "false", "no")
-
-
-def snake_id(name: str) -> str:
-    """A facmech node id from any name: ``"Carry matches"`` -> ``"carry_matches"``."""
-    out = re.sub(r"[^a-z0-9_]+", "_", name.strip().lower()).strip("_")
-    out = re.sub(r"_+", "_", out)
-    if not out:
-        return "v"
-    return out if out[0].isalpha() else f"v_{out}"
+#: Words that are keywords of the DOT language (case-insensitive): never written bare.
+DOT_KEYWORDS = ("node", "edge", "graph", "digraph", "subgraph", "strict")
+#: dagitty's node flags for the map's defaults, and the map field each fills.
+DEFAULT_FLAGS = {"exposure": "treatment", "outcome": "outcome", "adjusted": "adjustment"}
 
 
 def quote(value: Any) -> str:
-    """A bare word if safe, otherwise a double-quoted string with escapes."""
+    """A bare word if safe, otherwise a double-quoted string with escapes.
+
+    >>> quote("trust"), quote("Carry matches"), quote("node")
+    ('trust', '"Carry matches"', '"node"')
+    """
     text = str(value)
+    if text.lower() in DOT_KEYWORDS:
+        return f'"{text}"'
     if _SAFE.match(text) or re.fullmatch(r"-?[0-9]+", text):
         return text
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return f'"{escaped}"'
+
+
+def default_flags(mechanism_map: MechanismMap, node_id: str) -> list[str]:
+    """dagitty flags (``exposure``, ``outcome``, ``adjusted``) for the map's defaults on a node."""
+    return [flag for flag, field in DEFAULT_FLAGS.items() if node_id in getattr(mechanism_map, field)]
 
 
 def node_attributes(node: Node, *, lagged_endpoint: bool) -> list[tuple[str, str]]:
@@ -81,7 +96,10 @@ class MapBuilder:
 
     #: Bare node flags understood (dagitty's and facmech's).
     LATENT_FLAGS = ("latent", "l", "unobserved", "u")
-    IGNORED_FLAGS = ("adjusted", "a", "selected", "s")
+    EXPOSURE_FLAGS = ("exposure", "e", "source")
+    OUTCOME_FLAGS = ("outcome", "o", "target")
+    ADJUSTED_FLAGS = ("adjusted", "a")
+    IGNORED_FLAGS = ("selected", "s")
 
     def __init__(self, *, language: str):
         self.language = language
@@ -92,26 +110,32 @@ class MapBuilder:
         self.explicit_tv: set[str] = set()
         self.title = ""
         self.periods: int | None = None
+        self.defaults: dict[str, list[str]] = {field: [] for field in DEFAULT_FLAGS.values()}
+        self.bidirected_ids: set[str] = set()
 
-    def fail(self, message: str, line: int) -> None:
+    def fail(self, message: str, line: int | None) -> NoReturn:
         raise MapFormatError(f"malformed {self.language}: {message}", line=line)
 
     def node(self, raw: str, line: int) -> str:
         """Declare (or look up) a node by its raw name; returns its facmech id."""
         if raw in self.names:
             return self.names[raw]
-        nid = snake_id(raw)
-        clash = [r for r, i in self.names.items() if i == nid]
-        if clash:
-            self.fail(
-                f"node names {clash[0]!r} and {raw!r} both become the id {nid!r}; rename one", line
-            )
+        try:
+            nid = check_node_id(raw)
+        except MapError as exc:
+            self.fail(str(exc), line)
+        check_count("nodes", len(self.nodes) + 1, language=self.language, line=line)
         self.names[raw] = nid
-        record: dict[str, Any] = {"id": nid}
-        if nid != raw:
-            record["label"] = raw
-        self.nodes[nid] = record
+        self.nodes[nid] = {"id": nid}
         return nid
+
+    def flag_default(self, nid: str, field: str, on: bool = True) -> None:
+        """Mark ``nid`` as (or, ``on=False``, not as) a default treatment/outcome/adjustment."""
+        ids = self.defaults[field]
+        if on and nid not in ids:
+            ids.append(nid)
+        elif not on and nid in ids:
+            ids.remove(nid)
 
     def node_attrs(self, nid: str, attrs: list[tuple[str, str | None, int]]) -> None:
         rec = self.nodes[nid]
@@ -129,16 +153,18 @@ class MapBuilder:
         if value is None:
             if k in self.LATENT_FLAGS:
                 rec["observed"] = False
-            elif k in ("exposure", "e", "source"):
+            elif k in self.EXPOSURE_FLAGS:
                 rec.setdefault("role", Role.STRATEGY.value)
-            elif k in ("outcome", "o", "target"):
+                self.flag_default(nid, "treatment")
+            elif k in self.OUTCOME_FLAGS:
                 rec.setdefault("role", Role.OUTCOME.value)
+                self.flag_default(nid, "outcome")
+            elif k in self.ADJUSTED_FLAGS:
+                self.flag_default(nid, "adjustment")
             elif k in self.IGNORED_FLAGS:
                 pass
             else:
-                from facmech.errors import closest
-
-                known = (*self.LATENT_FLAGS, "exposure", "outcome", *self.IGNORED_FLAGS)
+                known = (*self.LATENT_FLAGS, "exposure", "outcome", "adjusted", *self.IGNORED_FLAGS)
                 self.fail(
                     f"{what}: unknown flag {k!r}.{closest(k, known)} Allowed flags: latent, "
                     "exposure, outcome, adjusted, selected",
@@ -172,9 +198,14 @@ class MapBuilder:
         elif k == "base":
             rec["base"] = value
         elif k == "period":
-            if not value.isdigit():
+            if not _DIGITS.fullmatch(value.strip()):
                 self.fail(f"{what}: `period` must be a non-negative integer (got {value!r})", line)
             rec["period"] = int(value)
+        elif k in DEFAULT_FLAGS:  # exposure=1, outcome=true, adjusted=0 (DOT, GML)
+            v = value.strip().lower()
+            if v not in _TRUE + _FALSE:
+                self.fail(f"{what}: `{k}` must be 1/0 or true/false (got {value!r})", line)
+            self.flag_default(nid, DEFAULT_FLAGS[k], v in _TRUE)
         # anything else (pos, color, shape, width, ...) is layout or styling: accepted, ignored
 
     def edge(
@@ -192,7 +223,7 @@ class MapBuilder:
                         self.fail(f"{what}: `lag` must be 0 or 1 (got {value!r})", aline)
                     rec["lag"] = int(value)
                 elif k == "arrow":
-                    if not value.strip().isdigit():
+                    if not _DIGITS.fullmatch(value.strip()) or int(value) < 1:
                         self.fail(
                             f"{what}: `arrow` must be a positive integer (got {value!r})", aline
                         )
@@ -219,14 +250,24 @@ class MapBuilder:
                     )
             old.update(rec)
             return
+        check_count("edges", len(self.edges) + 1, language=self.language, line=line)
         self.edges[key] = rec
         self.edge_lines[key] = line
 
     def bidirected(self, a: str, b: str, line: int) -> None:
         """``a <-> b``: an unmeasured common cause ``u_<a>_<b>`` (names sorted, as pgmpy does)."""
+        if a == b:
+            self.fail(f"bidirected edge {a} <-> {b}: a node cannot share a hidden cause with itself", line)
         x, y = sorted((a, b))
         uid = f"u_{x}_{y}"
+        if uid in self.nodes and uid not in self.bidirected_ids:
+            self.fail(
+                f"bidirected edge {a} <-> {b} needs the latent node {uid!r}, but a node of that "
+                "name is already declared; rename it",
+                line,
+            )
         if uid not in self.nodes:
+            self.bidirected_ids.add(uid)
             self.names.setdefault(uid, uid)
             self.nodes[uid] = {
                 "id": uid,
@@ -253,6 +294,7 @@ class MapBuilder:
             data["title"] = self.title
         if self.periods is not None:
             data["periods"] = self.periods
+        data.update({field: ids for field, ids in self.defaults.items() if ids})
         return map_from_dict(data)
 
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NoReturn
 
 from facmech.errors import MapFormatError
+from facmech.formats._limits import MAX_DEPTH, too_deep
 
 __all__ = ["Token", "TokenStream", "tokenize"]
 
@@ -113,7 +115,21 @@ def tokenize(text: str, *, language: str) -> list[Token]:
             continue
         raise MapFormatError(f"malformed {language}: unexpected character {c!r}", line=line)
     tokens.append(Token("end", "", line))
+    _check_nesting(tokens, language)
     return tokens
+
+
+def _check_nesting(tokens: list[Token], language: str) -> None:
+    """Refuse ``{``/``[`` nested deeper than :data:`~facmech.formats._limits.MAX_DEPTH` (the
+    parsers recurse into blocks; this keeps them far from the recursion limit)."""
+    depth = 0
+    for tok in tokens:
+        if tok.kind in ("{", "["):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise too_deep(language, tok.line)
+        elif tok.kind in ("}", "]"):
+            depth -= 1
 
 
 class TokenStream:
@@ -149,7 +165,7 @@ class TokenStream:
             self.fail(f"expected {what}, found {tok.describe()}", tok)
         return self.next()
 
-    def fail(self, message: str, tok: Token | None = None) -> None:
+    def fail(self, message: str, tok: Token | None = None) -> NoReturn:
         tok = tok or self.peek()
         raise MapFormatError(f"malformed {self.language}: {message}", line=tok.line)
 

@@ -13,16 +13,18 @@ dagitty describes a causal graph as ``dag { ... }`` with statements separated by
 
 What facmech reads
 ------------------
-* node flags ``latent`` (also ``l``, ``unobserved``, ``u``) -> ``observed: false``; ``exposure`` /
-  ``outcome`` set the role (strategy / outcome) when no ``role`` is given; ``adjusted``,
-  ``selected`` and layout attributes (``pos``, ...) are accepted and ignored;
+* node flags ``latent`` (also ``l``, ``unobserved``, ``u``) -> ``observed: false``; ``exposure``,
+  ``outcome`` and ``adjusted`` -> the map's default ``treatment``, ``outcome`` and ``adjustment``
+  (used by ``facmech identify`` when ``--treatment``/``--outcome`` are not given); ``exposure`` /
+  ``outcome`` also set the role (strategy / outcome) when no ``role`` is given; ``selected`` and
+  layout attributes (``pos``, ...) are accepted and ignored;
 * node attributes ``label``, ``role``, ``level``, ``time_varying``, ``stage``, ``provenance``
   (facmech's own; dagitty keeps unknown attributes, so files stay valid dagitty);
 * edge attributes ``lag`` (0 or 1), ``arrow``, ``confidence``, ``provenance``; others (``beta``,
   ``pos``) are ignored;
 * ``x <-> y`` becomes a latent node ``u_x_y`` (names sorted, pgmpy's convention) pointing into both;
-* names that are not snake_case are converted (``Carry matches`` -> ``carry_matches``), the
-  original kept as the label;
+* node names are kept exactly as written (``X`` stays ``X``, ``"Carry matches"`` is an id); a
+  ``label`` attribute gives the human-readable name separately;
 * nodes at either end of a ``[lag=1]`` edge are time-varying unless ``time_varying=0`` says otherwise;
 * comments ``// ...``, ``/* ... */`` and lines starting with ``#``.
 
@@ -30,7 +32,8 @@ Malformed text raises :class:`~facmech.errors.MapFormatError` with the line numb
 
 What facmech writes
 -------------------
-Every node with its facmech attributes (``latent`` flag, ``label``, ``role``, ...), then every edge
+Every node with its facmech attributes (``latent``, ``exposure``, ``outcome`` and ``adjusted``
+flags, ``label``, ``role``, ...; names quoted when they are not plain words), then every edge
 with ``arrow``, ``lag``, ``confidence`` and ``provenance`` when they differ from the defaults. Map
 metadata other than the title, node ``measures``/``description`` and edge evidence are not written
 (use YAML for a lossless copy). Lag-1 edges are ordinary arrows for dagitty itself, so a map with a
@@ -44,6 +47,9 @@ Examples
 ['a -> b', 'b -> c', 'u -> a', 'c -> a [lag 1]']
 >>> m.latent_ids, m.node("a").time_varying
 (('u',), True)
+>>> m = from_dagitty("dag { X [exposure]; Y [outcome]; Z [adjusted]; X -> Y; Z -> X; Z -> Y }")
+>>> m.node_ids, m.treatment, m.outcome, m.adjustment
+(('X', 'Y', 'Z'), ('X',), ('Y',), ('Z',))
 >>> print(to_dagitty(from_dagitty("dag { x -> y }")))
 dag {
   x [role=mechanism]
@@ -59,13 +65,14 @@ import re
 from facmech.errors import MapFormatError
 from facmech.formats._graphtext import (
     MapBuilder,
+    default_flags,
     edge_attributes,
     lagged_endpoints,
     node_attributes,
     quote,
 )
 from facmech.formats._lexer import TokenStream, tokenize
-from facmech.mechanism_map import MechanismMap
+from facmech.maps.model import MechanismMap
 
 __all__ = ["from_dagitty", "to_dagitty"]
 
@@ -100,10 +107,11 @@ def to_dagitty(mechanism_map: MechanismMap) -> str:
     lagged = lagged_endpoints(mechanism_map)
     for n in mechanism_map.nodes:
         attrs: list[tuple[str, str | None]] = [] if n.observed else [("latent", None)]
+        attrs += [(flag, None) for flag in default_flags(mechanism_map, n.id)]
         attrs += node_attributes(n, lagged_endpoint=n.id in lagged)
-        lines.append(f"  {n.id}{_attr_list(attrs)}")
+        lines.append(f"  {quote(n.id)}{_attr_list(attrs)}")
     for e in mechanism_map.edges:
-        lines.append(f"  {e.source} -> {e.target}{_attr_list(edge_attributes(e))}")
+        lines.append(f"  {quote(e.source)} -> {quote(e.target)}{_attr_list(edge_attributes(e))}")
     lines.append("}")
     return "\n".join(lines)
 
@@ -184,7 +192,7 @@ def _global_option(ts: TokenStream, b: MapBuilder) -> None:
     if key.value == "title":
         b.title = value.value
     elif key.value == "periods":
-        if not value.value.isdigit() or int(value.value) < 1:
+        if not re.fullmatch(r"[0-9]+", value.value) or int(value.value) < 1:
             ts.fail(f"`periods` must be an integer >= 1 (got {value.value!r})", value)
         b.periods = int(value.value)
     # bb=..., and other graph options are layout: ignored
@@ -214,7 +222,6 @@ def _operand(ts: TokenStream, b: MapBuilder) -> list[str]:
 
 
 def _statement(ts: TokenStream, b: MapBuilder) -> None:
-    first = ts.peek()
     operands = [_operand(ts, b)]
     ops = []
     while ts.peek().kind == "edge":
@@ -242,4 +249,3 @@ def _statement(ts: TokenStream, b: MapBuilder) -> None:
                     b.edge(right, left, attrs, op.line)
                 else:
                     b.bidirected(left, right, op.line)
-    del first

@@ -13,15 +13,15 @@ number.
 
 Examples
 --------
->>> from facmech.mechanism_map import MechanismMap, Node, Edge, Role
+>>> from facmech.maps import MechanismMap, Node, Edge, Role
 >>> m = MechanismMap(nodes=(Node("a", role=Role.STRATEGY), Node("b", observed=False)),
 ...                  edges=(Edge("a", "b", arrow=1), Edge("b", "a", lag=1)))
 >>> text = to_dot(m)
 >>> m2 = from_dot(text)
 >>> [str(e) for e in m2.edges], m2.latent_ids
 (['a -> b (#1)', 'b -> a [lag 1]'], ('b',))
->>> from_dot('digraph { "Carry matches" -> cancer }').node_ids
-('carry_matches', 'cancer')
+>>> from_dot('digraph { "Carry matches" -> cancer; "node" -> cancer }').node_ids
+('Carry matches', 'cancer', 'node')
 """
 
 from __future__ import annotations
@@ -29,9 +29,10 @@ from __future__ import annotations
 from typing import Any
 
 from facmech.errors import MapFormatError
-from facmech.formats._graphtext import MapBuilder, quote
+from facmech.formats._graphtext import DEFAULT_FLAGS, DOT_KEYWORDS, MapBuilder, quote
 from facmech.formats._lexer import TokenStream, tokenize
-from facmech.mechanism_map import Edge, MechanismMap, Node
+from facmech.maps.elements import Edge, Node
+from facmech.maps.model import MechanismMap
 
 __all__ = ["from_dot", "to_dot"]
 
@@ -42,7 +43,7 @@ def _attrs(pairs: list[tuple[str, Any]]) -> str:
     return "[" + ", ".join(f"{k}={quote(v)}" for k, v in pairs) + "]"
 
 
-def _node_pairs(n: Node) -> list[tuple[str, Any]]:
+def _node_pairs(n: Node, mechanism_map: MechanismMap) -> list[tuple[str, Any]]:
     pairs: list[tuple[str, Any]] = [
         ("label", n.label or n.id),
         ("role", n.role.value),
@@ -55,6 +56,9 @@ def _node_pairs(n: Node) -> list[tuple[str, Any]]:
     pairs.append(("provenance", n.provenance.value))
     if n.base is not None:
         pairs += [("base", n.base), ("period", n.period)]
+    pairs += [
+        (flag, "true") for flag, field in DEFAULT_FLAGS.items() if n.id in getattr(mechanism_map, field)
+    ]
     if not n.observed:
         pairs.append(("style", "dashed"))
     return pairs
@@ -99,9 +103,9 @@ def to_dot(mechanism_map: MechanismMap) -> str:
         '  node [shape=box, style="rounded"];',
     ]
     for n in mechanism_map.nodes:
-        lines.append(f"  {n.id} {_attrs(_node_pairs(n))};")
+        lines.append(f"  {quote(n.id)} {_attrs(_node_pairs(n, mechanism_map))};")
     for e in mechanism_map.edges:
-        lines.append(f"  {e.source} -> {e.target} {_attrs(_edge_pairs(e))};")
+        lines.append(f"  {quote(e.source)} -> {quote(e.target)} {_attrs(_edge_pairs(e))};")
     lines.append("}")
     return "\n".join(lines)
 
@@ -114,8 +118,9 @@ def from_dot(text: str) -> MechanismMap:
     text
         DOT text. Node attributes ``observed`` (or ``latent``), ``role``, ``level``,
         ``time_varying``, ``stage``, ``provenance``, ``label`` and edge attributes ``lag``,
-        ``arrow``, ``confidence``, ``provenance`` are read; Graphviz styling is ignored. Node names
-        that are not snake_case are converted (the original kept as the label).
+        ``arrow``, ``confidence``, ``provenance`` are read, and ``exposure``/``outcome``/``adjusted``
+        (true/false) as the map's defaults; Graphviz styling is ignored. Node names are kept as
+        written; DOT keywords (``node``, ``edge``, ``graph``, ...) must be quoted to be node names.
 
     Returns
     -------
@@ -200,7 +205,7 @@ class _Parser:
             if key == "title" and value is not None:
                 self.b.title = value
             elif key == "periods" and value is not None:
-                if not value.isdigit() or int(value) < 1:
+                if not value.strip().isascii() or not value.strip().isdigit() or int(value) < 1:
                     self.b.fail(f"`periods` must be an integer >= 1 (got {value!r})", line)
                 self.b.periods = int(value)
 
@@ -217,6 +222,11 @@ class _Parser:
             ts.next()
             return self.block(defaults)
         name = ts.name()
+        if name.kind == "id" and name.value.lower() in DOT_KEYWORDS:
+            ts.fail(
+                f"{name.value!r} is a DOT keyword; quote it (\"{name.value}\") to use it as a node name",
+                name,
+            )
         if ts.peek().kind == ":":
             ts.fail("node ports (`node:port`) are not supported", ts.peek())
         is_new = name.value not in self.b.names

@@ -4,12 +4,13 @@ DoWhy reads a GML string with :func:`networkx.parse_gml`, keying nodes by their 
 unmeasured nodes with ``observed "no"``. :func:`to_gml` therefore writes the node id as ``label``,
 ``observed "yes"``/``"no"``, and facmech's other attributes (``name``: the human-readable label,
 ``role``, ``level``, ``time_varying`` 0/1, ``stage``, ``provenance``); edges carry ``lag``,
-``arrow`` (when numbered), ``confidence`` and ``provenance``. Lag-1 edges are included: DoWhy needs
+``arrow`` (when numbered), ``confidence`` and ``provenance``; the map's default treatment,
+outcome and adjustment are node attributes ``exposure 1``, ``outcome 1``, ``adjusted 1``. Lag-1 edges are included: DoWhy needs
 an acyclic graph, so pass it an unrolled map (or a map without feedback) when the map has loops.
 
 Examples
 --------
->>> from facmech.mechanism_map import MechanismMap, Node, Edge
+>>> from facmech.maps import MechanismMap, Node, Edge
 >>> m = MechanismMap(nodes=(Node("a"), Node("b", observed=False)), edges=(Edge("a", "b"),))
 >>> print(to_gml(m).splitlines()[0])
 graph [
@@ -29,8 +30,9 @@ from typing import Any
 import networkx as nx
 
 from facmech.errors import MapFormatError
-from facmech.formats._graphtext import MapBuilder
-from facmech.mechanism_map import MechanismMap
+from facmech.formats._graphtext import DEFAULT_FLAGS, MapBuilder
+from facmech.formats._limits import MAX_DEPTH, too_deep
+from facmech.maps.model import MechanismMap
 
 __all__ = ["from_gml", "to_gml"]
 
@@ -68,6 +70,9 @@ def to_gml(mechanism_map: MechanismMap) -> str:
         if n.base is not None:
             attrs["base"] = n.base
             attrs["period"] = n.period
+        for flag, field in DEFAULT_FLAGS.items():
+            if n.id in getattr(mechanism_map, field):
+                attrs[flag] = 1
         g.add_node(n.id, **attrs)
     multi = nx.MultiDiGraph(g) if _has_parallel(mechanism_map) else None
     target = multi if multi is not None else g
@@ -102,9 +107,14 @@ def from_gml(text: str) -> MechanismMap:
     MapFormatError
         Malformed GML (with the line number when networkx reports one) or an undirected graph.
     """
+    if not isinstance(text, str):
+        raise MapFormatError(f"GML text must be a string (got {type(text).__name__})")
+    _check_nesting(text)
     try:
         g = nx.parse_gml(text, label="label")
-    except (nx.NetworkXError, ValueError, KeyError) as exc:
+    # networkx's GML parser reports bad documents with whatever its code hits (a list where it
+    # expects a value is a TypeError, `node "b"` an AttributeError); all are malformed GML here.
+    except (nx.NetworkXError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
         msg = " ".join(str(exc).split())
         m = _LINE.search(msg)
         line = None if m is None else int(m.group(1) or m.group(2))
@@ -114,33 +124,62 @@ def from_gml(text: str) -> MechanismMap:
     b = MapBuilder(language="GML")
     title = g.graph.get("title")
     if title:
-        b.title = str(title)
-    if g.graph.get("periods") is not None:
-        b.periods = int(g.graph["periods"])
+        b.title = _scalar(title, "graph `title`")
+    periods = g.graph.get("periods")
+    if periods is not None:
+        if isinstance(periods, bool) or not isinstance(periods, int) or periods < 1:
+            b.fail(f"`periods` must be an integer >= 1 (got {periods!r})", None)
+        b.periods = periods
     for nid, attrs in g.nodes(data=True):
-        node = b.node(str(nid), 0)
-        items: list[tuple[str, str | None, int]] = []
+        node = b.node(_scalar(nid, "node `label`"), None)
+        items: list[tuple[str, str | None, int | None]] = []
         for key, value in attrs.items():
+            what = f"node {node!r} `{key}`"
             if key == "name":
-                items.append(("label", str(value), 0))
-            elif key == "observed":
-                items.append(("observed", _yes_no(value), 0))
-            elif key == "latent":
-                items.append(("latent", _yes_no(value), 0))
+                items.append(("label", _scalar(value, what), None))
+            elif key in ("observed", "latent", "time_varying", *DEFAULT_FLAGS):
+                items.append((key, _yes_no(_scalar(value, what)), None))
             elif key in ("role", "level", "stage", "provenance", "base", "period"):
-                items.append((key, str(value), 0))
-            elif key == "time_varying":
-                items.append((key, _yes_no(value), 0))
+                items.append((key, _scalar(value, what), None))
         b.node_attrs(node, items)
-    edges = g.edges(data=True)
-    for u, v, attrs in edges:
+    for u, v, attrs in g.edges(data=True):
+        what = f"edge {u} -> {v}"
         items = [
-            (k, str(attrs[k]), 0) for k in ("lag", "arrow", "confidence", "provenance") if k in attrs
+            (k, _scalar(attrs[k], f"{what} `{k}`"), None)
+            for k in ("lag", "arrow", "confidence", "provenance")
+            if k in attrs
         ]
         b.edge(b.names[str(u)], b.names[str(v)], items, 0)
     return b.build()
 
 
-def _yes_no(value: Any) -> str:
-    text = str(value).strip().lower()
+def _scalar(value: Any, what: str) -> str:
+    """A GML value as text; a repeated key (which networkx reads as a list) is an error."""
+    if isinstance(value, (list, dict)):
+        raise MapFormatError(f"malformed GML: {what} is given more than once or as a list")
+    return str(value)
+
+
+def _yes_no(value: str) -> str:
+    text = value.strip().lower()
     return {"yes": "1", "no": "0", "true": "1", "false": "0"}.get(text, text)
+
+
+def _check_nesting(text: str) -> None:
+    """Refuse ``[`` nested deeper than MAX_DEPTH outside strings (networkx's parser recurses)."""
+    if text.count("[") <= MAX_DEPTH:
+        return
+    depth, line, in_string = 0, 1, False
+    for c in text:
+        if c == "\n":
+            line += 1
+        elif c == '"':
+            in_string = not in_string
+        elif in_string:
+            continue
+        elif c == "[":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise too_deep("GML", line)
+        elif c == "]":
+            depth -= 1

@@ -10,7 +10,7 @@ period (Robins 1986; Pearl & Robins 1995): in the graph with the edges out of ``
 later treatments removed, the outcome must be d-separated from ``A_t`` by the observed history
 (observed non-descendants of ``A_t`` from periods up to ``t`` and time-invariant nodes).
 
->>> from facmech.mechanism_map import load_map
+>>> from facmech.formats import load_map
 >>> rep = time_varying_confounders(load_map("facilitation"), treatment="facilitation",
 ...                                outcome="uptake", periods=3)
 >>> rep.columns

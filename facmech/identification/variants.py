@@ -7,7 +7,7 @@ capacity). The query is repeated over every *variant*: each arrow whose confiden
 with a cycle are skipped and counted). The conclusion is *robust* when every variant gives the
 same verdict.
 
->>> from facmech.mechanism_map import load_map
+>>> from facmech.formats import load_map
 >>> rep = identify_across_variants(load_map(), "facilitation", "uptake", min_confidence="M")
 >>> rep.robust, rep.n_variants > 1
 (True, True)
@@ -122,7 +122,7 @@ def identify_across_variants(
     -------
     VariantReport
     """
-    from facmech.mechanism_map import ConfidenceLevel, MechanismMap
+    from facmech.maps import ConfidenceLevel, MechanismMap
 
     if not isinstance(mechanism_map, MechanismMap):
         raise FacmechError("`mechanism_map` must be a MechanismMap with arrow confidences (got "

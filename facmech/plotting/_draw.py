@@ -13,7 +13,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Patch, PathPatch, Rectangle
 from matplotlib.path import Path
 
-from facmech.mechanism_map import Edge, MechanismMap
+from facmech.maps import Edge, MechanismMap
 from facmech.plotting._layout import STAGES, Layout
 from facmech.plotting.map_plot import (
     CONFIDENCE_STYLE,

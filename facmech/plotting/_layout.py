@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from facmech.mechanism_map import MechanismMap
+from facmech.maps import MechanismMap
 
 __all__ = ["STAGES", "Layout", "compute_layout", "node_columns"]
 

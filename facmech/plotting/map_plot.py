@@ -32,7 +32,8 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 
 from facmech.errors import MapError
-from facmech.mechanism_map import MechanismMap, load_map
+from facmech.formats import load_map
+from facmech.maps import MechanismMap
 from facmech.plotting._layout import Layout, compute_layout
 
 if TYPE_CHECKING:  # pragma: no cover

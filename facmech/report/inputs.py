@@ -3,7 +3,7 @@
 Everything is checked once, before any computation, so a typo fails in milliseconds with a message
 naming the argument, the value received and what is allowed.
 
->>> from facmech.mechanism_map import load_map
+>>> from facmech.formats import load_map
 >>> m = load_map()
 >>> check_path(m, ["facilitation", "champions", "normalization", "uptake"],
 ...            treatment="facilitation", outcome="uptake")
@@ -28,7 +28,7 @@ import pandas as pd
 
 from facmech import _files
 from facmech.errors import DataError, FacmechError, MapError, closest
-from facmech.mechanism_map import MechanismMap
+from facmech.maps import MechanismMap
 
 __all__ = ["check_output", "check_path", "load_data", "missing_columns"]
 

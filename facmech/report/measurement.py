@@ -6,7 +6,7 @@ schedule lists every node the plan needs (treatment, outcome, mechanisms on the 
 covariates and the nodes a measurement plan adds) with why it is needed, when to measure it and
 whether the map currently marks it as measured.
 
->>> from facmech.mechanism_map import load_map
+>>> from facmech.formats import load_map
 >>> s = measurement_schedule(load_map(), path=("facilitation", "champions", "normalization", "uptake"))
 >>> s[["node", "why"]].head(2).values.tolist()
 [['facilitation', 'treatment (strategy dose)'], ['champions', 'mechanism on the path']]
@@ -20,7 +20,7 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
-from facmech.mechanism_map import MechanismMap, Role
+from facmech.maps import MechanismMap, Role
 
 __all__ = ["TIMING", "linear_sem_measurement", "measurement_schedule", "timing"]
 
@@ -132,7 +132,7 @@ def linear_sem_measurement(mmap: MechanismMap, identification: Any) -> tuple[str
     the linear answer is not identified either.
 
     >>> from facmech.identification import identify
-    >>> from facmech.mechanism_map import load_map
+    >>> from facmech.formats import load_map
     >>> m = load_map()
     >>> path = ["facilitation", "leadership_engagement", "acceptance", "socialization", "coherence",
     ...         "capacity", "trust", "normalization", "uptake"]

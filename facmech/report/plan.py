@@ -28,7 +28,8 @@ from facmech._files import write_atomic
 from facmech._random import SeedLike
 from facmech.design.model import TrialDesign
 from facmech.errors import FacmechError
-from facmech.mechanism_map import MechanismMap, load_map
+from facmech.formats import load_map
+from facmech.maps import MechanismMap
 from facmech.report.document import Figure, Section
 from facmech.report.inputs import check_output, check_path, load_data
 from facmech.report.measurement import linear_sem_measurement, measurement_schedule

@@ -8,7 +8,7 @@ the map has a feedback loop into the strategy (lagged arrows into the treatment)
 for sustained strategies (:func:`facmech.gmethods.gformula`). :func:`results_section` runs the
 mediation analysis on data, with its sensitivity analysis and the tests of the map's implications.
 
->>> from facmech.mechanism_map import load_map
+>>> from facmech.formats import load_map
 >>> p = estimation_plan(load_map(), ("facilitation", "champions", "normalization", "uptake"),
 ...                     design="stepped-wedge", cluster="site", time="period")
 >>> p.chain, p.confounders
@@ -33,7 +33,7 @@ import pandas as pd
 from facmech._random import SeedLike
 from facmech.design.model import TrialDesign
 from facmech.errors import DataError, FacmechError, NotIdentifiedError
-from facmech.mechanism_map import MechanismMap, Role
+from facmech.maps import MechanismMap, Role
 from facmech.report.document import (
     Bullets,
     Callout,

@@ -3,7 +3,7 @@
 Every builder is a pure function: results in, a :class:`~facmech.report.document.Section` out. They
 hold the wording of the plan; the numbers come from the library (identification, power, mediation).
 
->>> from facmech.mechanism_map import load_map
+>>> from facmech.formats import load_map
 >>> s = hypothesis_section(load_map(), ("facilitation", "champions", "normalization", "uptake"),
 ...                        design="stepped-wedge", sites=(12, 24))
 >>> s.blocks[1].rows[0][:3]
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from facmech.mechanism_map import MechanismMap
+from facmech.maps import MechanismMap
 from facmech.report.document import (
     Bullets,
     Callout,

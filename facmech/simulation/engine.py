@@ -21,9 +21,9 @@ import numpy as np
 from scipy import special, stats
 
 from facmech.errors import CyclicMapError
-from facmech.mechanism_map import Level, Role
+from facmech.maps import Level, Role
+from facmech.maps.unrolling import unroll
 from facmech.simulation.scenario import NodeType, Scenario
-from facmech.unroll import unroll
 
 __all__ = ["Kind", "Model", "Noise", "Step", "World", "run_path", "run_world"]
 

@@ -16,7 +16,7 @@ Levels, as the simulator uses them:
 * nodes at map level ``patient`` are **patient-level**, one draw per patient per period (cross-sectional
   patients); a patient-level parent of a site-level node enters as its site-period mean.
 
-Unlike :func:`facmech.unroll.unroll`, which writes time-invariant downstream nodes (``uptake``,
+Unlike :func:`facmech.unroll`, which writes time-invariant downstream nodes (``uptake``,
 ``trust``, ...) once after the last period, the simulator regenerates every non-context node in every
 period, so trials carry site-period mediators measured each period. The map must still unroll
 (otherwise :class:`~facmech.errors.CyclicMapError`). Lagged parents before period 0 count as 0.
@@ -61,7 +61,8 @@ import yaml
 
 from facmech._choice import Choice
 from facmech.errors import DesignError, MapError, UnknownNodeError, closest
-from facmech.mechanism_map import Edge, Level, MechanismMap, Role, load_map
+from facmech.formats import load_map
+from facmech.maps import Edge, Level, MechanismMap, Role
 from facmech.simulation.items import SurveyItems
 
 __all__ = ["DoseRule", "NodeType", "Scenario", "builtin_scenarios", "load_scenario"]

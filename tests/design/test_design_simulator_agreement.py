@@ -11,7 +11,7 @@ import networkx as nx
 import pytest
 
 from facmech.design import MapTrial, design_study
-from facmech.mechanism_map import MechanismMap
+from facmech.maps import MechanismMap
 from facmech.power import stepped_wedge_power
 
 REPS = 1000

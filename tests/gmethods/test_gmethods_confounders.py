@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from facmech.errors import UnknownNodeError
+from facmech.formats import load_map
 from facmech.gmethods.confounders import time_varying_confounders
-from facmech.mechanism_map import load_map
 
 
 @pytest.fixture(scope="module")

@@ -5,12 +5,13 @@ from __future__ import annotations
 import networkx as nx
 import pytest
 
+from facmech.formats import from_dagitty, load_map
 from facmech.identification import Strategy, identify
 from facmech.identification._query import QueryError
 from facmech.identification.measurement import Query, measurement_plan
 from facmech.identification.report import path_report
 from facmech.identification.variants import identify_across_variants
-from facmech.mechanism_map import Confidence, Edge, MechanismMap, Node, load_map
+from facmech.maps import Confidence, Edge, MechanismMap, Node
 
 DEMO = ("facilitation", "leadership_engagement", "acceptance", "socialization", "coherence",
         "capacity", "trust", "normalization", "uptake")
@@ -65,7 +66,7 @@ def test_measurement_plan_latent_leadership(fmap):
 
 
 def test_user_map_in_dagitty_syntax():
-    m = MechanismMap.from_dagitty("dag { u [latent] x -> m -> y u -> x u -> y }")
+    m = from_dagitty("dag { u [latent] x -> m -> y u -> x u -> y }")
     r = identify(m, "x", "y")
     assert r.identifiable and r.strategy is Strategy.FRONTDOOR
 

@@ -76,9 +76,9 @@ def test_builtin_map_id_formula_exact():
     # coherence -> uptake on the built-in map (socialization, peer_experience latent): no
     # adjustment set, identified by ID; checked exactly on a random binary SCM over the 17
     # ancestors of uptake (2**17 joint cells)
+    from facmech.formats import load_map
     from facmech.graphs import ancestors_of
     from facmech.identification._query import prepare_graph
-    from facmech.mechanism_map import load_map
 
     q = prepare_graph(load_map())
     g = q.graph.subgraph(ancestors_of(q.graph, ["uptake"])).copy()

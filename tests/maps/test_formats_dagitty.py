@@ -10,11 +10,10 @@ from pgmpy.base import DAG
 
 from facmech import load_map
 from facmech.errors import CyclicMapError, MapFormatError
-from facmech.formats import detect_format, read_map_text
-from facmech.formats._graphtext import snake_id
+from facmech.formats import detect_format, dump_yaml, read_map_text
 from facmech.formats.dagitty import from_dagitty, to_dagitty
 from facmech.formats.yaml_format import load_yaml
-from facmech.mechanism_map import Edge, MechanismMap, Node, Role
+from facmech.maps import Edge, MechanismMap, Node, Role
 
 
 def edge_set(m: MechanismMap) -> set[tuple[str, str, int]]:
@@ -93,11 +92,12 @@ def test_unwrapped_statements_are_accepted_as_in_dagitty():
     assert edge_set(m) == {("a", "b", 0), ("b", "c", 0)}
 
 
-def test_non_snake_case_names_are_converted_and_kept_as_labels():
+def test_node_names_are_kept_exactly_as_written():
+    # issue 13: ids as dagitty writes them (before: snake_cased, "Carry matches" -> carry_matches)
     m = from_dagitty('dag { "Carry matches" [latent]; Smoking -> "Carry matches"; Smoking -> Cancer }')
-    assert m.node_ids == ("carry_matches", "smoking", "cancer")
-    assert m.node("carry_matches").label == "Carry matches"
-    assert m.latent_ids == ("carry_matches",)
+    assert m.node_ids == ("Carry matches", "Smoking", "Cancer")
+    assert m.node("Carry matches").label == ""
+    assert m.latent_ids == ("Carry matches",)
 
 
 def test_detected_by_content():
@@ -173,13 +173,13 @@ def test_unrolled_map_round_trips_through_dagitty():
 
 def test_yaml_dagitty_networkx_pgmpy_chain_preserves_nodes_edges_latents_lags():
     m = load_map()
-    via_yaml = load_yaml(m.to_yaml())
+    via_yaml = load_yaml(dump_yaml(m))
     via_dagitty = from_dagitty(to_dagitty(via_yaml))
     g = via_dagitty.to_networkx(include_lagged=True)
     via_nx = MechanismMap.from_networkx(g, title=m.title)
     assert full_nodes(via_nx) == full_nodes(m)
     assert full_edges(via_nx) == full_edges(m)
-    back = load_yaml(via_nx.to_yaml())
+    back = load_yaml(dump_yaml(via_nx))
     assert edge_set(back) == edge_set(m)
     assert back.latent_ids == m.latent_ids
     pg = from_dagitty(to_dagitty(m)).to_pgmpy()
@@ -211,7 +211,7 @@ def test_hand_written_map_round_trips():
     back = from_dagitty(to_dagitty(m))
     assert full_nodes(back) == full_nodes(m)
     assert full_edges(back) == full_edges(m)
-    assert edge_set(load_yaml(back.to_yaml())) == edge_set(m)
+    assert edge_set(load_yaml(dump_yaml(back))) == edge_set(m)
 
 
 # --------------------------------------------------------------------------- errors
@@ -228,7 +228,7 @@ def test_hand_written_map_round_trips():
         ("dag {\n a -> b ! c\n}", 2, "unexpected character '!'"),
         ("dag {\n a [role=banana]\n}", 2, "`role` must be one of 'context', 'strategy'"),
         ("dag {\n a [level=region]\n}", 2, "must be one of 'site', 'staff', 'patient' (got 'region')"),
-        ("dag {\n Ab -> b\n ab -> c\n}", 3, "both become the id 'ab'"),
+        ("dag {\n Ab -> b\n a <-> a\n}", 3, "a node cannot share a hidden cause with itself"),
         ("dag {\n a -> b [arrow=1]\n a -> b [arrow=2]\n}", 3, "given twice"),
     ],
 )
@@ -270,7 +270,7 @@ def test_agrees_with_dagitty_grammar(name):
         assert info.value.line == ref["line"]  # same line as dagitty's parser reports
         return
     ours = from_dagitty(text)
-    ids = {raw: snake_id(raw) for raw in ref["nodes"]}
+    ids = {raw: raw for raw in ref["nodes"]}  # node names kept exactly as dagitty reads them
     expected = set()
     latent = {ids[n] for n in ref["latent"]}
     for a, b, op in ref["edges"]:

@@ -69,14 +69,14 @@ def test_reads_general_dot():
     """
     m = from_dot(text)
     assert m.title == "Tar"
-    assert m.node("smoking").label == "Smoking status"
-    assert m.node("smoking").role.value == "strategy"
+    assert m.node("Smoking").label == "Smoking status"  # ids as written (issue 13)
+    assert m.node("Smoking").role.value == "strategy"
     assert m.node("cancer").role.value == "outcome"
     assert m.node("tar").role.value == "mechanism"  # from the `node [...]` defaults
     assert m.latent_ids == ("genotype",)
     assert {(e.source, e.target, e.lag) for e in m.edges} == {
-        ("smoking", "tar", 0), ("tar", "cancer", 0), ("smoking", "cancer", 0),
-        ("genotype", "smoking", 0), ("genotype", "cancer", 0), ("x", "y", 0), ("y", "cancer", 1),
+        ("Smoking", "tar", 0), ("tar", "cancer", 0), ("Smoking", "cancer", 0),
+        ("genotype", "Smoking", 0), ("genotype", "cancer", 0), ("x", "y", 0), ("y", "cancer", 1),
     }
     assert str(m.arrow(3).confidence) == "H"
     assert m.node("y").time_varying and m.node("cancer").time_varying  # lag endpoints

@@ -16,6 +16,7 @@ from facmech import (
     UnknownNodeError,
     load_map,
 )
+from facmech.formats import dump_yaml
 from facmech.formats.yaml_format import load_yaml
 
 
@@ -64,7 +65,7 @@ def test_duplicate_ids_and_arrows():
          r"role` must be one of 'context', 'strategy'.* \(got 'catalyst'\)"),
         ("nodes: [{id: a, level: region}]",
          r"level` must be one of 'site', 'staff', 'patient' \(got 'region'\)"),
-        ("nodes: [{id: A}]", "not snake_case"),
+        ('nodes: [{id: "a\\n"}]', "control character"),
         ("nodes: [{id: a, colour: red}]", r"unknown field\(s\) \['colour'\]"),
         ("nodes: [{id: a}, {id: b}]\nedges: [{source: a, target: b, lag: 2}]", "`lag` must be 0 or 1"),
         ("nodes: [{id: a}, {id: b}]\nedges: [{source: a, target: b, confidence: X}]", "confidence"),
@@ -114,7 +115,7 @@ def test_copies_are_new_and_validated():
 
 def test_yaml_round_trip_preserves_everything():
     m = load_map()
-    again = load_yaml(m.to_yaml())
+    again = load_yaml(dump_yaml(m))
     assert again == m
 
 
@@ -156,4 +157,4 @@ def test_direction_uncertain_is_structured():
     m = load_map()
     flagged = [(e.source, e.target) for e in m.edges if e.direction_uncertain]
     assert flagged == [("capacity", "trust")]  # facilitation-map.md: arrow 13, "L-M direction"
-    assert load_yaml(m.to_yaml()).arrow(13).direction_uncertain
+    assert load_yaml(dump_yaml(m)).arrow(13).direction_uncertain

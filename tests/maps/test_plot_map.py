@@ -14,7 +14,7 @@ from matplotlib.patches import FancyBboxPatch, PathPatch
 
 from facmech import load_map
 from facmech.errors import MapError, UnknownNodeError
-from facmech.mechanism_map import Edge, MechanismMap, Node, Role
+from facmech.maps import Edge, MechanismMap, Node, Role
 from facmech.plotting import plot_map, save_map_figure
 from facmech.plotting._layout import compute_layout, node_columns
 from facmech.plotting.map_plot import HIGHLIGHT, MUTED

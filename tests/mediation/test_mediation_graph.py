@@ -64,7 +64,7 @@ def test_implied_graph_always_identified():
 
 @pytest.mark.filterwarnings("ignore::facmech.errors.FewClustersWarning")
 def test_mediate_with_builtin_map():
-    from facmech.mechanism_map import load_map
+    from facmech.formats import load_map
 
     fmap = load_map("facilitation")
     rng = np.random.default_rng(8)

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from facmech.errors import DataError, FacmechError, MapError, UnknownNodeError
-from facmech.mechanism_map import load_map
+from facmech.formats import load_map
 from facmech.report.inputs import check_output, check_path, load_data, missing_columns
 
 MAP = load_map()

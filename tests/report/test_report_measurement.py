@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from facmech.mechanism_map import load_map
+from facmech.formats import load_map
 from facmech.report.measurement import measurement_schedule
 
 PATH = ("facilitation", "leadership_engagement", "acceptance", "socialization", "coherence",

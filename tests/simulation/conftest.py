@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from facmech.mechanism_map import Edge, Level, MechanismMap, Node, Role
+from facmech.maps import Edge, Level, MechanismMap, Node, Role
 
 
 def small_map(*, direct: float | None = None, lagged: bool = False) -> MechanismMap:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from facmech.errors import CyclicMapError, DesignError, UnknownNodeError
-from facmech.mechanism_map import Edge, Level, MechanismMap, Node, Role
+from facmech.maps import Edge, Level, MechanismMap, Node, Role
 from facmech.simulation import (
     DoseRule,
     NodeType,

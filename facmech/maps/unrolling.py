@@ -28,11 +28,17 @@ True
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import networkx as nx
 
 from facmech.errors import CyclicMapError, MapError
-from facmech.mechanism_map import Edge, MechanismMap, Node
+
+if TYPE_CHECKING:  # pragma: no cover
+    # Type names only: unroll builds its result with dataclasses.replace on its argument, so this
+    # module needs no run-time import of the model (which imports it for MechanismMap.unroll).
+    from facmech.maps.elements import Edge, Node
+    from facmech.maps.model import MechanismMap
 
 __all__ = ["period_id", "unroll"]
 
@@ -71,6 +77,11 @@ def unroll(mechanism_map: MechanismMap, periods: int) -> MechanismMap:
     ------
     MapError
         ``periods`` < 1, or the map is already unrolled.
+
+    Notes
+    -----
+    The map's default ``treatment``/``outcome``/``adjustment`` carry over when they name a
+    time-invariant node; a time-varying one has a copy per period and is dropped from the defaults.
     CyclicMapError
         A time-invariant node downstream of time-varying nodes points back into one.
     """
@@ -123,11 +134,15 @@ def unroll(mechanism_map: MechanismMap, periods: int) -> MechanismMap:
         else:
             add(e, e.source, e.target)
 
-    return MechanismMap(
+    ids = {n.id for n in nodes}
+    return replace(
+        mechanism_map,
         nodes=tuple(nodes),
         edges=tuple(edges),
         title=f"{mechanism_map.title} (unrolled over {periods} periods)".strip(),
-        citation=mechanism_map.citation,
-        doi=mechanism_map.doi,
         periods=periods,
+        # defaults that name a time-varying node have no single copy in the unrolled map: dropped
+        treatment=tuple(i for i in mechanism_map.treatment if i in ids),
+        outcome=tuple(i for i in mechanism_map.outcome if i in ids),
+        adjustment=tuple(i for i in mechanism_map.adjustment if i in ids),
     )
