@@ -5,7 +5,8 @@ unmeasured nodes with ``observed "no"``. :func:`to_gml` therefore writes the nod
 ``observed "yes"``/``"no"``, and facmech's other attributes (``name``: the human-readable label,
 ``role``, ``level``, ``time_varying`` 0/1, ``stage``, ``provenance``); edges carry ``lag``,
 ``arrow`` (when numbered), ``confidence`` and ``provenance``; the map's default treatment,
-outcome and adjustment are node attributes ``exposure 1``, ``outcome 1``, ``adjusted 1``. Lag-1 edges are included: DoWhy needs
+outcome and adjustment are node attributes ``exposure 1``, ``outcome 1``, ``adjusted 1``.
+Lag-1 edges are included: DoWhy needs
 an acyclic graph, so pass it an unrolled map (or a map without feedback) when the map has loops.
 
 Examples
