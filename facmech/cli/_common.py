@@ -16,9 +16,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from facmech._files import check_output, check_suffix, same_file, write_atomic
 from facmech.errors import ArgumentError, FacmechError
 
 __all__ = [
@@ -62,6 +59,9 @@ def check_outputs(
     option to an input path of the same command. Outputs must differ from every input and from
     each other; an existing file is refused unless ``args.force``.
     """
+    # lazy: facmech._files loads pandas, which `facmech --help` must not
+    from facmech._files import check_output, check_suffix, same_file
+
     force = bool(getattr(args, "force", False))
     for option, (path, suffixes) in outputs.items():  # every format first: the cheapest mistake
         if path is not None and suffixes is not None:
@@ -80,6 +80,8 @@ def check_outputs(
 
 def write_output(path: Path, write: Callable[[Path], Any], *, option: str) -> str:
     """Write ``path`` atomically with ``write(tmp)``; return ``"wrote PATH"`` or ``"replaced PATH"``."""
+    from facmech._files import write_atomic  # lazy, as in check_outputs
+
     replaced = write_atomic(path, write, argument=option)
     return f"{'replaced' if replaced else 'wrote'} {path}"
 
@@ -113,6 +115,8 @@ def positive_int(text: str) -> int:
 
 
 def _default(obj: Any) -> Any:
+    import numpy as np  # lazy: `facmech --help` does not load numpy (results have already)
+
     if isinstance(obj, np.integer):
         return int(obj)
     if isinstance(obj, np.floating):

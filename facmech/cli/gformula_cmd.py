@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import warnings
 
-from facmech._files import read_table
 from facmech.cli._common import emit_json
 from facmech.errors import DataError, FacmechWarning
 
@@ -65,6 +64,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Read the CSV, call :func:`facmech.gmethods.gformula` or :func:`~facmech.gmethods.msm`."""
+
+    from facmech._files import read_table  # lazy: pandas is not loaded for `facmech --help`
     from facmech.gmethods import Stabilized, gformula, msm
 
     data = read_table(args.data, argument="DATA")

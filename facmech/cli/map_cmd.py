@@ -5,9 +5,12 @@
     facmech map show [--map PATH] [--format text|json|yaml|dagitty|dot|gml]
     facmech map render [--map PATH] [--highlight a,b,c] [--periods N] --out FILE.png|.svg
     facmech map unroll --periods N [--map PATH] [--format ...]
-    facmech map validate PATH
+    facmech map validate PATH | --map PATH
 
-``--map`` takes facmech YAML, dagitty or DOT (detected by content) or a built-in map name.
+``--map`` takes facmech YAML, dagitty, DOT or GML (detected by content) or a built-in map name.
+
+Imports of the map layer happen inside the handlers: lazy loading, so that ``facmech --help`` does
+not pay for networkx (the map model) or matplotlib (rendering).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from facmech.cli._common import (
     add_force_option,
@@ -24,9 +28,10 @@ from facmech.cli._common import (
     name_list,
     write_output,
 )
-from facmech.errors import MapError
-from facmech.formats import dump_yaml, load_map, to_dagitty, to_dot, to_gml
-from facmech.maps import MechanismMap
+from facmech.errors import ArgumentError, MapError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from facmech.maps import MechanismMap
 
 __all__ = ["register"]
 
@@ -75,7 +80,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     unroll.set_defaults(func=_unroll)
 
     validate = sub.add_parser("validate", help="check a map file; exit 2 with the problem if bad")
-    validate.add_argument("path", metavar="PATH", help="facmech YAML, dagitty or DOT file")
+    validate.add_argument(
+        "path", metavar="PATH", nargs="?", default=None, help="facmech YAML, dagitty, DOT or GML file"
+    )
+    validate.add_argument("--map", dest="map_path", metavar="PATH", default=None,
+                          help="the map file, as in the other subcommands (same as PATH)")
     validate.set_defaults(func=_validate)
 
 
@@ -86,7 +95,15 @@ def _add_format(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="same as --format json")
 
 
+def _load(name: str) -> MechanismMap:
+    from facmech.formats import load_map  # lazy: see the module docstring
+
+    return load_map(name)
+
+
 def _print_map(mmap: MechanismMap, fmt: str) -> None:
+    from facmech.formats import dump_yaml, to_dagitty, to_dot, to_gml  # lazy: see the module docstring
+
     if fmt == "json":
         emit_json(mmap.to_dict())
         return
@@ -100,7 +117,7 @@ def _fmt(args: argparse.Namespace) -> str:
 
 
 def _show(args: argparse.Namespace) -> int:
-    _print_map(load_map(args.map), _fmt(args))
+    _print_map(_load(args.map), _fmt(args))
     return 0
 
 
@@ -111,17 +128,19 @@ def _check_periods(periods: int | None) -> None:
 
 def _unroll(args: argparse.Namespace) -> int:
     _check_periods(args.periods)
-    _print_map(load_map(args.map).unroll(args.periods), _fmt(args))
+    _print_map(_load(args.map).unroll(args.periods), _fmt(args))
     return 0
 
 
 def _render(args: argparse.Namespace) -> int:
-    from facmech.plotting.map_plot import save_map_figure
+    from facmech.plotting.map_plot import save_map_figure  # lazy: matplotlib
 
     _check_periods(args.periods)
+    if args.dpi < 1:
+        raise ArgumentError(f"`--dpi` must be an integer of at least 1 (got {args.dpi})")
     out = check_outputs(args, {"--out": (args.out, (".png", ".svg", ".pdf"))},
                         inputs={"--map": args.map})["--out"]
-    mmap = load_map(args.map)
+    mmap = _load(args.map)
     note = write_output(out, lambda p: save_map_figure(
         mmap, p, highlight=args.highlight, periods=args.periods, dpi=args.dpi), option="--out")
     print(out if note.startswith("wrote") else note)
@@ -129,10 +148,18 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    path = Path(args.path)
+    if args.path is not None and args.map_path is not None and args.path != args.map_path:
+        raise ArgumentError(
+            f"give the map once: PATH {args.path!r} and `--map` {args.map_path!r} differ"
+        )
+    name = args.path if args.path is not None else args.map_path
+    if name is None:
+        raise ArgumentError("`map validate` needs a map file: PATH or `--map PATH`")
+    args.path = name
+    path = Path(name)
     if not path.is_file():
-        raise MapError(f"no map file {args.path!r}")
-    mmap = load_map(path)
+        raise MapError(f"no map file {name!r}")
+    mmap = _load(name)
     n_lag = sum(1 for e in mmap.edges if e.lag)
     if not mmap.is_unrolled and any(n.time_varying for n in mmap.nodes):
         mmap.unroll(2)  # a map whose feedback cannot be unrolled is invalid too

@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import argparse
 import warnings
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from facmech.cli._common import emit_json, positive_int
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 __all__ = ["register"]
 
@@ -91,6 +93,7 @@ def _read(path: str) -> pd.DataFrame:
 
 def _value(frame: pd.DataFrame, column: str, text: str | None) -> object:
     """Match a ``--control``/``--treated`` string to the column's type."""
+    import pandas as pd  # lazy, as in _read
     if text is None or column not in frame:
         return text
     col = frame[column]
