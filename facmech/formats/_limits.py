@@ -28,7 +28,7 @@ MAX_BYTES = 2_000_000
 MAX_NODES = 10_000
 MAX_EDGES = 100_000
 MAX_DEPTH = 100
-MAX_ALIASES = 100
+MAX_ALIASES = 50
 
 
 def check_size(text: str, *, source: str | None = None) -> None:
