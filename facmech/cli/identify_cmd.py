@@ -38,10 +38,10 @@ def _cost(text: str) -> tuple[str, float]:
 
 def _add_query(p: argparse.ArgumentParser, *, effect: bool = True) -> None:
     add_map_option(p)
-    ends = " (default: the first node of --path)" if effect else ""
-    p.add_argument("--treatment", required=not effect, metavar="X", help=f"treatment node{ends}")
-    p.add_argument("--outcome", required=not effect, metavar="Y",
-                   help="outcome node" + (" (default: the last node of --path)" if effect else ""))
+    ends = " (default: the first node of --path, else the map's, e.g. [exposure])"
+    p.add_argument("--treatment", metavar="X", help=f"treatment node{ends}")
+    p.add_argument("--outcome", metavar="Y",
+                   help="outcome node (default: the last node of --path, else the map's [outcome])")
     if effect:
         p.add_argument("--effect", default=None, choices=("total", "nde", "nie", "cde", "path"),
                        help="effect to identify (default: path with --path, else total)")
@@ -114,11 +114,22 @@ def _graph(args: argparse.Namespace) -> Any:
     from facmech.formats import load_map
 
     m = load_map(args.map)
+    if hasattr(args, "treatment"):  # identify/paths/measure
+        _fill_ends(args, m)
     if args.periods is not None:
         if args.periods < 1:
             raise FacmechError(f"`--periods` must be at least 1 (got {args.periods})")
         m = m.unroll(args.periods)
     return m
+
+
+def _fill_ends(args: argparse.Namespace, m: Any) -> None:
+    """--treatment/--outcome not given: the ends of --path, else the map's defaults (issue 13)."""
+    path = getattr(args, "path", None) or []
+    x = args.treatment or (path[0] if path else None)
+    y = args.outcome or (path[-1] if path else None)
+    args.treatment, args.outcome = m.default_endpoints(
+        x, y, treatment_arg="--treatment", outcome_arg="--outcome")
 
 
 def _ends(args: argparse.Namespace) -> tuple[str, str]:
@@ -145,7 +156,9 @@ def _identify(args: argparse.Namespace) -> int:
     from facmech.identification.variants import identify_across_variants
 
     if args.variants:
-        rep = identify_across_variants(load_map(args.map), *_ends(args),
+        raw = load_map(args.map)
+        _fill_ends(args, raw)
+        rep = identify_across_variants(raw, *_ends(args),
                                        min_confidence=args.min_confidence,
                                        periods=args.periods, **_query_kwargs(args))
         if args.json:
@@ -176,9 +189,10 @@ def _paths(args: argparse.Namespace) -> int:
 def _measure(args: argparse.Namespace) -> int:
     from facmech.identification.measurement import Query, measurement_plan
 
+    graph = _graph(args)  # fills --treatment/--outcome from --path or the map's defaults
     query = Query(*_ends(args), effect=args.effect or ("path" if args.path else "total"),
                   mediators=tuple(args.mediator), path=tuple(args.path or ()))
-    plan = measurement_plan(_graph(args), query, cost=dict(args.cost),
+    plan = measurement_plan(graph, query, cost=dict(args.cost),
                             unmeasurable=args.unmeasurable, observed=args.observed,
                             latent=args.latent)
     if args.json:

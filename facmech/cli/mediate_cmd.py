@@ -93,7 +93,8 @@ def _read(path: str) -> pd.DataFrame:
 
 def _value(frame: pd.DataFrame, column: str, text: str | None) -> object:
     """Match a ``--control``/``--treated`` string to the column's type."""
-    import pandas as pd  # lazy, as in _read
+    import pandas as pd  # lazy: pandas is not loaded for `facmech --help`
+
     if text is None or column not in frame:
         return text
     col = frame[column]

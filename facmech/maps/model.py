@@ -7,14 +7,14 @@ other way round); unrolling over periods in :mod:`facmech.maps.unrolling`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
-from facmech.errors import MapError, MapFormatError, UnknownNodeError, closest_id
+from facmech.errors import ArgumentError, MapError, MapFormatError, UnknownNodeError, closest_id
 from facmech.maps.elements import (
     EDGE_KEYS,
     NODE_KEYS,
@@ -134,6 +134,42 @@ class MechanismMap:
                     f"`{argument}`: unknown node {i!r}.{closest_id(str(i), self._index)}"
                 )
         return out
+
+    def default_endpoints(
+        self,
+        treatment: str | Sequence[str] | None = None,
+        outcome: str | None = None,
+        *,
+        treatment_arg: str = "treatment",
+        outcome_arg: str = "outcome",
+    ) -> tuple[str | tuple[str, ...], str]:
+        """``(treatment, outcome)`` of a query, each taken from the map's defaults when not given.
+
+        ``treatment_arg``/``outcome_arg`` name the arguments in errors (``--treatment`` on the CLI).
+
+        >>> from facmech.formats import read_map_text
+        >>> m = read_map_text("dag { X [exposure]; Y [outcome]; X -> Y }")
+        >>> m.default_endpoints(), m.default_endpoints(outcome="X")
+        (('X', 'Y'), ('X', 'X'))
+        """
+        if treatment is None:
+            if not self.treatment:
+                raise ArgumentError(
+                    f"`{treatment_arg}` is required: the map names no default treatment "
+                    "(dagitty `[exposure]`, YAML `treatment:`)"
+                )
+            treatment = self.treatment[0] if len(self.treatment) == 1 else self.treatment
+        if outcome is None:
+            if len(self.outcome) != 1:
+                which = "no default outcome" if not self.outcome else (
+                    f"{len(self.outcome)} outcomes ({', '.join(self.outcome)})"
+                )
+                raise ArgumentError(
+                    f"`{outcome_arg}` is required: the map names {which} (dagitty `[outcome]`, "
+                    "YAML `outcome:`)"
+                )
+            outcome = self.outcome[0]
+        return treatment, outcome
 
     def arrow(self, number: int) -> Edge:
         """The edge carrying the figure's arrow ``number``."""

@@ -15,9 +15,6 @@ from facmech.cli import main
 from facmech.errors import MapError, MapFormatError, UnknownNodeError
 from facmech.formats import (
     dump_yaml,
-    from_dagitty,
-    from_dot,
-    from_gml,
     load_map,
     load_yaml,
     read_map_text,
@@ -226,5 +223,60 @@ def test_ids_kept_as_written_and_hints_ignore_case():
     assert m.node_ids == ("X", "Y", "M")
     with pytest.raises(UnknownNodeError, match="Did you mean 'X'"):
         m.node("x")
-    with pytest.raises(UnknownNodeError, match="`treatment`: unknown node 'm'. Did you mean 'M'"):
+    with pytest.raises(UnknownNodeError, match=r"`treatment`: unknown node 'm'\. Did you mean 'M'"):
         m.check_nodes(["m"], argument="treatment")
+
+
+# --------------------------------------------------------------------------- issue 13: defaults
+DAGITTY = """dag {
+  X [exposure]
+  Y [outcome]
+  Z [adjusted]
+  U [latent]
+  Z -> X -> M -> Y
+  Z -> Y
+  U -> M
+  U -> Y
+}
+"""
+
+
+def test_dagitty_flags_become_typed_defaults_and_are_written_back():
+    m = read_map_text(DAGITTY)
+    assert (m.treatment, m.outcome, m.adjustment, m.latent_ids) == (("X",), ("Y",), ("Z",), ("U",))
+    assert m.node("X").role.value == "strategy" and m.node("Y").role.value == "outcome"
+    for name, write in WRITERS.items():
+        back = read_map_text(write(m))
+        assert (back.treatment, back.outcome, back.adjustment) == (("X",), ("Y",), ("Z",)), name
+    assert "X [exposure, role=strategy]" in to_dagitty(m)
+
+
+def test_identify_uses_the_map_defaults(tmp_path, capsys):
+    f = tmp_path / "f.dagitty"
+    f.write_text(DAGITTY)
+    assert main(["identify", "--map", str(f), "--json"]) == 0
+    import json
+
+    res = json.loads(capsys.readouterr().out)
+    assert res["treatment"] == "X" and res["outcome"] == "Y"
+    # X -> M -> Y with U confounding M and Y: the total effect is identified by adjusting for Z
+    assert res["identifiable"] is True
+    assert ["Z"] in res["adjustment_sets"]
+
+
+def test_identify_without_defaults_asks_for_treatment(capsys):
+    assert main(["identify", "--outcome", "uptake"]) == 2
+    err = capsys.readouterr().err
+    assert "`--treatment` is required: the map names no default treatment" in err
+
+
+def test_validate_takes_a_positional_file_or_map(tmp_path, capsys):
+    f = tmp_path / "f.dagitty"
+    f.write_text(DAGITTY)
+    assert main(["map", "validate", str(f)]) == 0
+    first = capsys.readouterr().out
+    assert main(["map", "validate", "--map", str(f)]) == 0
+    assert capsys.readouterr().out == first
+    assert "valid map: 5 nodes (1 latent), 6 edges" in first
+    assert main(["map", "validate"]) == 2
+    assert "needs a map file: PATH or `--map PATH`" in capsys.readouterr().err
