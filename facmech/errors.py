@@ -129,8 +129,8 @@ def closest(name: str, candidates: Iterable[str], n: int = 3) -> str:
 def closest_id(name: str, candidates: Iterable[str], n: int = 3) -> str:
     """:func:`closest` for node ids, ignoring case: ``"x"`` suggests ``"X"``.
 
-    >>> closest_id("carry", ["Carry", "cancer"])
-    " Did you mean 'Carry'?"
+    >>> closest_id("x", ["X", "y"])
+    " Did you mean 'X'?"
     >>> closest_id("LEADERSHIP", ["leadership_engagement", "trust"])
     " Did you mean 'leadership_engagement'?"
     """

@@ -155,8 +155,8 @@ class MechanismMap:
         if treatment is None:
             if not self.treatment:
                 raise ArgumentError(
-                    f"`{treatment_arg}` is required: the map names no default treatment "
-                    "(dagitty `[exposure]`, YAML `treatment:`)"
+                    f"the following arguments are required: {treatment_arg} (the map names no "
+                    "default treatment: dagitty `[exposure]`, YAML `treatment:`)"
                 )
             treatment = self.treatment[0] if len(self.treatment) == 1 else self.treatment
         if outcome is None:
@@ -165,8 +165,8 @@ class MechanismMap:
                     f"{len(self.outcome)} outcomes ({', '.join(self.outcome)})"
                 )
                 raise ArgumentError(
-                    f"`{outcome_arg}` is required: the map names {which} (dagitty `[outcome]`, "
-                    "YAML `outcome:`)"
+                    f"the following arguments are required: {outcome_arg} (the map names {which}: "
+                    "dagitty `[outcome]`, YAML `outcome:`)"
                 )
             outcome = self.outcome[0]
         return treatment, outcome

@@ -267,7 +267,7 @@ def test_identify_uses_the_map_defaults(tmp_path, capsys):
 def test_identify_without_defaults_asks_for_treatment(capsys):
     assert main(["identify", "--outcome", "uptake"]) == 2
     err = capsys.readouterr().err
-    assert "`--treatment` is required: the map names no default treatment" in err
+    assert "required: --treatment (the map names no default treatment" in err
 
 
 def test_validate_takes_a_positional_file_or_map(tmp_path, capsys):
