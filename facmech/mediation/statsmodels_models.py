@@ -33,7 +33,8 @@ import pandas as pd
 from facmech._random import SeedLike, as_generator
 from facmech.errors import ArgumentError, EstimationError
 from facmech.estimates import Estimate
-from facmech.mediation.effects import Layout, contrasts, path_effects, potential_means
+from facmech.mediation.effects import Layout
+from facmech.mediation.engine import _effects as engine_effects
 from facmech.mediation.exposure import ExposureLayout
 from facmech.mediation.formulas import quote
 from facmech.mediation.inference import Classical, Clustered, ModelPieces, Robust
@@ -346,13 +347,7 @@ def _effects(coefs, sigmas, C, layout, family, mfamily):
         rows, roww = C.mean(axis=1)[:, None, None, :], np.ones((R, 1, 1))
     else:
         rows, roww = C[:, None], np.full((R, 1, n), 1.0 / n)
-    psi = potential_means(coefs, sigmas, rows, roww, layout, family, mfamily)
-    eff = contrasts(psi, layout.k, ratios=family.binary)
-    if (family is Family.GAUSSIAN and mfamily is Family.GAUSSIAN and not layout.interaction
-            and layout.k > 1):
-        for path, val in path_effects(coefs, layout).items():
-            eff["path:" + ">".join(map(str, path))] = val
-    return eff
+    return engine_effects(coefs, sigmas, rows, roww, layout, family, mfamily)
 
 
 def roles(treatment: str, mediators: Sequence[str], outcome: str, *, control: float = 0.0,
