@@ -26,6 +26,8 @@ import numpy as np
 from facmech._random import SeedLike, as_generator
 from facmech.errors import DataError, EstimationError
 from facmech.estimates import Estimate
+from facmech.estimation.estimate import draw_intervals
+from facmech.estimation.resampling import coefficient_draws
 from facmech.mediation.effects import Layout, contrasts, path_effects, potential_means
 from facmech.mediation.exposure import ExposureLayout
 from facmech.mediation.inference import Bootstrap, ModelPieces, MonteCarlo
@@ -259,13 +261,7 @@ def mediate_arrays(
         cov = inference.resolved_covariance(cluster is not None)
         V, df = cov.covariance(pieces, None if cluster is None else np.asarray(cluster))
         theta = np.concatenate([c[:, 0] for c in coefs], axis=-1)
-        w, Q = np.linalg.eigh(V)
-        L = Q * np.sqrt(np.maximum(w, 0.0))[:, None, :]
-        z = rng.standard_normal((R, B, theta.shape[-1]))
-        dev = np.matmul(z, L.transpose(0, 2, 1))
-        if df is not None:
-            dev = dev * np.sqrt(df / rng.chisquare(df, size=(R, B, 1)))
-        draws_theta = theta[:, None, :] + dev
+        draws_theta = coefficient_draws(theta, V, B, rng, df=df)  # (R, B, P)
         splits = np.cumsum([shape.n_coef(j) for j in range(k + 1)])[:-1]
         dcoefs = np.split(draws_theta, splits, axis=-1)
         if eti is not None:
@@ -312,15 +308,8 @@ def mediate_arrays(
             f"(got {type(inference).__name__})"
         )
     draws = np.stack([deff[nm] for nm in names], axis=-1)  # (R, B, E)
-    with np.errstate(invalid="ignore"):
-        se = np.nanstd(draws, axis=1, ddof=1)
-        q = np.quantile if np.isfinite(draws).all() else np.nanquantile
-        lo, hi = q(draws, [alpha / 2, 1 - alpha / 2], axis=1)
-        nfin = np.isfinite(draws).sum(axis=1)
-        tail = np.minimum((draws <= 0).sum(axis=1), (draws >= 0).sum(axis=1)) / np.maximum(nfin, 1)
-    pval = np.minimum(1.0, np.maximum(2 * tail, 1.0 / np.maximum(nfin, 1)))
-    if np.any(nfin < 2):
-        raise EstimationError("fewer than two usable draws; cannot form intervals")
+    iv = draw_intervals(estimate, draws, alpha=alpha, axis=1)
     return BatchEffects(
-        names, estimate, se, lo, hi, pval, draws if keep_draws else None, failed, df
+        names, estimate, iv.std_error, iv.ci_low, iv.ci_high, iv.p_value,
+        draws if keep_draws else None, failed, df,
     )

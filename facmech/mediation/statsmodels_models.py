@@ -33,6 +33,7 @@ import pandas as pd
 from facmech._random import SeedLike, as_generator
 from facmech.errors import ArgumentError, EstimationError
 from facmech.estimates import Estimate
+from facmech.estimation.resampling import coefficient_draws
 from facmech.mediation.effects import Layout
 from facmech.mediation.engine import _effects as engine_effects
 from facmech.mediation.exposure import ExposureLayout
@@ -299,15 +300,11 @@ class ModelSet(Mapping):
             i, j = i + T.shape[0], j + T.shape[1]
         V = Tall @ self._joint_cov() @ Tall.T
         df = self._df()
-        rng = as_generator(seed)
-        w, Q = np.linalg.eigh(V)
-        dev = rng.standard_normal((draws, len(theta))) @ (Q * np.sqrt(np.maximum(w, 0))).T
-        if df is not None:
-            dev = dev * np.sqrt(df / rng.chisquare(df, size=(draws, 1)))
+        drawn = coefficient_draws(theta, V, draws, as_generator(seed), df=df)  # (draws, P)
         sizes = [T.shape[0] for T in maps]
         split = np.cumsum(sizes)[:-1]
         point_c = [c[None, None] for c in np.split(theta, split)]
-        draw_c = [c[None] for c in np.split(theta[None] + dev, split, axis=-1)]
+        draw_c = [c[None] for c in np.split(drawn, split, axis=-1)]
         sig = self._sigmas()
         C3 = C[None]
         if self.roles.exposure is not None:
