@@ -6,6 +6,7 @@ models and the mediational g-formula, for adaptive facilitation in multisite tri
 'never'
 """
 
+from facmech.estimation.resampling import Bootstrap
 from facmech.gmethods.confounders import ConfounderReport, time_varying_confounders
 from facmech.gmethods.gformula import Method, gformula
 from facmech.gmethods.mediation import MediationOverTime, mediational_gformula
@@ -26,6 +27,7 @@ from facmech.gmethods.strategies import (
 
 __all__ = [
     "Always",
+    "Bootstrap",
     "ConfounderReport",
     "Dynamic",
     "FromPeriod",
@@ -42,7 +44,7 @@ __all__ = [
     "StrategyResult",
     "Taper",
     "Timing",
-    "UnitBootstrap",
+    "UnitBootstrap",  # deprecated alias of Bootstrap
     "WeightDiagnostics",
     "gformula",
     "mediational_gformula",

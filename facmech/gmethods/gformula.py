@@ -28,12 +28,13 @@ from facmech._random import SeedLike, as_generator
 from facmech._validation import check_alpha
 from facmech.errors import DataError, EstimationError, PositivityWarning
 from facmech.estimates import Estimate
+from facmech.estimation.resampling import Bootstrap, bootstrap_weights
 from facmech.gmethods._fit import with_single_thread_blas
 from facmech.gmethods.data import LongData, prepare
 from facmech.gmethods.ice import ice_means, ice_models
 from facmech.gmethods.options import OutcomeAt, Timing, _Choice
 from facmech.gmethods.parametric import is_exact, parametric_means, parametric_spec
-from facmech.gmethods.results import StrategyResult, UnitBootstrap
+from facmech.gmethods.results import StrategyResult
 from facmech.gmethods.strategies import Strategy, parse_strategies
 
 __all__ = [
@@ -45,7 +46,7 @@ __all__ = [
 ]
 
 #: The default inference: 500 bootstrap draws over units.
-DEFAULT_BOOTSTRAP = UnitBootstrap()
+DEFAULT_BOOTSTRAP = Bootstrap(draws=500)
 
 
 class Method(_Choice):
@@ -55,13 +56,13 @@ class Method(_Choice):
     ICE = "ice"
 
 
-def _inference(inference: UnitBootstrap | int | None) -> UnitBootstrap | None:
-    if inference is None or isinstance(inference, UnitBootstrap):
+def _inference(inference: Bootstrap | int | None) -> Bootstrap | None:
+    if inference is None or isinstance(inference, Bootstrap):
         return inference
     if isinstance(inference, (int, np.integer)) and not isinstance(inference, bool):
-        return UnitBootstrap(int(inference))
+        return Bootstrap(int(inference))
     raise EstimationError(
-        f"`inference` must be a UnitBootstrap(draws=...), a number of draws, or None (got {inference!r})"
+        f"`inference` must be a Bootstrap(draws=...), a number of draws, or None (got {inference!r})"
     )
 
 
@@ -74,15 +75,17 @@ def _history(history: int | None) -> int | None:
 
 
 def unit_bootstrap_weights(n: int, draws: int, rng: np.random.Generator) -> np.ndarray:
-    """Row 0: ones (the point estimate); rows 1..draws: multinomial resampling counts over units."""
+    """Row 0: ones (the point estimate); rows 1..draws: the unit bootstrap's frequency weights
+    (:func:`facmech.estimation.resampling.bootstrap_weights`, one row per unit, no strata)."""
     W = np.empty((draws + 1, n))
     W[0] = 1.0
-    W[1:] = rng.multinomial(n, np.full(n, 1.0 / n), size=draws)
+    if draws:
+        W[1:] = bootstrap_weights(np.arange(n), draws, rng)
     return W
 
 
 def summarize_draws(
-    names: Sequence[str], values: np.ndarray, *, alpha: float, inference: UnitBootstrap | None
+    names: Sequence[str], values: np.ndarray, *, alpha: float, inference: Bootstrap | None
 ) -> tuple[dict[str, Estimate], dict[str, Estimate]]:
     """Strategy and contrast estimates from (1 + draws, S) values (row 0 is the point)."""
     def est(col: np.ndarray) -> Estimate:
@@ -157,7 +160,7 @@ def gformula(
     timing: str | Timing = "before",
     outcome_at: str | OutcomeAt = "last",
     nested: str | None = None,
-    inference: UnitBootstrap | int | None = DEFAULT_BOOTSTRAP,
+    inference: Bootstrap | int | None = DEFAULT_BOOTSTRAP,
     monte_carlo: int = 10_000,
     alpha: float = 0.05,
     seed: SeedLike = None,
@@ -190,8 +193,9 @@ def gformula(
         per-period outcome (then ``result.extra["by_period"]`` holds per-period contrasts).
     nested : str, optional
         Patient column; patient rows are averaged to unit-period means.
-    inference : UnitBootstrap, int or None
-        Bootstrap over units (all replicates vectorized); ``None`` for the point estimate only.
+    inference : Bootstrap, int or None
+        Bootstrap over units (:class:`facmech.Bootstrap`, default 500 draws; an int is the number
+        of draws; all replicates vectorized), without strata; ``None`` for the point estimate only.
     monte_carlo : int
         Size of the parametric g-formula's simulated population (units are copied to reach it).
         Not used when all models are linear and strategies static: the means are then propagated

@@ -42,6 +42,7 @@ import pandas as pd
 from facmech._random import SeedLike, as_generator
 from facmech.errors import DataError
 from facmech.estimates import Estimate, estimates_frame
+from facmech.estimation.resampling import Bootstrap
 from facmech.gmethods._fit import design_keep, with_single_thread_blas
 from facmech.gmethods.data import LongData, prepare
 from facmech.gmethods.design import build_design, term_names, terms_before
@@ -53,7 +54,7 @@ from facmech.gmethods.gformula import (
     unit_bootstrap_weights,
 )
 from facmech.gmethods.parametric import _fit_one, _linear_predictor, _Model
-from facmech.gmethods.results import ModelInfo, UnitBootstrap
+from facmech.gmethods.results import ModelInfo
 from facmech.gmethods.strategies import Strategy, parse_strategy
 
 __all__ = ["MediationOverTime", "mediational_gformula"]
@@ -188,7 +189,7 @@ def mediational_gformula(
     baseline: str | Sequence[str] = (),
     history: int | None = None,
     nested: str | None = None,
-    inference: UnitBootstrap | int | None = DEFAULT_BOOTSTRAP,
+    inference: Bootstrap | int | None = DEFAULT_BOOTSTRAP,
     monte_carlo: int = 10_000,
     alpha: float = 0.05,
     seed: SeedLike = None,

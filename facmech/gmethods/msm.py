@@ -35,6 +35,7 @@ import pandas as pd
 
 from facmech._random import SeedLike, as_generator
 from facmech.errors import DataError, EstimationError, PositivityWarning, closest
+from facmech.estimation.resampling import Bootstrap
 from facmech.gmethods._fit import design_keep, logistic, with_single_thread_blas, wls
 from facmech.gmethods.data import LongData, prepare
 from facmech.gmethods.design import build_design, term_names, terms_before
@@ -48,7 +49,7 @@ from facmech.gmethods.gformula import (
     unit_bootstrap_weights,
 )
 from facmech.gmethods.options import OutcomeAt, Timing
-from facmech.gmethods.results import ModelInfo, StrategyResult, UnitBootstrap, WeightDiagnostics
+from facmech.gmethods.results import ModelInfo, StrategyResult, WeightDiagnostics
 from facmech.gmethods.strategies import Strategy, parse_strategies
 
 __all__ = ["MSMForm", "Stabilized", "msm", "stabilized_weights"]
@@ -167,7 +168,7 @@ def msm(
     timing: str | Timing = "before",
     outcome_at: str | OutcomeAt = "last",
     nested: str | None = None,
-    inference: UnitBootstrap | int | None = DEFAULT_BOOTSTRAP,
+    inference: Bootstrap | int | None = DEFAULT_BOOTSTRAP,
     positivity: float = 0.01,
     alpha: float = 0.05,
     seed: SeedLike = None,

@@ -41,6 +41,7 @@ from facmech.estimates import Estimate
 from facmech.gmethods._fit import design_keep, with_single_thread_blas, wls
 from facmech.gmethods.data import _py, prepare
 from facmech.gmethods.design import build_design, terms_before
+from facmech.gmethods.gformula import unit_bootstrap_weights
 from facmech.gmethods.options import OutcomeAt, Timing
 
 __all__ = ["NaiveEstimate", "naive_regression"]
@@ -156,8 +157,7 @@ def naive_regression(
                 outcome=outcome, baseline=baseline, nested=nested,
                 every_period_outcome=out_at is OutcomeAt.MEAN)
     rng = as_generator(seed)
-    W = np.ones((draws + 1, d.n))
-    W[1:] = rng.multinomial(d.n, np.full(d.n, 1.0 / d.n), size=draws)
+    W = unit_bootstrap_weights(d.n, draws, rng)
     k, p = d.L.shape[2], d.V.shape[1]
     periods = range(d.T) if out_at is OutcomeAt.MEAN else [d.T - 1]
     total = np.zeros(draws + 1)

@@ -20,22 +20,9 @@ import pandas as pd
 
 from facmech.errors import EstimationError
 from facmech.estimates import Estimate, estimates_frame
+from facmech.estimation.resampling import UnitBootstrap
 
-__all__ = ["ModelInfo", "StrategyResult", "UnitBootstrap", "WeightDiagnostics"]
-
-
-@dataclass(frozen=True)
-class UnitBootstrap:
-    """Nonparametric bootstrap over units (sites): ``draws`` resamples, percentile intervals.
-
-    All replicates are computed at once as multinomial frequency weights (see ``_fit``).
-    """
-
-    draws: int = 500
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.draws, int) or self.draws < 2:
-            raise EstimationError(f"`draws` must be an integer >= 2 (got {self.draws!r})")
+__all__ = ["ModelInfo", "StrategyResult", "UnitBootstrap", "WeightDiagnostics"]  # UnitBootstrap: deprecated
 
 
 @dataclass(frozen=True)
