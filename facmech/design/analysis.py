@@ -14,7 +14,8 @@ r"""What a design study estimates in each simulated trial, batched over replicat
   significance test instead of being anti-conservative. With several mediators the joint indirect
   effect ``indirect`` is :math:`\sum_k \hat a_k \hat b_k` (interval from the summed draws), which for
   ordered mediators (:math:`a_k` the exposure's total effect on mediator :math:`k`) is the effect
-  along every path through at least one of them (:func:`~facmech.design.estimators.joint_indirect`).
+  along every path through at least one of them
+  (:func:`~facmech.estimation.intervals.indirect_interval`).
 * ``gformula``: the sustained-dose contrast ``sustained`` by the linear ICE g-formula with a
   jackknife (default) or sandwich standard error (:func:`~facmech.design.ice.ice_contrast`; map
   scenarios with a dose feedback, see :class:`~facmech.design.MapTrial`).
@@ -35,13 +36,15 @@ from dataclasses import dataclass
 from enum import Enum
 
 import numpy as np
-from scipy import stats
 
-from facmech.design.estimators import joint_indirect, random_intercept_fit
+from facmech.design.estimators import indirect_estimates, random_intercept_fit
 from facmech.design.ice import ice_contrast
 from facmech.design.model import TrialModel
 from facmech.design.smart import smart_batch
 from facmech.errors import DesignError, EstimationError
+from facmech.estimation.estimate import wald_intervals
+from facmech.estimation.intervals import product_draws
+from facmech.estimation.resampling import replicate_t_draws
 from facmech.power._common import check_alpha, check_count
 
 __all__ = ["Analysis", "Part", "analyze_batch", "indirect_estimands"]
@@ -163,13 +166,6 @@ def _part(value: object) -> Part:
         raise DesignError(f"`analysis` must be one of {allowed} (got {value!r})") from None
 
 
-def _wald(est: np.ndarray, se: np.ndarray, df: float, alpha: float) -> dict[str, np.ndarray]:
-    q = stats.t.ppf(1 - alpha / 2, df)
-    lo, hi = est - q * se, est + q * se
-    return {"estimate": est, "std_error": se, "ci_low": lo, "ci_high": hi,
-            "reject": (lo > 0) | (hi < 0)}
-
-
 def analyze_batch(
     trial: TrialModel,
     analysis: Analysis,
@@ -218,47 +214,31 @@ def analyze_batch(
     out: dict[str, dict[str, np.ndarray]] = {}
     if Part.TOTAL in analysis.parts:
         fit = random_intercept_fit(y, x)
-        out["total"] = _wald(fit.coef[:, 0], fit.std_error[:, 0], fit.df[0], analysis.alpha)
+        out["total"] = wald_intervals(fit.coef[:, 0], fit.std_error[:, 0], df=fit.df[0],
+                                      alpha=analysis.alpha).columns()
     if Part.MEDIATION in analysis.parts:
         k = m.shape[1]
         meds = np.moveaxis(m, 1, -1)  # (R, I, T, K)
         outcome = random_intercept_fit(y, np.concatenate([x, meds], axis=3))
-        out["direct"] = _wald(
-            outcome.coef[:, 0], outcome.std_error[:, 0], outcome.df[0], analysis.alpha
-        )
-        draws = analysis.mc_draws
+        out["direct"] = wald_intervals(outcome.coef[:, 0], outcome.std_error[:, 0],
+                                       df=outcome.df[0], alpha=analysis.alpha).columns()
         a_fits = [random_intercept_fit(m[:, j], x) for j in range(k)]
-        df_a, df_b = a_fits[0].df[0], outcome.df[1]
-        z = np.stack(
-            [np.stack([g.standard_t(df_a, (k, draws)), g.standard_t(df_b, (k, draws))])
-             for g in rngs]
-        )  # (R, 2, K, D)
-        prods = []
-        for j, med in enumerate(trial.mediator_names):
-            a_fit = a_fits[j]
-            a_hat, se_a = a_fit.coef[:, 0], a_fit.std_error[:, 0]
-            b_hat, se_b = outcome.coef[:, 1 + j], outcome.std_error[:, 1 + j]
-            prod = (a_hat[:, None] + se_a[:, None] * z[:, 0, j]) * (
-                b_hat[:, None] + se_b[:, None] * z[:, 1, j]
-            )
-            prods.append(prod)
-            out[f"indirect:{med}"] = joint_indirect(  # the one-mediator case of the joint summary
-                a_hat[:, None], se_a[:, None], b_hat[:, None], se_b[:, None], prod[:, None, :],
-                analysis.alpha,
-            )
-        if k > 1:
-            out["indirect"] = joint_indirect(
-                np.stack([f.coef[:, 0] for f in a_fits], axis=1),
-                np.stack([f.std_error[:, 0] for f in a_fits], axis=1),
-                outcome.coef[:, 1:1 + k], outcome.std_error[:, 1:1 + k],
-                np.stack(prods, axis=1), analysis.alpha,
-            )
+        df = np.array([a_fits[0].df[0], outcome.df[1]])  # exposure path, outcome path
+        z = replicate_t_draws(rngs, np.broadcast_to(df[None, :, None], (n_r, 2, k)),
+                              analysis.mc_draws)  # (R, 2, K, D)
+        paths = (np.stack([f.coef[:, 0] for f in a_fits], axis=1),
+                 np.stack([f.std_error[:, 0] for f in a_fits], axis=1),
+                 outcome.coef[:, 1:1 + k], outcome.std_error[:, 1:1 + k])
+        prods = product_draws(*paths, z[:, 0], z[:, 1])  # (R, K, D)
+        out.update(indirect_estimates(trial.mediator_names, paths, prods, analysis.alpha))
     if Part.GFORMULA in analysis.parts:
         treat, control = trial.sustained_strategy()  # type: ignore[attr-defined]
         fit = ice_contrast(extra["dose"], extra["confounders"], y, treat=treat, control=control,
                            std_error=analysis.gformula_se)
-        out["sustained"] = _wald(fit.estimate, fit.std_error, fit.df, analysis.alpha)
+        out["sustained"] = wald_intervals(fit.estimate, fit.std_error, df=fit.df,
+                                          alpha=analysis.alpha).columns()
     return _checked(out, n_r)
+
 
 
 def _checked(out: dict[str, dict[str, np.ndarray]], n_r: int) -> dict[str, dict[str, np.ndarray]]:

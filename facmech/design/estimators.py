@@ -30,13 +30,15 @@ replicate's numbers do not depend on which other replicates share its batch.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from facmech.errors import EstimationError
+from facmech.estimation.intervals import indirect_interval
 
-__all__ = ["BatchFit", "joint_indirect", "random_intercept_fit"]
+__all__ = ["BatchFit", "indirect_estimates", "random_intercept_fit"]
 
 _TOL = 1e-10
 
@@ -132,44 +134,24 @@ def random_intercept_fit(y: np.ndarray, covariates: np.ndarray) -> BatchFit:
     return BatchFit(coef=coef[:, n_t:], std_error=np.sqrt(var), df=df)
 
 
-def joint_indirect(a_hat: np.ndarray, se_a: np.ndarray, b_hat: np.ndarray, se_b: np.ndarray,
-                   draws: np.ndarray, alpha: float) -> dict[str, np.ndarray]:
-    r"""Joint indirect effect :math:`\sum_k \hat a_k \hat b_k` of several mediators.
+def indirect_estimates(
+    mediators: Sequence[str], paths: tuple[np.ndarray, ...], prods: np.ndarray, alpha: float
+) -> dict[str, dict[str, np.ndarray]]:
+    """The indirect-effect estimands of a design study from product-of-coefficients draws.
 
-    With ordered mediators (``a_k`` the exposure's total effect on mediator ``k``, ``b_k`` its
-    coefficient in the outcome model with all mediators) the sum is, in a linear model, the effect
-    along every path through at least one mediator (the joint natural indirect effect).
+    ``indirect:<m>`` per mediator and, with several, the joint ``indirect`` (sum of the products):
+    Monte Carlo intervals (:func:`facmech.estimation.intervals.indirect_interval`) of the draws
+    ``prods`` (R, K, D) of the paths ``(a, se_a, b, se_b)``, each (R, K).
 
-    Parameters
-    ----------
-    a_hat, se_a, b_hat, se_b : arrays (R, K)
-        Path coefficients and standard errors.
-    draws : array (R, K, D)
-        Monte Carlo draws of each product (Preacher & Selig 2012), summed over ``K`` for the
-        interval.
-    alpha : float
-        Two-sided level.
-
-    Returns
-    -------
-    dict
-        ``estimate``, ``std_error`` (delta method, ignoring the covariances between paths),
-        ``ci_low``, ``ci_high``, ``reject``, arrays of length ``R``.
-
-    Examples
-    --------
     >>> one = np.ones((1, 2))
-    >>> out = joint_indirect(0.5 * one, 0.1 * one, 0.4 * one, 0.1 * one,
-    ...                      np.full((1, 2, 10), 0.2), 0.05)
-    >>> float(out["estimate"][0]), float(out["ci_low"][0])
-    (0.4, 0.4)
+    >>> out = indirect_estimates(["m1", "m2"], (0.5 * one, 0.1 * one, 0.4 * one, 0.1 * one),
+    ...                          np.full((1, 2, 10), 0.2), 0.05)
+    >>> sorted(out), float(out["indirect"]["estimate"][0]), float(out["indirect:m1"]["ci_low"][0])
+    (['indirect', 'indirect:m1', 'indirect:m2'], 0.4, 0.2)
     """
-    total = draws.sum(axis=1)
-    lo, hi = np.quantile(total, [alpha / 2, 1 - alpha / 2], axis=1)
-    return {
-        "estimate": (a_hat * b_hat).sum(axis=1),
-        "std_error": np.sqrt((a_hat**2 * se_b**2 + b_hat**2 * se_a**2).sum(axis=1)),
-        "ci_low": lo,
-        "ci_high": hi,
-        "reject": (lo > 0) | (hi < 0),
-    }
+    each = indirect_interval(*paths, prods, alpha=alpha, joint=False).columns()
+    out = {f"indirect:{med}": {key: col[:, j] for key, col in each.items()}
+           for j, med in enumerate(mediators)}
+    if len(mediators) > 1:
+        out["indirect"] = indirect_interval(*paths, prods, alpha=alpha).columns()
+    return out

@@ -45,10 +45,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
-from facmech.design.estimators import joint_indirect
+from facmech.design.estimators import indirect_estimates
 from facmech.errors import EstimationError
+from facmech.estimation.estimate import wald_intervals
+from facmech.estimation.intervals import product_draws
+from facmech.estimation.resampling import replicate_t_draws
 
 __all__ = ["SmartFit", "regime_contrast", "smart_batch", "weighted_fit"]
 
@@ -97,13 +99,6 @@ def weighted_fit(y: np.ndarray, covariates: np.ndarray, keep: np.ndarray) -> Sma
     return SmartFit(coef=coef[:, 1:], std_error=np.sqrt(var[:, 1:]), df=df)
 
 
-def _wald(est: np.ndarray, se: np.ndarray, df: np.ndarray, alpha: float) -> dict[str, np.ndarray]:
-    q = stats.t.ppf(1 - alpha / 2, df)
-    lo, hi = est - q * se, est + q * se
-    return {"estimate": est, "std_error": se, "ci_low": lo, "ci_high": hi,
-            "reject": (lo > 0) | (hi < 0)}
-
-
 def regime_contrast(y2: np.ndarray, x: np.ndarray, nonresp: np.ndarray, alpha: float
                     ) -> dict[str, np.ndarray]:
     """Embedded-regime contrast (EF+IF vs EF for non-responders) on all sites, per replicate.
@@ -125,7 +120,7 @@ def regime_contrast(y2: np.ndarray, x: np.ndarray, nonresp: np.ndarray, alpha: f
     diff = means[0] - means[1]
     est = p * diff
     se = np.sqrt(diff**2 * p * (1 - p) / n_i + p**2 * (var[0] / counts[0] + var[1] / counts[1]))
-    return _wald(est, se, np.full(est.shape, np.inf), alpha)
+    return wald_intervals(est, se, alpha=alpha).columns()
 
 
 def smart_batch(
@@ -161,7 +156,8 @@ def smart_batch(
     out: dict[str, dict[str, np.ndarray]] = {}
     if "total" in parts:
         fit = weighted_fit(y2, np.stack([arm, y1], axis=2), nonresp)
-        out["total"] = _wald(fit.coef[:, 0], fit.std_error[:, 0], fit.df, alpha)
+        out["total"] = wald_intervals(fit.coef[:, 0], fit.std_error[:, 0], df=fit.df,
+                                      alpha=alpha).columns()
     if "mediation" in parts:
         k = m.shape[1]
         m1, m2 = m[..., :stage1].mean(axis=3), m[..., stage1:].mean(axis=3)  # (R, K, I)
@@ -169,27 +165,19 @@ def smart_batch(
             y2, np.concatenate([arm[..., None], np.moveaxis(m2, 1, 2), y1[..., None]], axis=2),
             nonresp,
         )
-        out["direct"] = _wald(outcome.coef[:, 0], outcome.std_error[:, 0], outcome.df, alpha)
+        out["direct"] = wald_intervals(outcome.coef[:, 0], outcome.std_error[:, 0],
+                                       df=outcome.df, alpha=alpha).columns()
         a_fits = [weighted_fit(m2[:, j], np.stack([arm, m1[:, j]], axis=2), nonresp)
                   for j in range(k)]
-        prods = np.empty((len(rngs), k, mc_draws))
-        for j, med in enumerate(mediators):
-            a_hat, se_a = a_fits[j].coef[:, 0], a_fits[j].std_error[:, 0]
-            b_hat, se_b = outcome.coef[:, 1 + j], outcome.std_error[:, 1 + j]
-            for r, g in enumerate(rngs):
-                za = g.standard_t(a_fits[j].df[r], mc_draws)
-                zb = g.standard_t(outcome.df[r], mc_draws)
-                prods[r, j] = (a_hat[r] + se_a[r] * za) * (b_hat[r] + se_b[r] * zb)
-            out[f"indirect:{med}"] = joint_indirect(  # the one-mediator case of the joint summary
-                a_hat[:, None], se_a[:, None], b_hat[:, None], se_b[:, None], prods[:, j:j + 1],
-                alpha,
-            )
-        if k > 1:
-            out["indirect"] = joint_indirect(
-                np.stack([f.coef[:, 0] for f in a_fits], axis=1),
-                np.stack([f.std_error[:, 0] for f in a_fits], axis=1),
-                outcome.coef[:, 1:1 + k], outcome.std_error[:, 1:1 + k], prods, alpha,
-            )
+        # per replicate and mediator: the exposure path's then the outcome path's t draws
+        df = np.stack([np.stack([f.df for f in a_fits], axis=1),
+                       np.broadcast_to(outcome.df[:, None], (len(rngs), k))], axis=2)  # (R, K, 2)
+        z = replicate_t_draws(rngs, df, mc_draws)  # (R, K, 2, D)
+        paths = (np.stack([f.coef[:, 0] for f in a_fits], axis=1),
+                 np.stack([f.std_error[:, 0] for f in a_fits], axis=1),
+                 outcome.coef[:, 1:1 + k], outcome.std_error[:, 1:1 + k])
+        prods = product_draws(*paths, z[:, :, 0], z[:, :, 1])  # (R, K, D)
+        out.update(indirect_estimates(mediators, paths, prods, alpha))
     if "regimes" in parts:
         out["regimes"] = regime_contrast(y2, arm, nonresp, alpha)
     return out

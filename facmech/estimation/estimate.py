@@ -44,6 +44,7 @@ __all__ = [
     "Intervals",
     "draw_intervals",
     "estimates_frame",
+    "percentile_interval",
     "wald_intervals",
 ]
 
@@ -110,14 +111,15 @@ class Intervals:
     """Estimates, standard errors, intervals and p-values as arrays of one shape.
 
     The array form of :class:`Estimate`, for many estimates at once (replicates, effects); index it
-    to get one :class:`Estimate` (``intervals[()]`` for a 0-d batch).
+    to get one :class:`Estimate` (``intervals[()]`` for a 0-d batch). ``p_value`` is ``None``
+    where none was computed.
     """
 
     estimate: np.ndarray
     std_error: np.ndarray
     ci_low: np.ndarray
     ci_high: np.ndarray
-    p_value: np.ndarray
+    p_value: np.ndarray | None = None
 
     @property
     def reject(self) -> np.ndarray:
@@ -130,12 +132,16 @@ class Intervals:
         out = {"estimate": self.estimate, "std_error": self.std_error, "ci_low": self.ci_low,
                "ci_high": self.ci_high}
         if p_value:
+            if self.p_value is None:
+                raise EstimationError("these intervals have no p-values")
             out["p_value"] = self.p_value
         out["reject"] = self.reject
         return out
 
     def __getitem__(self, index) -> Estimate:
-        return Estimate(*(float(np.asarray(getattr(self, f))[index]) for f in ESTIMATE_COLUMNS))
+        values = [None if getattr(self, f) is None else float(np.asarray(getattr(self, f))[index])
+                  for f in ESTIMATE_COLUMNS]
+        return Estimate(*values)
 
 
 def wald_intervals(
@@ -180,6 +186,38 @@ def wald_intervals(
     return Intervals(est, se, est - q * se, est + q * se, p)
 
 
+def percentile_interval(
+    draws: np.ndarray, *, alpha: float = 0.05, axis: int = -1
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``alpha/2`` and ``1 - alpha/2`` quantiles of ``draws`` over ``axis`` (numpy's linear
+    interpolation), non-finite draws left out.
+
+    Raises
+    ------
+    EstimationError
+        When an estimate has fewer than two finite draws.
+
+    Examples
+    --------
+    >>> lo, hi = percentile_interval(np.array([[0.0, 1.0, 2.0, np.inf]]), alpha=0.5)
+    >>> lo.tolist(), hi.tolist()
+    ([0.5], [1.5])
+    """
+    d = np.moveaxis(np.asarray(draws, dtype=float), axis, -1)
+    return _percentile(d, np.isfinite(d), alpha)
+
+
+def _percentile(d: np.ndarray, finite: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    if np.any(finite.sum(axis=-1) < 2):
+        raise EstimationError("fewer than two finite resampling draws; cannot form an interval")
+    probs = [alpha / 2, 1 - alpha / 2]
+    if finite.all():
+        lo, hi = np.quantile(d, probs, axis=-1)
+    else:
+        lo, hi = np.nanquantile(np.where(finite, d, np.nan), probs, axis=-1)
+    return lo, hi
+
+
 def draw_intervals(
     estimate: np.ndarray | float,
     draws: np.ndarray,
@@ -217,17 +255,13 @@ def draw_intervals(
     """
     d = np.moveaxis(np.asarray(draws, dtype=float), axis, -1)
     finite = np.isfinite(d)
+    lo, hi = _percentile(d, finite, alpha)
     n_finite = finite.sum(axis=-1)
-    if np.any(n_finite < 2):
-        raise EstimationError("fewer than two finite resampling draws; cannot form an interval")
-    probs = [alpha / 2, 1 - alpha / 2]
     if finite.all():
         se = np.std(d, axis=-1, ddof=1)
-        lo, hi = np.quantile(d, probs, axis=-1)
     else:
         d = np.where(finite, d, np.nan)
         se = np.nanstd(d, axis=-1, ddof=1)
-        lo, hi = np.nanquantile(d, probs, axis=-1)
     tail = np.minimum((d <= null).sum(axis=-1), (d >= null).sum(axis=-1)) / n_finite
     p = np.minimum(1.0, np.maximum(2 * tail, 1.0 / n_finite))
     est = np.broadcast_to(np.asarray(estimate, dtype=float), se.shape)

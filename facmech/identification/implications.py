@@ -165,7 +165,7 @@ def test_implications(
     -------
     ImplicationTests
     """
-    from scipy import stats
+    from facmech.estimation.estimate import wald_intervals  # scipy.stats: loaded when used
 
     alpha = check_alpha(alpha)
     data = require_frame(data)
@@ -215,12 +215,11 @@ def test_implications(
         if not np.isfinite(se[i]) or se[i] <= 0:
             raise DataError(f"cannot test {m}: zero or undefined standard error")
     with np.errstate(invalid="ignore"):
-        tcrit = stats.t.ppf(1 - alpha / 2, dfree)
-        pval = 2 * stats.t.sf(np.abs(est / se), dfree)
+        wald = wald_intervals(est, se, alpha=alpha, df=dfree)
     rows = [{"implication": str(m), "x": m.x, "y": m.y, "given": ", ".join(m.given),
              "estimate": float(est[i]), "std_error": float(se[i]),
-             "ci_low": float(est[i] - tcrit[i] * se[i]), "ci_high": float(est[i] + tcrit[i] * se[i]),
-             "p_value": float(pval[i])} for i, m in enumerate(imps)]
+             "ci_low": float(wald.ci_low[i]), "ci_high": float(wald.ci_high[i]),
+             "p_value": float(wald.p_value[i])} for i, m in enumerate(imps)]
     table = pd.DataFrame.from_records(rows, columns=[
         "implication", "x", "y", "given", "estimate", "std_error", "ci_low", "ci_high", "p_value"])
     p = table["p_value"].to_numpy(float)

@@ -43,6 +43,7 @@ import numpy as np
 
 from facmech._random import SeedLike, as_generator
 from facmech.errors import DesignError
+from facmech.estimation.intervals import indirect_interval, product_draws
 from facmech.power._common import (
     check_alpha,
     check_count,
@@ -69,7 +70,8 @@ def monte_carlo_indirect_power(
 ) -> tuple[float, float]:
     """Power of the Monte Carlo interval test of ``x * y``, and its Monte Carlo standard error.
 
-    All ``sims x draws`` normal draws are made at once (vectorized).
+    All ``sims x draws`` normal draws are made at once (vectorized); the interval is
+    :func:`facmech.estimation.intervals.indirect_interval`.
 
     Examples
     --------
@@ -82,9 +84,10 @@ def monte_carlo_indirect_power(
     rng = as_generator(seed)
     x_hat = rng.normal(x, se_x, size=(sims, 1))
     y_hat = rng.normal(y, se_y, size=(sims, 1))
-    prod = rng.normal(x_hat, se_x, size=(sims, draws)) * rng.normal(y_hat, se_y, size=(sims, draws))
-    lo, hi = np.quantile(prod, [alpha / 2, 1 - alpha / 2], axis=1)
-    p = float(np.mean((lo > 0) | (hi < 0)))
+    z_x = rng.standard_normal((sims, 1, draws))
+    z_y = rng.standard_normal((sims, 1, draws))
+    prod = product_draws(x_hat, se_x, y_hat, se_y, z_x, z_y)  # (sims, 1, draws)
+    p = float(np.mean(indirect_interval(x_hat, se_x, y_hat, se_y, prod, alpha=alpha).reject))
     return p, math.sqrt(p * (1 - p) / sims)
 
 
