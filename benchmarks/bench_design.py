@@ -10,7 +10,7 @@ effects with Monte Carlo intervals).
   replicates and scaled to 1000.
 
 Second workload (analysis only, on pre-drawn data): the sustained-dose g-formula of 1000 Zambia-like
-24-site stepped-wedge trials, batched ICE (:func:`facmech.design.ice.ice_contrast`, sandwich and
+24-site stepped-wedge trials, batched ICE (:func:`facmech.gmethods.ice.ice_contrast`, sandwich and
 jackknife SEs) vs ``facmech.gmethods.gformula(method="ice")`` per replicate (point estimate only,
 and with its default-style site bootstrap of 200 draws); and the SMART analysis of 1000 AIM trials
 (:func:`facmech.design.smart.smart_batch`: total, mediation with 1000 MC draws, regimes) vs
@@ -72,8 +72,8 @@ def _timed(fn) -> float:
 def gformula_and_smart() -> None:
     from facmech.design import MapTrial
     from facmech.design.analysis import Analysis, analyze_batch
-    from facmech.design.ice import ice_contrast
     from facmech.gmethods import gformula
+    from facmech.gmethods.ice import ice_contrast
 
     trial = MapTrial("zambia", sites=24, steps=4, patients=40)
     data = _stack(trial, REPS)

@@ -21,12 +21,12 @@ from facmech.design.backends import Backend, Dask, Processes, Serial
 from facmech.design.checkpoint import Checkpoint
 from facmech.design.estimators import BatchFit, random_intercept_fit
 from facmech.design.grid import Grid
-from facmech.design.ice import IceFit, ice_contrast
 from facmech.design.map_trial import MAP_GRID_PARAMETERS, MapTrial
 from facmech.design.model import GRID_PARAMETERS, LinearTrial, Mediator, TrialDesign, TrialModel
 from facmech.design.results import MEASURES, StudyResult, operating_characteristics
 from facmech.design.smart import SmartFit, smart_batch
 from facmech.design.study import BLOCK, MIN_REPS, design_study
+from facmech.gmethods.ice import IceFit, ice_contrast
 
 __all__ = [
     "BLOCK",

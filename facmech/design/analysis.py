@@ -17,7 +17,7 @@ r"""What a design study estimates in each simulated trial, batched over replicat
   along every path through at least one of them
   (:func:`~facmech.estimation.intervals.indirect_interval`).
 * ``gformula``: the sustained-dose contrast ``sustained`` by the linear ICE g-formula with a
-  jackknife (default) or sandwich standard error (:func:`~facmech.design.ice.ice_contrast`; map
+  jackknife (default) or sandwich standard error (:func:`~facmech.gmethods.ice.ice_contrast`; map
   scenarios with a dose feedback, see :class:`~facmech.design.MapTrial`).
 * ``regimes``: the embedded-regime contrast of a SMART (:mod:`facmech.design.smart`).
 
@@ -38,13 +38,13 @@ from enum import Enum
 import numpy as np
 
 from facmech.design.estimators import indirect_estimates, random_intercept_fit
-from facmech.design.ice import ice_contrast
 from facmech.design.model import TrialModel
 from facmech.design.smart import smart_batch
 from facmech.errors import DesignError, EstimationError
 from facmech.estimation.estimate import wald_intervals
 from facmech.estimation.intervals import product_draws
 from facmech.estimation.resampling import replicate_t_draws
+from facmech.gmethods.ice import ice_contrast
 from facmech.power._common import check_alpha, check_count
 
 __all__ = ["Analysis", "Part", "analyze_batch", "indirect_estimands"]
@@ -72,7 +72,7 @@ class Analysis:
     mc_draws : int, default 1000
         Monte Carlo draws for each indirect-effect interval.
     gformula_se : {"jackknife", "sandwich"}, default "jackknife"
-        Standard error of the ``gformula`` contrast (see :func:`~facmech.design.ice.ice_contrast`):
+        Standard error of the ``gformula`` contrast (see :func:`~facmech.gmethods.ice.ice_contrast`):
         the delete-one-site jackknife covers at the nominal level from about 48 sites and
         conservatively below; the sandwich under-covers with fewer than about 100 sites
         (simulations/design/results/gformula.md).

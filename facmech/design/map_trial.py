@@ -27,7 +27,7 @@ contrasts among non-responders over stage 2 (the simulator's estimand mask, so t
 apply), and ``regimes`` is the embedded-regime contrast over all sites' stage-2 site-periods, whose
 truth this class computes on the simulator's truth population (same seed and shared noise).
 
-The ``gformula`` analysis (:mod:`facmech.design.ice`) estimates the sustained-dose contrast
+The ``gformula`` analysis (:mod:`facmech.gmethods.ice`) estimates the sustained-dose contrast
 ``sustained``: "dose ``dose.base`` every period" vs "never" for a parallel design (truth
 ``truth["sustained"]["contrast"]``), and from period 1 on for a stepped wedge, whose first period
 facilitates no site (truth ``truth["sustained_from_period_1"]["contrast"]``). The treatment is the

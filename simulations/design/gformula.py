@@ -1,4 +1,4 @@
-"""Design study of the sustained-dose effect by the batched ICE g-formula (facmech.design.ice).
+"""Design study of the sustained-dose effect by the batched ICE g-formula (facmech.gmethods.ice).
 
 The default Zambia-like scenario of facmech.simulation (facilitation dose reacting to last period's
 leadership engagement, which earlier facilitation moves: time-varying confounding), in

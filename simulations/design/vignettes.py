@@ -6,7 +6,7 @@ of the total effect, the direct effect and the indirect effect through the scena
 (product of coefficients on the staff-survey site-period means, random-intercept FGLS with period
 effects; for the AIM SMART: EF+IF vs EF among non-responders, site-level ANCOVA on stage-2 means,
 facmech.design.smart), plus the AIM SMART's embedded-regime contrast and, for Zambia, the
-sustained-dose contrast by the batched ICE g-formula (jackknife SE, facmech.design.ice). Truth: the
+sustained-dose contrast by the batched ICE g-formula (jackknife SE, facmech.gmethods.ice). Truth: the
 simulator's counterfactual total, NDE and NIE (over non-responders' stage-2 site-periods for the
 SMART), the regime contrast on the same truth population, and truth["sustained_from_period_1"].
 

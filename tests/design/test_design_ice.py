@@ -1,4 +1,4 @@
-"""Batched ICE g-formula of design studies (facmech.design.ice): equality with
+"""Batched ICE g-formula of design studies (facmech.gmethods.ice): equality with
 facmech.gmethods.gformula(method="ice"), the sandwich against statsmodels' HC0, the jackknife
 against a refit loop, and bias/coverage against the simulator's sustained-strategy truth."""
 
@@ -11,11 +11,10 @@ import statsmodels.api as sm
 
 from facmech.design import MapTrial, design_study
 from facmech.design.analysis import Analysis
-from facmech.design.ice import ice_contrast
 from facmech.errors import DesignError, EstimationError
 from facmech.gmethods import gformula
 from facmech.gmethods.data import prepare
-from facmech.gmethods.ice import ice_means
+from facmech.gmethods.ice import ice_contrast, ice_means
 from facmech.gmethods.strategies import parse_strategies
 
 KW = dict(unit="site", time="period", treatment="facilitation",
