@@ -59,7 +59,7 @@ import numpy as np
 
 from facmech._choice import Choice
 from facmech.errors import ArgumentError
-from facmech.estimation.fit import Link
+from facmech.estimation.fit import Link, wls
 
 __all__ = [
     "Classical",
@@ -137,8 +137,6 @@ class ModelPieces:
         X = X[None] if X.ndim == 2 else X
         y = np.broadcast_to(y, X.shape[:-1])
         if coef is None or sigma is None:
-            from facmech.estimation.fit import wls
-
             fit = wls(X, y)
             coef, sigma = fit.coef[:, 0], fit.sigma[:, 0]
         et = y - np.matmul(X, coef[..., None])[..., 0]

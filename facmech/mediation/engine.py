@@ -28,8 +28,9 @@ from facmech.errors import DataError, EstimationError
 from facmech.estimates import Estimate
 from facmech.mediation.effects import Layout, contrasts, path_effects, potential_means
 from facmech.mediation.exposure import ExposureLayout
-from facmech.mediation.inference import Bootstrap, ModelPieces, MonteCarlo
-from facmech.mediation.models import fit_glm, fit_ols, link_functions
+from facmech.estimation.covariance import ModelPieces
+from facmech.estimation.fit import BatchFit, Link, irls, wls
+from facmech.mediation.inference import Bootstrap, MonteCarlo
 from facmech.mediation.spec import Family
 
 __all__ = ["BatchEffects", "mediate_arrays"]
@@ -85,27 +86,20 @@ def _as3(x: np.ndarray | None, R: int, n: int, name: str) -> np.ndarray:
     return x
 
 
-def _fit(X, y, family, weights=None, start=None, tol=1e-10):
+def _link(family: Family) -> Link:
+    return Link.PROBIT if family is Family.PROBIT else Link.LOGIT
+
+
+def _fit(X, y, family, weights=None, start=None, tol=1e-10) -> BatchFit:
     if family is Family.GAUSSIAN:
-        return fit_ols(X, y, weights)
-    return fit_glm(X, y, family, weights, start=start, tol=tol)
+        return wls(X, y, weights)
+    return irls(X, y, _link(family), weights, start=start, tol=tol)
 
 
 def _pieces(X: np.ndarray, y: np.ndarray, coef: np.ndarray, sigma: np.ndarray, family: Family):
     if family is Family.GAUSSIAN:
-        xt, et = X, y - np.matmul(X, coef[..., None])[..., 0]
-        scale = sigma**2
-    else:
-        mu_fn, dmu_fn = link_functions(family)
-        eta = np.matmul(X, coef[..., None])[..., 0]
-        mu = np.clip(mu_fn(eta), 1e-10, 1 - 1e-10)
-        d = np.maximum(dmu_fn(eta), 1e-300)
-        sd = np.sqrt(mu * (1 - mu))
-        xt = X * (d / sd)[..., None]
-        et = (y - mu) / sd
-        scale = np.ones(X.shape[0])
-    bread = np.linalg.inv(np.matmul(xt.transpose(0, 2, 1), xt))
-    return ModelPieces(xt, et, bread, scale, X)
+        return ModelPieces.least_squares(X, y, coef, sigma)
+    return ModelPieces.binary(X, y, coef, _link(family))
 
 
 def _effects(coefs, sigmas, rows, roww, layout, family, mfamily=Family.GAUSSIAN):

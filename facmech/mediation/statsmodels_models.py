@@ -37,7 +37,7 @@ from facmech.mediation.effects import Layout
 from facmech.mediation.engine import _effects as engine_effects
 from facmech.mediation.exposure import ExposureLayout
 from facmech.mediation.formulas import quote
-from facmech.mediation.inference import Classical, Clustered, ModelPieces, Robust
+from facmech.estimation.covariance import Classical, Clustered, ModelPieces, Robust
 from facmech.mediation.mixed import fit_mixed, fixed_effects
 from facmech.mediation.spec import Family
 

@@ -8,8 +8,8 @@ import scipy.linalg as sl
 import statsmodels.api as sm
 
 from facmech.mediation import Bootstrap, Classical, Clustered, MonteCarlo, Robust, mediate_arrays
-from facmech.mediation.inference import ModelPieces
-from facmech.mediation.models import fit_glm, fit_ols
+from facmech.estimation.covariance import ModelPieces
+from facmech.estimation.fit import irls, wls
 from facmech.mediation.spec import Family
 from facmech.mediation.synthetic import synthetic_trials
 
@@ -70,7 +70,7 @@ def test_glm_sandwich_matches_statsmodels_scores_and_expected_hessian():
     cl = np.repeat(np.arange(30), 10)
     X = np.c_[np.ones(300), rng.normal(size=(300, 2))]
     y = (rng.random(300) < 1 / (1 + np.exp(-(X @ [0.2, 1, -0.5])))).astype(float)
-    fit = fit_glm(X[None], y[None], Family.PROBIT)
+    fit = irls(X[None], y[None], Family.PROBIT)
     model = sm.GLM(y, X, family=sm.families.Binomial(sm.families.links.Probit()))
     ref = model.fit(tol=1e-13)
     np.testing.assert_allclose(fit.coef[0, 0], ref.params, rtol=1e-7)
@@ -92,7 +92,7 @@ def test_weighted_ols_equals_refit_on_resampled_rows():
     y = X @ [1, -1, 2] + rng.normal(size=50)
     idx = rng.integers(0, 50, 50)
     w = np.bincount(idx, minlength=50).astype(float)
-    fit = fit_ols(X[None], y[None], w[None, None])
+    fit = wls(X[None], y[None], w[None, None])
     ref = sm.OLS(y[idx], X[idx]).fit()
     np.testing.assert_allclose(fit.coef[0, 0], ref.params, rtol=1e-10)
     assert fit.sigma[0, 0] == pytest.approx(np.sqrt(ref.scale))
