@@ -47,7 +47,7 @@ floored at ``1e-12`` (a row with leverage one). The Bell-McCaffrey degrees of fr
 >>> pieces = ModelPieces.least_squares(X, y)
 >>> V, df = Clustered().covariance([pieces], np.repeat(np.arange(8), 5))
 >>> V.shape, df
-((1, 2, 2), 6.0)
+((1, 2, 2), 7.0)
 """
 
 from __future__ import annotations
@@ -180,7 +180,7 @@ class Classical:
     >>> X = np.column_stack([np.ones(5), np.arange(5.0)])
     >>> V, df = Classical().covariance([ModelPieces.least_squares(X, [0.0, 1, 1, 3, 4])], None)
     >>> round(float(V[0, 1, 1]), 4), df
-    (0.0333, None)
+    (0.0267, None)
     """
 
     def describe(self, n_clusters: int | None, df: float | None = None) -> str:

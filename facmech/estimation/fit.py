@@ -35,10 +35,10 @@ which for the logit link is Newton-Raphson; a fractional response gives the quas
 (Papke & Wooldridge 1996) estimate.
 
 Singular systems. A weighted Gram matrix that is exactly singular (a column all zero in a bootstrap
-draw) gets the minimum-norm (pseudo-inverse) solution and ``converged = False``; so does a fit
-whose IRLS iterations do not settle or whose coefficients diverge (separation). The fit never
-raises for this: the caller decides, with :meth:`BatchFit.require`, whether it is an
-:class:`~facmech.errors.EstimationError` naming the model, or a draw to drop.
+draw) gets the minimum-norm (pseudo-inverse) solution and is flagged ``singular``; a fit whose IRLS
+iterations do not settle or whose coefficients diverge (separation) is flagged not ``converged``.
+The fit never raises for either: the caller decides, with :meth:`BatchFit.require`, whether it is
+an :class:`~facmech.errors.EstimationError` naming the model, or a draw to drop (``BatchFit.ok``).
 
 >>> rng = np.random.default_rng(0)
 >>> X = np.column_stack([np.ones(50), rng.normal(size=50)])
@@ -119,8 +119,10 @@ class BatchFit:
         Residual SD :math:`\\sqrt{\\sum_i w_i e_i^2 / (\\sum_i w_i - K)}` (least squares), ones
         (IRLS: the binomial scale is fixed).
     converged : ndarray of bool, shape (R, B)
-        False for a singular system, a non-converged or diverging IRLS fit, or no residual degrees
-        of freedom.
+        False for an IRLS fit that did not settle or diverged, or without residual degrees of
+        freedom (least squares: ``sum(w) <= K``).
+    singular : ndarray of bool, shape (R, B)
+        The Gram matrix was singular (the coefficients are the minimum-norm solution).
     df : ndarray, shape (R, B)
         Residual degrees of freedom :math:`\\sum_i w_i - K`.
     gram : ndarray, shape (R, B, K, K)
@@ -131,16 +133,25 @@ class BatchFit:
     coef: np.ndarray
     sigma: np.ndarray
     converged: np.ndarray
+    singular: np.ndarray
     df: np.ndarray
     gram: np.ndarray
+
+    @property
+    def ok(self) -> np.ndarray:
+        """Fits that converged with a non-singular Gram matrix, shape (R, B)."""
+        return self.converged & ~self.singular
 
     @property
     def scale(self) -> np.ndarray:
         """Residual variance ``sigma ** 2``, shape (R, B)."""
         return self.sigma**2
 
-    def require(self, model: str) -> BatchFit:
-        """Return ``self`` if every fit converged; otherwise raise an error naming ``model``.
+    def require(self, model: str, *, allow_singular: bool = False) -> BatchFit:
+        """Return ``self`` if every fit is usable; otherwise raise an error naming ``model``.
+
+        Usable means :attr:`ok`, or only :attr:`converged` with ``allow_singular`` (a bootstrap
+        draw in which a rare column is absent keeps its minimum-norm coefficients).
 
         >>> X = np.column_stack([np.ones(4), np.zeros(4)])
         >>> wls(X, np.arange(4.0)).require("the outcome model")
@@ -148,8 +159,9 @@ class BatchFit:
         ...
         facmech.errors.EstimationError: the outcome model could not be fitted in 1 of 1 fit(s) ...
         """
-        if not self.converged.all():
-            bad, total = int((~self.converged).sum()), self.converged.size
+        good = self.converged if allow_singular else self.ok
+        if not good.all():
+            bad, total = int((~good).sum()), good.size
             raise EstimationError(
                 f"{model} could not be fitted in {bad} of {total} fit(s) (a singular design: "
                 "collinear or constant columns; or, for a binary model, separation: a covariate "
@@ -192,7 +204,7 @@ def solve_normal(gram: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndar
 
     >>> beta, ok = solve_normal(np.array([[[2.0, 0.0], [0.0, 0.0]]]), np.array([[4.0, 0.0]]))
     >>> beta.tolist(), ok.tolist()
-    [[2.0, 0.0]], [False]
+    ([[2.0, 0.0]], [False])
     """
     shape = np.broadcast_shapes(gram.shape[:-2], rhs.shape[:-1])
     k = gram.shape[-1]
@@ -339,8 +351,7 @@ def wls(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None) -> Batc
     dof = np.broadcast_to(w.sum(-1) - K, (R, B))
     with np.errstate(invalid="ignore", divide="ignore"):
         sigma = np.sqrt(np.maximum(rss, 0.0) / np.where(dof > 0, dof, np.nan))
-    ok = ok & np.isfinite(sigma)
-    return BatchFit(coef, sigma, ok, dof, np.broadcast_to(gram, (R, B, K, K)))
+    return BatchFit(coef, sigma, np.isfinite(sigma), ~ok, dof, np.broadcast_to(gram, (R, B, K, K)))
 
 
 def irls(
@@ -375,7 +386,8 @@ def irls(
     -------
     BatchFit
         ``sigma`` is one; ``converged`` is False for fits that did not settle in ``max_iter``
-        iterations, were singular, or whose coefficients diverge (:math:`|\\beta_k| \\ge 50`).
+        iterations or whose coefficients diverge (:math:`|\\beta_k| \\ge 50`); ``singular``
+        flags a singular information matrix at the last iteration.
 
     Examples
     --------
@@ -413,13 +425,14 @@ def irls(
         gram = _gram(X, v, P)
         new, ok = solve_normal(gram, _xty(X, vz))
         step = np.max(np.abs(new - beta), axis=-1)
-        beta = np.where(ok[..., None], new, beta)
-        converged = ok & (step < tol * (1 + np.max(np.abs(beta), axis=-1)))
+        beta = new
+        converged = step < tol * (1 + np.max(np.abs(beta), axis=-1))
         if converged.all():
             break
-    converged &= np.isfinite(beta).all(-1) & (np.max(np.abs(beta), axis=-1) < _DIVERGED)
+    with np.errstate(invalid="ignore"):
+        converged &= np.isfinite(beta).all(-1) & (np.max(np.abs(beta), axis=-1) < _DIVERGED)
     dof = np.broadcast_to(w.sum(-1) - K, (R, B))
-    return BatchFit(beta, np.ones((R, B)), converged & (dof > 0), dof,
+    return BatchFit(beta, np.ones((R, B)), converged & (dof > 0), ~ok, dof,
                     np.broadcast_to(gram, (R, B, K, K)))
 
 

@@ -219,8 +219,8 @@ def mediate_arrays(
             )
     fits = [_fit(X, y, f) for X, y, f in zip(designs, targets, fams, strict=True)]
     for fit, what in zip(fits, names_order, strict=True):
-        if not fit.converged.all():
-            bad = int((~fit.converged).sum())
+        if not fit.ok.all():
+            bad = int((~fit.ok).sum())
             raise EstimationError(
                 f"the {what} model did not converge in {bad} of {R} data set(s) "
                 "(separation or a constant column?)"
@@ -285,7 +285,7 @@ def mediate_arrays(
             _fit(X, y, f, wts, start=fit.coef, tol=1e-6)
             for X, y, f, fit in zip(designs, targets, fams, fits, strict=True)
         ]
-        ok = np.logical_and.reduce([f.converged for f in bfits])
+        ok = np.logical_and.reduce([f.ok for f in bfits])
         failed = (~ok).sum(axis=1)
         dcoefs = [f.coef for f in bfits]
         dsig = [bfits[j].sigma for j in range(k)]
