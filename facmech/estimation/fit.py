@@ -127,7 +127,8 @@ class BatchFit:
         Residual degrees of freedom :math:`\\sum_i w_i - K`.
     gram : ndarray, shape (R, B, K, K)
         The weighted Gram matrix :math:`X^\\top W X` (least squares) or the Fisher information
-        :math:`X^\\top W V X` at the estimate (IRLS); its inverse is the bread of every sandwich.
+        :math:`X^\\top W V X` at the last iterate (IRLS: within the convergence tolerance of the
+        estimate, as statsmodels' GLM covariance).
     """
 
     coef: np.ndarray
