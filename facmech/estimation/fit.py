@@ -211,12 +211,12 @@ def solve_normal(gram: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndar
     k = gram.shape[-1]
     if gram.ndim >= 3 and gram.shape[0] == 1 and shape[0] > 1 and len(shape) >= 2:
         # one Gram matrix per draw, many responses: one factorisation, R right-hand sides
-        g = np.broadcast_to(gram[0], shape[1:] + (k, k))
-        r = np.moveaxis(np.broadcast_to(rhs, shape + (k,)), 0, -1)  # (..., K, R)
+        g = np.broadcast_to(gram[0], (*shape[1:], k, k))
+        r = np.moveaxis(np.broadcast_to(rhs, (*shape, k)), 0, -1)  # (..., K, R)
         beta, ok = _solve(g, r)
         return np.moveaxis(beta, -1, 0), np.broadcast_to(ok, shape[1:])[None].repeat(shape[0], 0)
-    g = np.broadcast_to(gram, shape + (k, k))
-    beta, ok = _solve(g, np.broadcast_to(rhs, shape + (k,))[..., None])
+    g = np.broadcast_to(gram, (*shape, k, k))
+    beta, ok = _solve(g, np.broadcast_to(rhs, (*shape, k))[..., None])
     return beta[..., 0], ok
 
 

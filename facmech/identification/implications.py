@@ -38,8 +38,8 @@ import pandas as pd
 
 from facmech._validation import check_alpha, require_columns, require_complete, require_frame
 from facmech.errors import DataError, FewClustersWarning
-from facmech.graphs import ancestors_of, minimal_separators
 from facmech.estimation.subsets import SubsetRegressions
+from facmech.graphs import ancestors_of, minimal_separators
 from facmech.identification._query import prepare_graph
 
 __all__ = ["Implication", "ImplicationTests", "implications", "test_implications"]

@@ -26,10 +26,10 @@ import numpy as np
 from facmech._random import SeedLike, as_generator
 from facmech.errors import DataError, EstimationError
 from facmech.estimates import Estimate
-from facmech.mediation.effects import Layout, contrasts, path_effects, potential_means
-from facmech.mediation.exposure import ExposureLayout
 from facmech.estimation.covariance import ModelPieces
 from facmech.estimation.fit import BatchFit, Link, irls, wls
+from facmech.mediation.effects import Layout, contrasts, path_effects, potential_means
+from facmech.mediation.exposure import ExposureLayout
 from facmech.mediation.inference import Bootstrap, MonteCarlo
 from facmech.mediation.spec import Family
 

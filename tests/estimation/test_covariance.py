@@ -114,7 +114,7 @@ def test_one_cr2_for_rows_and_gram_matrices():
     X, y, site = _club_case("uptake")
     z = np.column_stack([X, y])
     cols = np.array([[0, 1, 2, 3], [0, 1, 2, 6]])
-    beta, cov, df = SubsetRegressions(z, site).cr2(cols, np.array([7, 7]), j=1)
+    _, cov, df = SubsetRegressions(z, site).cr2(cols, np.array([7, 7]), j=1)
     for i in range(2):
         pieces = ModelPieces.least_squares(X[:, cols[i]], y)
         V, nu = Clustered(df="bell-mccaffrey").covariance([pieces], site)
@@ -150,5 +150,5 @@ def test_bad_arguments():
         Robust("HC5")
     with pytest.raises(ArgumentError, match="no `cluster`"):
         Clustered().covariance([ModelPieces.least_squares(np.ones((4, 1)), np.arange(4.0))], None)
-    with pytest.raises(ArgumentError, match="codes 0..G-1"):
+    with pytest.raises(ArgumentError, match=r"codes 0\.\.G-1"):
         cluster_sums(np.ones((3, 1)), None, np.array([0, 2, 2]))

@@ -77,7 +77,7 @@ def test_frequency_weighted_fits_equal_statsmodels_on_every_draw(stack):
 def test_shared_design_paths_equal_the_per_replicate_fit(stack):
     # X (n, K) shared: weights (B, n) shared by R responses (one factorisation per draw), and a
     # response per draw (R, B, n); all equal fitting each (r, b) alone
-    rng, X, y, W = stack
+    _, X, y, W = stack
     X0 = X[0]
     fit = wls(X0, y, W[0])
     per_draw = wls(X0, np.broadcast_to(y[:, None], (3, 4, 120)), W[0])

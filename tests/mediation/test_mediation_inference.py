@@ -7,9 +7,9 @@ import pytest
 import scipy.linalg as sl
 import statsmodels.api as sm
 
-from facmech.mediation import Bootstrap, Classical, Clustered, MonteCarlo, Robust, mediate_arrays
 from facmech.estimation.covariance import ModelPieces
 from facmech.estimation.fit import irls, wls
+from facmech.mediation import Bootstrap, Classical, Clustered, MonteCarlo, Robust, mediate_arrays
 from facmech.mediation.spec import Family
 from facmech.mediation.synthetic import synthetic_trials
 
