@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from facmech._random import SeedLike, as_generator
-from facmech.errors import DataError, EstimationError
+from facmech.errors import ArgumentError, DataError, EstimationError
 from facmech.estimates import Estimate
 from facmech.estimation.covariance import ModelPieces
 from facmech.estimation.fit import BatchFit, Link, irls, wls
@@ -252,6 +252,11 @@ def mediate_arrays(
         ]
         cov = inference.resolved_covariance(cluster is not None)
         V, df = cov.covariance(pieces, None if cluster is None else np.asarray(cluster))
+        if isinstance(df, np.ndarray):
+            raise ArgumentError(
+                "`Clustered(df='bell-mccaffrey')` gives one df per coefficient; the Monte Carlo "
+                "draws of the effects need one: use the default `df='between-within'`"
+            )
         theta = np.concatenate([c[:, 0] for c in coefs], axis=-1)
         w, Q = np.linalg.eigh(V)
         L = Q * np.sqrt(np.maximum(w, 0.0))[:, None, :]

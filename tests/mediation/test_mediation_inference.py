@@ -130,3 +130,12 @@ def test_bootstrap_binary_outcome_batched_irls():
     assert np.all(np.isfinite(out.draws))
     i = out.names.index("total")
     assert out.ci_low[0, i] < out.estimate[0, i] < out.ci_high[0, i]
+
+
+def test_bell_mccaffrey_df_is_refused_for_monte_carlo_draws():
+    from facmech.errors import ArgumentError
+
+    tr = synthetic_trials(replicates=1, sites=12, patients=5, seed=1)
+    with pytest.raises(ArgumentError, match="one df per coefficient"):
+        mediate_arrays(tr.treatment, tr.mediators, tr.outcome, tr.covariates, cluster=tr.cluster,
+                       inference=MonteCarlo(50, Clustered(df="bell-mccaffrey")), seed=1)
