@@ -303,6 +303,8 @@ def _inputs(
                 f"{np.shape(weights)})"
             )
     y3 = y.reshape(1, 1, n) if y.ndim == 1 else (y[:, None] if y.ndim == 2 else y)
+    if weights is None and y3.shape[1] > 1:  # one response per draw, unweighted
+        w = np.ones((1, y3.shape[1], n))
     sizes = {s for s in (X.shape[0] if X.ndim == 3 else 1, y3.shape[0], w.shape[0]) if s != 1}
     if len(sizes) > 1:
         raise ArgumentError(
