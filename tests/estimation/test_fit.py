@@ -198,3 +198,10 @@ def test_design_keep_drops_constant_and_collinear_columns():
     x = rng.normal(size=20)
     X = np.column_stack([np.ones(20), x, 2 * x + 1, np.full(20, 3.0), rng.normal(size=20)])
     assert design_keep(X).tolist() == [0, 1, 4]
+
+
+def test_one_response_per_draw_without_weights(stack):
+    _, X, y, _ = stack
+    fit = wls(X[0], y[None])  # (1, 3, n): three responses, unweighted
+    for b in range(3):
+        np.testing.assert_allclose(fit.coef[0, b], sm.OLS(y[b], X[0]).fit().params, rtol=TOL)
