@@ -16,15 +16,18 @@ Closed-form power is in :mod:`facmech.power`; the simulated power agrees with it
 (tests/design).
 """
 
+import warnings
+from typing import Any
+
 from facmech.design.analysis import Analysis, Part, analyze_batch
 from facmech.design.backends import Backend, Dask, Processes, Serial
 from facmech.design.checkpoint import Checkpoint
-from facmech.design.estimators import BatchFit, random_intercept_fit
+from facmech.design.estimators import Coefficients, random_intercept_fit
 from facmech.design.grid import Grid
 from facmech.design.map_trial import MAP_GRID_PARAMETERS, MapTrial
 from facmech.design.model import GRID_PARAMETERS, LinearTrial, Mediator, TrialDesign, TrialModel
 from facmech.design.results import MEASURES, StudyResult, operating_characteristics
-from facmech.design.smart import SmartFit, smart_batch
+from facmech.design.smart import smart_batch
 from facmech.design.study import BLOCK, MIN_REPS, design_study
 from facmech.gmethods.ice import IceFit, ice_contrast
 
@@ -36,8 +39,8 @@ __all__ = [
     "MIN_REPS",
     "Analysis",
     "Backend",
-    "BatchFit",
     "Checkpoint",
+    "Coefficients",
     "Dask",
     "Grid",
     "IceFit",
@@ -47,7 +50,6 @@ __all__ = [
     "Part",
     "Processes",
     "Serial",
-    "SmartFit",
     "StudyResult",
     "TrialDesign",
     "TrialModel",
@@ -58,3 +60,18 @@ __all__ = [
     "random_intercept_fit",
     "smart_batch",
 ]
+
+#: Old names of :class:`Coefficients` (one record for the design-study fits; issue 11).
+_DEPRECATED = {"BatchFit": "Coefficients", "SmartFit": "Coefficients"}
+
+
+def __getattr__(name: str) -> Any:
+    # PEP 562: deprecated aliases only, each with a warning; removed in the next release
+    if name in _DEPRECATED:
+        warnings.warn(
+            f"facmech.design.{name} is deprecated; use facmech.design.{_DEPRECATED[name]}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return Coefficients
+    raise AttributeError(f"module 'facmech.design' has no attribute {name!r}")

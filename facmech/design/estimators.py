@@ -36,16 +36,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from facmech.errors import EstimationError
+from facmech.estimation.fit import wls
 from facmech.estimation.intervals import indirect_interval
 
-__all__ = ["BatchFit", "indirect_estimates", "random_intercept_fit"]
+__all__ = ["Coefficients", "indirect_estimates", "random_intercept_fit"]
 
 _TOL = 1e-10
 
 
 @dataclass(frozen=True)
-class BatchFit:
-    """Coefficients ``(R, q)``, standard errors ``(R, q)`` and degrees of freedom ``(q,)``."""
+class Coefficients:
+    """Per-replicate coefficients ``(R, q)`` and standard errors ``(R, q)``, with degrees of
+    freedom per coefficient ``(q,)`` (:func:`random_intercept_fit`) or per replicate ``(R,)``
+    (:func:`facmech.design.smart.weighted_fit`)."""
 
     coef: np.ndarray
     std_error: np.ndarray
@@ -53,21 +56,13 @@ class BatchFit:
 
 
 def _ols(z: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Batched least squares: z (R, n, p), y (R, n) -> coef (R, p), rss (R,), (Z'Z)^-1 (R, p, p)."""
-    zt = np.swapaxes(z, 1, 2)
-    gram = zt @ z
-    try:
-        inv = np.linalg.inv(gram)
-    except np.linalg.LinAlgError:
-        raise EstimationError(
-            "the design is singular in at least one replicate (collinear covariates)"
-        ) from None
-    coef = (inv @ (zt @ y[..., None]))[..., 0]
-    resid = y - (z @ coef[..., None])[..., 0]
-    return coef, np.einsum("rn,rn->r", resid, resid), inv
+    """Least squares of every replicate (:func:`facmech.estimation.fit.wls`): z (R, n, p), y (R, n)
+    -> coef (R, p), rss (R,), (Z'Z)^-1 (R, p, p)."""
+    fit = wls(z, y).require("a design-study regression (collinear covariates in a replicate)")
+    return fit.coef[:, 0], (fit.scale * fit.df)[:, 0], np.linalg.inv(fit.gram[:, 0])
 
 
-def random_intercept_fit(y: np.ndarray, covariates: np.ndarray) -> BatchFit:
+def random_intercept_fit(y: np.ndarray, covariates: np.ndarray) -> Coefficients:
     """Feasible-GLS random-intercept fit with period fixed effects, batched over replicates.
 
     Parameters
@@ -79,7 +74,7 @@ def random_intercept_fit(y: np.ndarray, covariates: np.ndarray) -> BatchFit:
 
     Returns
     -------
-    BatchFit
+    Coefficients
         Coefficients and standard errors of the ``q`` covariates, and their degrees of freedom.
     """
     y = np.asarray(y, dtype=float)
@@ -131,7 +126,7 @@ def random_intercept_fit(y: np.ndarray, covariates: np.ndarray) -> BatchFit:
         sigma2 = rss / (n_i - p)
     var = sigma2[:, None] * np.diagonal(inv, axis1=1, axis2=2)[:, n_t:]
     df = np.where(varies, float(df_within), float(df_between))
-    return BatchFit(coef=coef[:, n_t:], std_error=np.sqrt(var), df=df)
+    return Coefficients(coef=coef[:, n_t:], std_error=np.sqrt(var), df=df)
 
 
 def indirect_estimates(

@@ -42,29 +42,20 @@ the stage-2 site-periods of non-responders, the design's estimand mask):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
-from facmech.design.estimators import indirect_estimates
+from facmech.design.estimators import Coefficients, indirect_estimates
 from facmech.errors import EstimationError
 from facmech.estimation.estimate import wald_intervals
+from facmech.estimation.fit import wls
 from facmech.estimation.intervals import product_draws
 from facmech.estimation.resampling import replicate_t_draws
 
-__all__ = ["SmartFit", "regime_contrast", "smart_batch", "weighted_fit"]
+__all__ = ["regime_contrast", "smart_batch", "weighted_fit"]
 
 
-@dataclass(frozen=True)
-class SmartFit:
-    """Per-replicate coefficients ``(R, q)`` (intercept excluded), SEs ``(R, q)``, df ``(R,)``."""
-
-    coef: np.ndarray
-    std_error: np.ndarray
-    df: np.ndarray
-
-
-def weighted_fit(y: np.ndarray, covariates: np.ndarray, keep: np.ndarray) -> SmartFit:
+def weighted_fit(y: np.ndarray, covariates: np.ndarray, keep: np.ndarray) -> Coefficients:
     """Least squares of ``y`` on an intercept and ``covariates`` over the sites with ``keep``.
 
     Parameters
@@ -73,11 +64,15 @@ def weighted_fit(y: np.ndarray, covariates: np.ndarray, keep: np.ndarray) -> Sma
     covariates : array (R, I, q)
     keep : bool array (R, I)
         The sites of each replicate in the fit (the others are padding, weight 0).
+
+    Returns
+    -------
+    Coefficients
+        Per replicate: coefficients and SEs ``(R, q)`` (intercept excluded), df ``(R,)``.
     """
     w = keep.astype(float)
     n_r, n_i, q = covariates.shape
-    z = np.concatenate([np.ones((n_r, n_i, 1)), covariates], axis=2) * w[..., None]
-    yw = y * w
+    z = np.concatenate([np.ones((n_r, n_i, 1)), covariates], axis=2)
     df = w.sum(axis=1) - (q + 1)
     if (df < 1).any():
         worst = int(w.sum(axis=1).min())
@@ -85,18 +80,10 @@ def weighted_fit(y: np.ndarray, covariates: np.ndarray, keep: np.ndarray) -> Sma
             f"a simulated SMART has only {worst} non-responding sites, too few for a model with "
             f"{q + 1} coefficients; increase `sites` or lower the response `threshold`"
         )
-    gram = np.swapaxes(z, 1, 2) @ z
-    try:
-        inv = np.linalg.inv(gram)
-    except np.linalg.LinAlgError:
-        raise EstimationError(
-            "a SMART model is singular in a simulated replicate (e.g. one arm has no site)"
-        ) from None
-    coef = (inv @ (np.swapaxes(z, 1, 2) @ yw[..., None]))[..., 0]
-    resid = yw - (z @ coef[..., None])[..., 0]
-    sigma2 = np.einsum("ri,ri->r", resid, resid) / df
-    var = sigma2[:, None] * np.diagonal(inv, axis1=1, axis2=2)
-    return SmartFit(coef=coef[:, 1:], std_error=np.sqrt(var[:, 1:]), df=df)
+    fit = wls(z, y, w[:, None]).require("a SMART model (e.g. one arm has no site in a replicate)")
+    inv = np.linalg.inv(fit.gram[:, 0])
+    var = fit.scale[:, 0, None] * np.diagonal(inv, axis1=1, axis2=2)
+    return Coefficients(coef=fit.coef[:, 0, 1:], std_error=np.sqrt(var[:, 1:]), df=df)
 
 
 def regime_contrast(y2: np.ndarray, x: np.ndarray, nonresp: np.ndarray, alpha: float

@@ -28,8 +28,8 @@ from facmech._random import SeedLike, as_generator
 from facmech._validation import check_alpha
 from facmech.errors import DataError, EstimationError, PositivityWarning
 from facmech.estimates import Estimate
+from facmech.estimation.fit import with_single_thread_blas
 from facmech.estimation.resampling import Bootstrap, bootstrap_weights
-from facmech.gmethods._fit import with_single_thread_blas
 from facmech.gmethods.data import LongData, prepare
 from facmech.gmethods.ice import ice_means, ice_models
 from facmech.gmethods.options import OutcomeAt, Timing, _Choice

@@ -42,8 +42,8 @@ import pandas as pd
 from facmech._random import SeedLike, as_generator
 from facmech.errors import DataError
 from facmech.estimates import Estimate, estimates_frame
+from facmech.estimation.fit import design_keep, with_single_thread_blas
 from facmech.estimation.resampling import Bootstrap
-from facmech.gmethods._fit import design_keep, with_single_thread_blas
 from facmech.gmethods.data import LongData, prepare
 from facmech.gmethods.design import build_design, term_names, terms_before
 from facmech.gmethods.gformula import (

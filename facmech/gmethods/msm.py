@@ -35,8 +35,8 @@ import pandas as pd
 
 from facmech._random import SeedLike, as_generator
 from facmech.errors import DataError, EstimationError, PositivityWarning, closest
+from facmech.estimation.fit import design_keep, irls, with_single_thread_blas, wls
 from facmech.estimation.resampling import Bootstrap
-from facmech.gmethods._fit import design_keep, logistic, with_single_thread_blas, wls
 from facmech.gmethods.data import LongData, prepare
 from facmech.gmethods.design import build_design, term_names, terms_before
 from facmech.gmethods.gformula import (
@@ -125,7 +125,9 @@ def stabilized_weights(
             names = term_names(terms, treatment=d.treatment, confounders=d.confounders,
                                baseline=d.baseline, periods=periods)
             if d.binary_treatment:
-                beta = logistic(X, a, W)
+                beta = irls(X, a, "logit", W).require(
+                    f"the treatment model of {d.treatment}[{periods[t]}] ({label})",
+                    allow_singular=True).coef[0]
                 prob = 1.0 / (1.0 + np.exp(-(beta @ X.T)))
                 dens = np.where(a == 1.0, prob, 1.0 - prob)
                 if label == "denominator":
@@ -134,7 +136,8 @@ def stabilized_weights(
                     )
                 fam = "logistic"
             else:
-                beta, sigma = wls(X, a, W)
+                fit = wls(X, a, W)
+                beta, sigma = fit.coef[0], fit.sigma[0]
                 z = (a - beta @ X.T) / sigma[:, None]
                 dens = np.exp(-0.5 * z**2) / sigma[:, None]
                 fam = "linear-normal density"
@@ -237,7 +240,7 @@ def msm(
         keep = design_keep(X)
 
         def fit_means(wts: np.ndarray, X=X, keep=keep, s_t=s_t) -> np.ndarray:
-            beta, _ = wls(X[:, keep], d.Yt[:, s_t], wts)
+            beta = wls(X[:, keep], d.Yt[:, s_t], wts).coef[0]
             Wb = W[: wts.shape[0]]
             out = np.empty((wts.shape[0], len(strats)))
             for i, seq in enumerate(seqs):

@@ -38,7 +38,7 @@ import pandas as pd
 from facmech._random import SeedLike, as_generator
 from facmech.errors import EstimationError
 from facmech.estimates import Estimate
-from facmech.gmethods._fit import design_keep, with_single_thread_blas, wls
+from facmech.estimation.fit import design_keep, with_single_thread_blas, wls
 from facmech.gmethods.data import _py, prepare
 from facmech.gmethods.design import build_design, terms_before
 from facmech.gmethods.gformula import unit_bootstrap_weights
@@ -175,7 +175,7 @@ def naive_regression(
                 f"`{treatment}` is constant or collinear in some period up to {d.periods[s]}; "
                 f"the naive regression cannot separate its coefficients"
             )
-        beta, _ = wls(X[:, keep], d.Yt[:, s], W)
+        beta = wls(X[:, keep], d.Yt[:, s], W).coef[0]
         pos = [int(np.nonzero(keep == c)[0][0]) for c in a_cols]
         total += level * beta[:, pos].sum(axis=1)
     total /= len(periods)

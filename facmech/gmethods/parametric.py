@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from facmech.gmethods._fit import design_keep, logistic, wls
+from facmech.estimation.fit import design_keep, irls, wls
 from facmech.gmethods.data import LongData
 from facmech.gmethods.design import Term, build_design, term_names, terms_before
 from facmech.gmethods.results import ModelInfo
@@ -84,8 +84,11 @@ def _fit_one(d: LongData, m: _Model, W: np.ndarray):
     X = build_design(m.terms, d.V, d.L, d.A)[:, m.keep]
     y = d.Yt[:, m.target[1]] if m.target[0] == "Y" else d.L[:, m.target[1], m.target[2]]
     if m.binary:
-        return logistic(X, y, W), None
-    return wls(X, y, W)
+        what = (f"the model of {d.outcome}[{d.periods[m.target[1]]}]" if m.target[0] == "Y"
+                else f"the model of {d.confounders[m.target[2]]}[{d.periods[m.target[1]]}]")
+        return irls(X, y, "logit", W).require(what, allow_singular=True).coef[0], None
+    fit = wls(X, y, W)
+    return fit.coef[0], fit.sigma[0]
 
 
 def is_exact(spec: ParametricSpec, strategies: Sequence[Strategy]) -> bool:

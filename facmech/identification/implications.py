@@ -38,8 +38,8 @@ import pandas as pd
 
 from facmech._validation import check_alpha, require_columns, require_complete, require_frame
 from facmech.errors import DataError, FewClustersWarning
+from facmech.estimation.subsets import SubsetRegressions
 from facmech.graphs import ancestors_of, minimal_separators
-from facmech.identification._cr2 import BatchedOLS
 from facmech.identification._query import prepare_graph
 
 __all__ = ["Implication", "ImplicationTests", "implications", "test_implications"]
@@ -186,7 +186,7 @@ def test_implications(
             warnings.warn(f"only {n_groups} sites in {cluster!r}: cluster-robust tests of the "
                           "implications are approximate", FewClustersWarning, stacklevel=2)
     z = np.column_stack([np.ones(len(data)), *(data[c].to_numpy(float) for c in needed)])
-    ols = BatchedOLS(z, groups)
+    ols = SubsetRegressions(z, groups)
     pos = {c: i + 1 for i, c in enumerate(needed)}
     est = np.full(len(imps), np.nan)
     se = np.full(len(imps), np.nan)

@@ -24,14 +24,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from facmech._random import SeedLike, as_generator
-from facmech.errors import DataError, EstimationError
+from facmech.errors import ArgumentError, DataError, EstimationError
 from facmech.estimates import Estimate
+from facmech.estimation.covariance import ModelPieces
 from facmech.estimation.estimate import draw_intervals
+from facmech.estimation.fit import BatchFit, Link, irls, wls
 from facmech.estimation.resampling import coefficient_draws
 from facmech.mediation.effects import Layout, contrasts, path_effects, potential_means
 from facmech.mediation.exposure import ExposureLayout
-from facmech.mediation.inference import Bootstrap, ModelPieces, MonteCarlo
-from facmech.mediation.models import fit_glm, fit_ols, link_functions
+from facmech.mediation.inference import Bootstrap, MonteCarlo
 from facmech.mediation.spec import Family
 
 __all__ = ["BatchEffects", "mediate_arrays"]
@@ -87,27 +88,20 @@ def _as3(x: np.ndarray | None, R: int, n: int, name: str) -> np.ndarray:
     return x
 
 
-def _fit(X, y, family, weights=None, start=None, tol=1e-10):
+def _link(family: Family) -> Link:
+    return Link.PROBIT if family is Family.PROBIT else Link.LOGIT
+
+
+def _fit(X, y, family, weights=None, start=None, tol=1e-10) -> BatchFit:
     if family is Family.GAUSSIAN:
-        return fit_ols(X, y, weights)
-    return fit_glm(X, y, family, weights, start=start, tol=tol)
+        return wls(X, y, weights)
+    return irls(X, y, _link(family), weights, start=start, tol=tol)
 
 
 def _pieces(X: np.ndarray, y: np.ndarray, coef: np.ndarray, sigma: np.ndarray, family: Family):
     if family is Family.GAUSSIAN:
-        xt, et = X, y - np.matmul(X, coef[..., None])[..., 0]
-        scale = sigma**2
-    else:
-        mu_fn, dmu_fn = link_functions(family)
-        eta = np.matmul(X, coef[..., None])[..., 0]
-        mu = np.clip(mu_fn(eta), 1e-10, 1 - 1e-10)
-        d = np.maximum(dmu_fn(eta), 1e-300)
-        sd = np.sqrt(mu * (1 - mu))
-        xt = X * (d / sd)[..., None]
-        et = (y - mu) / sd
-        scale = np.ones(X.shape[0])
-    bread = np.linalg.inv(np.matmul(xt.transpose(0, 2, 1), xt))
-    return ModelPieces(xt, et, bread, scale, X)
+        return ModelPieces.least_squares(X, y, coef, sigma)
+    return ModelPieces.binary(X, y, coef, _link(family))
 
 
 def _effects(coefs, sigmas, rows, roww, layout, family, mfamily=Family.GAUSSIAN):
@@ -227,8 +221,8 @@ def mediate_arrays(
             )
     fits = [_fit(X, y, f) for X, y, f in zip(designs, targets, fams, strict=True)]
     for fit, what in zip(fits, names_order, strict=True):
-        if not fit.converged.all():
-            bad = int((~fit.converged).sum())
+        if not fit.ok.all():
+            bad = int((~fit.ok).sum())
             raise EstimationError(
                 f"the {what} model did not converge in {bad} of {R} data set(s) "
                 "(separation or a constant column?)"
@@ -260,6 +254,11 @@ def mediate_arrays(
         ]
         cov = inference.resolved_covariance(cluster is not None)
         V, df = cov.covariance(pieces, None if cluster is None else np.asarray(cluster))
+        if isinstance(df, np.ndarray):
+            raise ArgumentError(
+                "`Clustered(df='bell-mccaffrey')` gives one df per coefficient; the Monte Carlo "
+                "draws of the effects need one: use the default `df='between-within'`"
+            )
         theta = np.concatenate([c[:, 0] for c in coefs], axis=-1)
         draws_theta = coefficient_draws(theta, V, B, rng, df=df)  # (R, B, P)
         splits = np.cumsum([shape.n_coef(j) for j in range(k + 1)])[:-1]
@@ -287,7 +286,7 @@ def mediate_arrays(
             _fit(X, y, f, wts, start=fit.coef, tol=1e-6)
             for X, y, f, fit in zip(designs, targets, fams, fits, strict=True)
         ]
-        ok = np.logical_and.reduce([f.converged for f in bfits])
+        ok = np.logical_and.reduce([f.ok for f in bfits])
         failed = (~ok).sum(axis=1)
         dcoefs = [f.coef for f in bfits]
         dsig = [bfits[j].sigma for j in range(k)]

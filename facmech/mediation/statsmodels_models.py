@@ -33,12 +33,12 @@ import pandas as pd
 from facmech._random import SeedLike, as_generator
 from facmech.errors import ArgumentError, EstimationError
 from facmech.estimates import Estimate
+from facmech.estimation.covariance import Classical, Clustered, ModelPieces, Robust
 from facmech.estimation.resampling import coefficient_draws
 from facmech.mediation.effects import Layout
 from facmech.mediation.engine import _effects as engine_effects
 from facmech.mediation.exposure import ExposureLayout
 from facmech.mediation.formulas import quote
-from facmech.mediation.inference import Classical, Clustered, ModelPieces, Robust
 from facmech.mediation.mixed import fit_mixed, fixed_effects
 from facmech.mediation.spec import Family
 

@@ -16,7 +16,7 @@ import pytest
 from scipy import stats
 
 from facmech.errors import FewClustersWarning
-from facmech.identification._cr2 import BatchedOLS
+from facmech.estimation.subsets import SubsetRegressions as BatchedOLS
 from facmech.identification.implications import implications, test_implications
 
 
@@ -165,7 +165,7 @@ def test_binary_cluster_regressor_closed_forms(g0, g1, size):
 
 def test_chunked_batches_match(monkeypatch):
     # many clusters: regressions are stacked in chunks to bound memory; same numbers
-    import facmech.identification._cr2 as cr2
+    import facmech.estimation.subsets as cr2
 
     df = _clustered_data(4)
     z = np.column_stack([np.ones(len(df)), df[["c", "f", "le", "acc", "up"]].to_numpy(float)])

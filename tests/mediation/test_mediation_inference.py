@@ -7,9 +7,9 @@ import pytest
 import scipy.linalg as sl
 import statsmodels.api as sm
 
+from facmech.estimation.covariance import ModelPieces
+from facmech.estimation.fit import irls, wls
 from facmech.mediation import Bootstrap, Classical, Clustered, MonteCarlo, Robust, mediate_arrays
-from facmech.mediation.inference import ModelPieces
-from facmech.mediation.models import fit_glm, fit_ols
 from facmech.mediation.spec import Family
 from facmech.mediation.synthetic import synthetic_trials
 
@@ -70,7 +70,7 @@ def test_glm_sandwich_matches_statsmodels_scores_and_expected_hessian():
     cl = np.repeat(np.arange(30), 10)
     X = np.c_[np.ones(300), rng.normal(size=(300, 2))]
     y = (rng.random(300) < 1 / (1 + np.exp(-(X @ [0.2, 1, -0.5])))).astype(float)
-    fit = fit_glm(X[None], y[None], Family.PROBIT)
+    fit = irls(X[None], y[None], Family.PROBIT)
     model = sm.GLM(y, X, family=sm.families.Binomial(sm.families.links.Probit()))
     ref = model.fit(tol=1e-13)
     np.testing.assert_allclose(fit.coef[0, 0], ref.params, rtol=1e-7)
@@ -92,7 +92,7 @@ def test_weighted_ols_equals_refit_on_resampled_rows():
     y = X @ [1, -1, 2] + rng.normal(size=50)
     idx = rng.integers(0, 50, 50)
     w = np.bincount(idx, minlength=50).astype(float)
-    fit = fit_ols(X[None], y[None], w[None, None])
+    fit = wls(X[None], y[None], w[None, None])
     ref = sm.OLS(y[idx], X[idx]).fit()
     np.testing.assert_allclose(fit.coef[0, 0], ref.params, rtol=1e-10)
     assert fit.sigma[0, 0] == pytest.approx(np.sqrt(ref.scale))
@@ -130,3 +130,12 @@ def test_bootstrap_binary_outcome_batched_irls():
     assert np.all(np.isfinite(out.draws))
     i = out.names.index("total")
     assert out.ci_low[0, i] < out.estimate[0, i] < out.ci_high[0, i]
+
+
+def test_bell_mccaffrey_df_is_refused_for_monte_carlo_draws():
+    from facmech.errors import ArgumentError
+
+    tr = synthetic_trials(replicates=1, sites=12, patients=5, seed=1)
+    with pytest.raises(ArgumentError, match="one df per coefficient"):
+        mediate_arrays(tr.treatment, tr.mediators, tr.outcome, tr.covariates, cluster=tr.cluster,
+                       inference=MonteCarlo(50, Clustered(df="bell-mccaffrey")), seed=1)
