@@ -27,6 +27,7 @@ numbers do not depend on the batch it is run in).
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -242,5 +243,15 @@ def replicate_t_draws(
     df = np.asarray(df, dtype=float)
     if len(rngs) != df.shape[0]:
         raise ArgumentError(f"`rngs` gives {len(rngs)} generators for {df.shape[0]} replicates")
-    return np.stack([g.standard_t(d[..., None], size=(*d.shape, draws))
-                     for g, d in zip(rngs, df, strict=True)])
+    out = np.empty((*df.shape, draws))
+    flat_df = df.reshape(df.shape[0], -1)
+    flat_out = out.reshape(df.shape[0], -1, draws)
+    # one scalar-df call per run of equal consecutive df: the same stream as one broadcasting call
+    # (numpy draws elementwise in C order), and numpy's scalar path is the faster one
+    new_run = np.ones(flat_df.shape, dtype=bool)
+    new_run[:, 1:] = flat_df[:, 1:] != flat_df[:, :-1]
+    for g, d, o, starts in zip(rngs, flat_df, flat_out, new_run, strict=True):
+        cuts = [*np.flatnonzero(starts).tolist(), d.size]
+        for lo, hi in itertools.pairwise(cuts):
+            o[lo:hi] = g.standard_t(d[lo], size=(hi - lo, draws))
+    return out
