@@ -238,23 +238,28 @@ class Robust:
 
 
 def cluster_sums(
-    x: np.ndarray, e: np.ndarray | None, cluster: np.ndarray
-) -> tuple[np.ndarray, np.ndarray | None]:
+    x: np.ndarray, e: np.ndarray | None, cluster: np.ndarray, *, grams: bool = True
+) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Per-cluster Gram matrices and scores of rows ``x`` (..., n, K) and residuals ``e`` (..., n).
 
     ``cluster`` holds codes ``0..G-1`` (length n). Returns ``C`` (..., G, K, K) with
-    :math:`C_g = X_g^\\top X_g` and ``s`` (..., G, K) with :math:`s_g = X_g^\\top e_g` (None
-    without ``e``).
+    :math:`C_g = X_g^\\top X_g` (None with ``grams=False``) and ``s`` (..., G, K) with
+    :math:`s_g = X_g^\\top e_g` (None without ``e``).
 
     >>> C, s = cluster_sums(np.ones((4, 1)), np.arange(4.0), np.array([0, 0, 1, 1]))
     >>> C[:, 0, 0].tolist(), s[:, 0].tolist()
     ([2.0, 2.0], [1.0, 5.0])
     """
     members = _members(cluster)
-    C = np.stack([np.matmul(np.swapaxes(x[..., idx, :], -1, -2), x[..., idx, :])
-                  for idx in members], axis=-3)
-    s = None if e is None else np.stack(
-        [np.einsum("...nk,...n->...k", x[..., idx, :], e[..., idx]) for idx in members], axis=-2)
+    C = None
+    if grams:  # one small product per cluster: no (..., n, K, K) array
+        C = np.stack([np.matmul(np.swapaxes(x[..., idx, :], -1, -2), x[..., idx, :])
+                      for idx in members], axis=-3)
+    s = None
+    if e is not None:
+        order = np.concatenate(members)
+        starts = np.cumsum([0] + [len(m) for m in members[:-1]])
+        s = np.add.reduceat((x * e[..., None])[..., order, :], starts, axis=-2)
     return C, s
 
 
@@ -423,7 +428,7 @@ class Clustered:
         blocks, dfs = [], []
         for p in pieces:
             _, n, K = p.xt.shape
-            C, s = cluster_sums(p.xt, p.et, cluster)
+            C, s = cluster_sums(p.xt, p.et, cluster, grams=ss is SmallSample.CR2)
             if ss is SmallSample.CR2:
                 s, kg = cr2_scores(C, s, p.bread)
                 if self.df is ClusterDf.BELL_MCCAFFREY:

@@ -344,11 +344,17 @@ def wls(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None) -> Batc
     X, y3, w, R = _inputs(X, y, weights)
     B, K = w.shape[1], X.shape[-1]
     gram = _gram(X, w)
-    wy = w * y3
-    xty = _xty(X, wy)
+    if y3.shape[1] == 1 and B > 1:
+        # one response for all draws: products over the draws, no (R, B, n) temporary
+        y1 = y3[:, 0]
+        xty = np.matmul(w, X * y1[..., None])
+        yy = np.matmul(w, (y1 * y1)[..., None])[..., 0]
+    else:
+        wy = w * y3
+        xty = _xty(X, wy)
+        yy = np.einsum("rbn,rbn->rb", wy, np.broadcast_to(y3, wy.shape))
     coef, ok = solve_normal(gram, xty)
     # weighted residual sum of squares from the normal equations (no (R, B, n) residual array)
-    yy = np.einsum("rbn,rbn->rb", wy, np.broadcast_to(y3, wy.shape))
     quad = np.einsum("rbk,rbkl,rbl->rb", coef, np.broadcast_to(gram, (R, B, K, K)), coef)
     rss = yy - 2 * np.einsum("rbk,rbk->rb", coef, xty) + quad
     dof = np.broadcast_to(w.sum(-1) - K, (R, B))
