@@ -42,7 +42,7 @@ default is the delete-one-site jackknife (the ``n`` leave-one-out fits of every 
 the replicate axis), which errs on the conservative side.
 
 A regression column constant (or collinear) in the data is dropped as
-:func:`facmech.gmethods._fit.design_keep` does (e.g. the dose of a stepped wedge's all-control
+:func:`facmech.estimation.fit.design_keep` does (e.g. the dose of a stepped wedge's all-control
 first period); in :func:`ice_contrast` replicates are grouped by the pattern of kept columns, so
 each replicate's estimate equals ``gformula(..., method="ice")`` on that replicate alone.
 
@@ -62,7 +62,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from facmech.errors import EstimationError
-from facmech.gmethods._fit import _xtwx, design_keep, logistic, solve_batched
+from facmech.estimation.fit import _gram, design_keep, irls, solve_normal
 from facmech.gmethods.data import LongData
 from facmech.gmethods.design import build_design, term_names, terms_before
 from facmech.gmethods.results import ModelInfo
@@ -99,31 +99,41 @@ def _counterfactual(A, L, V, strategies, t, terms, keep, periods, confounders, l
     return out
 
 
+
+def _logistic(X: np.ndarray, y: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """Weighted fractional-logistic fit per weight row (:func:`facmech.estimation.fit.irls`)."""
+    y = np.asarray(y, dtype=float)
+    if y.ndim == 2:  # one response per weight row: replicate axis
+        fit = irls(X, y, "logit", W[:, None])
+        return fit.require("an ICE outcome model", allow_singular=True).coef[:, 0]
+    return irls(X, y, "logit", W).require("an ICE outcome model", allow_singular=True).coef[0]
+
+
 def _weighted_step(X, Xg, Q, W, binary):
     """One regression step with frequency weights ``W`` (B, n): ``Q`` (S, R, B, n) -> (S, R, B, n)."""
     S, R, B, n = Q.shape
     if binary:
         if R == 1:
             return np.stack([
-                1.0 / (1.0 + np.exp(-(logistic(X[0], Q[i, 0], W) @ Xg[i][0].T)))[None]
+                1.0 / (1.0 + np.exp(-(_logistic(X[0], Q[i, 0], W) @ Xg[i][0].T)))[None]
                 for i in range(S)
             ])
         Xr, Wr = np.repeat(X, B, axis=0), np.tile(W, (R, 1))  # (R * B, ...), replicate-major
         return np.stack([
             1.0 / (1.0 + np.exp(-np.einsum(
-                "rnp,rbp->rbn", Xg[i], logistic(Xr, Q[i].reshape(R * B, n), Wr).reshape(R, B, -1))))
+                "rnp,rbp->rbn", Xg[i], _logistic(Xr, Q[i].reshape(R * B, n), Wr).reshape(R, B, -1))))
             for i in range(S)
         ])
     p = X.shape[-1]
     if R == 1:  # one design for all weights: X' W X is one BLAS product
-        xtwx = _xtwx(X[0], W)[None]
+        xtwx = _gram(X[0], W[None])[0][None]
         xtwq = np.einsum("sbn,np->sbp", W[None] * Q[:, 0], X[0], optimize=True)[:, None]
     else:
         xtwx = np.einsum("bn,rnp,rnq->rbpq", W, X, X, optimize=True)
         xtwq = np.einsum("srbn,rnp->srbp", W * Q, X, optimize=True)
-    beta = solve_batched(
+    beta = solve_normal(
         np.broadcast_to(xtwx, (S, *xtwx.shape)).reshape(-1, p, p), xtwq.reshape(-1, p)
-    ).reshape(S, R, B, p)
+    )[0].reshape(S, R, B, p)
     if R == 1:
         return np.stack([(beta[i, 0] @ Xg[i][0].T)[None] for i in range(S)])
     return np.stack([np.einsum("rnp,rbp->rbn", Xg[i], beta[i]) for i in range(S)])
@@ -304,7 +314,7 @@ def _full_rank(X: np.ndarray, *, tol: float = 1e-9) -> np.ndarray:
 
 
 def _keep_patterns(designs: list[np.ndarray]) -> list[tuple[tuple[int, ...], ...]]:
-    """Per replicate, the columns :func:`~facmech.gmethods._fit.design_keep` keeps in each design
+    """Per replicate, the columns :func:`~facmech.estimation.fit.design_keep` keeps in each design
     (R, n, p): found on the first replicate and checked on all at once (batched SVDs); replicates
     that differ are done one by one."""
     first = [tuple(design_keep(X[0]).tolist()) for X in designs]
