@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from facmech._deprecation import renamed
 from facmech._random import SeedLike, as_generator
 from facmech.errors import DataError, EstimationError
 from facmech.estimates import Estimate
@@ -125,13 +126,14 @@ def _default_strata(A: np.ndarray, cluster: np.ndarray) -> np.ndarray:
     return np.round(tot / cnt, 6)
 
 
+@renamed(cluster="site")
 def mediate_arrays(
     treatment: np.ndarray,
     mediators: np.ndarray,
     outcome: np.ndarray,
     covariates: np.ndarray | None = None,
     *,
-    cluster: np.ndarray | None = None,
+    site: np.ndarray | None = None,
     strata: np.ndarray | None = None,
     outcome_family: Family | str = Family.GAUSSIAN,
     mediator_family: Family | str = Family.GAUSSIAN,
@@ -155,8 +157,8 @@ def mediate_arrays(
         Outcome (0/1 for binary families).
     covariates : ndarray, shape (R, n, q), optional
         Numeric covariates (dummies, period fixed effects), without the intercept column.
-    cluster : ndarray of int, shape (n,), optional
-        Site codes ``0..G-1`` shared by all replicates.
+    site : ndarray of int, shape (n,), optional
+        Site codes ``0..G-1`` shared by all replicates (formerly ``cluster``).
     strata : ndarray, shape (R, G), optional
         Bootstrap strata of the sites (default: sites with equal treated share).
     outcome_family : {"gaussian", "binomial", "probit"}
@@ -186,6 +188,7 @@ def mediate_arrays(
     """
     family = Family.parse(outcome_family)
     mfamily = Family.parse(mediator_family, argument="mediator_family")
+    cluster = site
     A = np.asarray(treatment, dtype=float)
     Y = np.asarray(outcome, dtype=float)
     if Y.ndim == 1:

@@ -190,7 +190,7 @@ class Clustered:
     Parameters
     ----------
     by : str, optional
-        Cluster column; defaults to the ``cluster=`` argument of :func:`facmech.mediation.mediate`.
+        Site column; defaults to the ``site=`` argument of :func:`facmech.mediation.mediate`.
     small_sample : {"cr2", "cr1", "none"}
         Default ``cr2``: Bell-McCaffrey bias-reduced covariance with :math:`t` draws on
         between-within degrees of freedom, close to nominal from about 9 sites on (see
@@ -219,7 +219,7 @@ class Clustered:
         self, pieces: list[ModelPieces], cluster: np.ndarray | None
     ) -> tuple[np.ndarray, float | None]:
         if cluster is None:
-            raise FacmechError("`inference` uses Clustered covariance but no `cluster` was given")
+            raise FacmechError("`inference` uses Clustered covariance but no `site` was given")
         G = int(cluster.max()) + 1
         ss = self.resolved(G)
         members = [np.flatnonzero(cluster == g) for g in range(G)]
@@ -262,7 +262,7 @@ class MonteCarlo:
     draws : int
         Number of draws (default 1000).
     covariance : Classical | Robust | Clustered, optional
-        Default: :class:`Clustered` when ``cluster`` is given, else ``Robust("HC3")``.
+        Default: :class:`Clustered` when ``site`` is given, else ``Robust("HC3")``.
     """
 
     draws: int = 1000
@@ -286,7 +286,7 @@ class MonteCarlo:
 class Bootstrap:
     """Nonparametric bootstrap with percentile intervals.
 
-    Sites are resampled with replacement (rows when there is no ``cluster``); with
+    Sites are resampled with replacement (rows when there is no ``site``); with
     ``stratify=True`` resampling is within strata of sites sharing the same treatment sequence
     (the arm of a parallel trial, the step of a stepped-wedge trial). All refits are batched.
 

@@ -120,7 +120,7 @@ def refute(
         raise FacmechError(f"`simulations` must be an integer of at least 10 (got {simulations!r})")
     if not 0 < subset_fraction < 1:
         raise FacmechError(f"`subset_fraction` must be in (0, 1) (got {subset_fraction!r})")
-    data = result._data
+    data = result.data
     if data is None:
         raise EstimationError("the result carries no data to refute")
     if data.exposure is not None:
@@ -129,15 +129,15 @@ def refute(
             "`effect_model=\"exposure_time\"`"
         )
     rng = as_generator(seed)
-    family = result._call.get("outcome_family", result.outcome_family)
+    family = result.outcome_family
     interaction = bool(result.interaction)
-    mfamily = result._call.get("mediator_family", "gaussian")
+    mfamily = result.mediator_family
     M, Y, C = data.mediators, data.outcome, data.covariates
     n = Y.size
     rows = []
 
     def run(A, Ms, Ys, Cs, cluster):
-        out = mediate_arrays(A, Ms, Ys, Cs, cluster=cluster, outcome_family=family,
+        out = mediate_arrays(A, Ms, Ys, Cs, site=cluster, outcome_family=family,
                              mediator_family=mfamily, interaction=interaction, inference=None)
         return {e: out.estimate[:, out.names.index(e)] for e in _EFFECTS}
 

@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from facmech._deprecation import deprecated_alias
 from facmech.estimates import Estimate, estimates_frame
+from facmech.mediation.spec import EffectModel, Family, TreatmentLevel
 
 if TYPE_CHECKING:  # pragma: no cover
     from facmech.mediation.data import MediationData
@@ -48,6 +50,17 @@ class MediationResult:
     method : str
         Models and inference used.
     assumptions, warnings : tuple of str
+    n_sites : int or None
+        Number of sites (None without a ``site`` column); ``site``, ``period`` the columns used.
+    mediator_family : Family
+    treatment_level : TreatmentLevel
+    effect_model : EffectModel
+        The settings the analysis ran with.
+    inference : MonteCarlo, Bootstrap or None
+        The inference scheme used.
+    data : MediationData or None
+        The validated numeric arrays of the analysed rows (read by the sensitivity analyses and
+        refuters; a copy, never the caller's frame).
     """
 
     effects: Mapping[str, Estimate]
@@ -60,21 +73,38 @@ class MediationResult:
     interaction: bool
     alpha: float
     n_obs: int
-    n_clusters: int | None
+    n_sites: int | None
     method: str
     scale: str
     assumptions: tuple[str, ...]
     warnings: tuple[str, ...] = ()
-    cluster: str | None = None
-    time: str | None = None
+    site: str | None = None
+    period: str | None = None
     models: Mapping[str, Any] = field(default_factory=dict, repr=False)
-    _data: MediationData | None = field(default=None, repr=False)
-    _call: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    mediator_family: Family = Family.GAUSSIAN
+    treatment_level: TreatmentLevel = TreatmentLevel.PATIENT
+    effect_model: EffectModel = EffectModel.CONSTANT
+    inference: Any = field(default=None, repr=False)
+    data: MediationData | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "effects", MappingProxyType(dict(self.effects)))
         object.__setattr__(self, "risk_ratios", MappingProxyType(dict(self.risk_ratios)))
-        object.__setattr__(self, "_call", MappingProxyType(dict(self._call)))
+
+    @property
+    def n_clusters(self) -> int | None:
+        """Deprecated name of :attr:`n_sites` (removed in the next release)."""
+        return deprecated_alias(self.n_sites, "n_clusters", "n_sites")
+
+    @property
+    def cluster(self) -> str | None:
+        """Deprecated name of :attr:`site` (removed in the next release)."""
+        return deprecated_alias(self.site, "cluster", "site")
+
+    @property
+    def time(self) -> str | None:
+        """Deprecated name of :attr:`period` (removed in the next release)."""
+        return deprecated_alias(self.period, "time", "period")
 
     def __getitem__(self, name: str) -> Estimate:
         return self.effects[name]
@@ -101,12 +131,14 @@ class MediationResult:
         return estimates_frame(self.effects)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict: ``effects`` (name -> five fields), ``n_obs``, ``n_clusters``,
+        """JSON-ready dict: ``effects`` (name -> five fields), ``n_obs``, ``n_sites``,
         ``method``, ``assumptions``, ``warnings`` (the CLI's ``--json`` shape)."""
         return {
             "effects": {k: v.to_dict() for k, v in self.effects.items()},
             "n_obs": int(self.n_obs),
-            "n_clusters": None if self.n_clusters is None else int(self.n_clusters),
+            "n_sites": None if self.n_sites is None else int(self.n_sites),
+            # deprecated duplicate of n_sites, kept in the JSON for one release
+            "n_clusters": None if self.n_sites is None else int(self.n_sites),
             "method": self.method,
             "assumptions": list(self.assumptions),
             "warnings": list(self.warnings),
@@ -131,7 +163,7 @@ class MediationResult:
         lines = [
             f"Mediation of {self.treatment} -> {self.outcome} via {', '.join(self.mediators)}",
             f"{self.n_obs} observations"
-            + (f" in {self.n_clusters} sites" if self.n_clusters is not None else "")
+            + (f" in {self.n_sites} sites" if self.n_sites is not None else "")
             + f"; outcome {self.outcome_family}; effects on the {self.scale} scale",
             f"method: {self.method}",
             "",
