@@ -6,8 +6,8 @@ that adjusts for the confounder blocks part of the effect; regression that ignor
 confounded. The g-formula standardizes over the confounder history instead.
 
 >>> from facmech.gmethods.simulate import adaptive_dose_data
->>> df, truth = adaptive_dose_data(n_units=300, n_periods=3, seed=1)
->>> res = gformula(df, unit="site", time="period", treatment="facilitation",
+>>> df, truth = adaptive_dose_data(sites=300, periods=3, seed=1)
+>>> res = gformula(df, site="site", period="period", treatment="facilitation",
 ...                confounders=["leadership_engagement"], outcome="uptake",
 ...                strategies=["always", "never"], inference=None, seed=1)
 >>> abs(res.contrast.estimate - truth["always - never"]) < 0.3
@@ -24,6 +24,8 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from facmech._deprecation import renamed
+from facmech._inference import parse_inference
 from facmech._random import SeedLike, as_generator
 from facmech._validation import check_alpha
 from facmech.errors import DataError, EstimationError, PositivityWarning
@@ -44,7 +46,7 @@ __all__ = [
     "unit_bootstrap_weights",
 ]
 
-#: The default inference: 500 bootstrap draws over units.
+#: The default inference: 500 bootstrap draws over sites.
 DEFAULT_BOOTSTRAP = UnitBootstrap()
 
 
@@ -56,13 +58,8 @@ class Method(_Choice):
 
 
 def _inference(inference: UnitBootstrap | int | None) -> UnitBootstrap | None:
-    if inference is None or isinstance(inference, UnitBootstrap):
-        return inference
-    if isinstance(inference, (int, np.integer)) and not isinstance(inference, bool):
-        return UnitBootstrap(int(inference))
-    raise EstimationError(
-        f"`inference` must be a UnitBootstrap(draws=...), a number of draws, or None (got {inference!r})"
-    )
+    """The g-methods' ``inference=``: a site bootstrap, a number of draws, or None."""
+    return parse_inference(inference, schemes=(UnitBootstrap,), default=UnitBootstrap)
 
 
 def _history(history: int | None) -> int | None:
@@ -74,7 +71,7 @@ def _history(history: int | None) -> int | None:
 
 
 def unit_bootstrap_weights(n: int, draws: int, rng: np.random.Generator) -> np.ndarray:
-    """Row 0: ones (the point estimate); rows 1..draws: multinomial resampling counts over units."""
+    """Row 0: ones (the point estimate); rows 1..draws: multinomial resampling counts over sites."""
     W = np.empty((draws + 1, n))
     W[0] = 1.0
     W[1:] = rng.multinomial(n, np.full(n, 1.0 / n), size=draws)
@@ -108,7 +105,7 @@ def check_strategies(d: LongData, strategies: Sequence[Strategy]) -> list[str]:
 
     Raises :class:`DataError` for a dose treatment with a binary-only strategy, a strategy naming
     an unknown column, or a static strategy that sets a treatment value in a period where every
-    unit has one other value (no data support: e.g. "always" in the all-control first period of a
+    site has one other value (no data support: e.g. "always" in the all-control first period of a
     stepped-wedge trial). Warns (:class:`PositivityWarning`) when a dose strategy's level lies
     outside the doses observed in a period (linear extrapolation).
     """
@@ -126,7 +123,7 @@ def check_strategies(d: LongData, strategies: Sequence[Strategy]) -> list[str]:
             if lo[t] == hi[t] and seq[0, t] != lo[t]:
                 raise DataError(
                     f"strategy `{s.name}` sets {d.treatment}={seq[0, t]:g} in period "
-                    f"{d.periods[t]}, but every unit has {d.treatment}={lo[t]:g} there: the data "
+                    f"{d.periods[t]}, but every site has {d.treatment}={lo[t]:g} there: the data "
                     f"cannot support it (positivity); use a strategy that follows the design in "
                     f"that period, e.g. 'from:{d.periods[t] + 1}' or a Static sequence"
                 )
@@ -141,12 +138,13 @@ def check_strategies(d: LongData, strategies: Sequence[Strategy]) -> list[str]:
     return notes
 
 
+@renamed(unit="site", time="period", nested="patient")
 @with_single_thread_blas
 def gformula(
     data: pd.DataFrame,
     *,
-    unit: str,
-    time: str,
+    site: str,
+    period: str,
     treatment: str,
     confounders: str | Sequence[str],
     outcome: str,
@@ -156,7 +154,7 @@ def gformula(
     history: int | None = None,
     timing: str | Timing = "before",
     outcome_at: str | OutcomeAt = "last",
-    nested: str | None = None,
+    patient: str | None = None,
     inference: UnitBootstrap | int | None = DEFAULT_BOOTSTRAP,
     monte_carlo: int = 10_000,
     alpha: float = 0.05,
@@ -167,9 +165,10 @@ def gformula(
     Parameters
     ----------
     data : DataFrame
-        Long data, one row per unit and period (see :func:`facmech.gmethods.data.prepare`).
-    unit, time, treatment, outcome : str
-        Column names. The outcome is read in each unit's last period.
+        Long data, one row per site and period (see :func:`facmech.gmethods.data.prepare`).
+    site, period, treatment, outcome : str
+        Column names (``site`` and ``period`` were ``unit`` and ``time``, deprecated aliases for
+        one release). The outcome is read in each site's last period.
     confounders : str or list of str
         Time-varying confounders measured before treatment in each period (in causal order).
         :func:`facmech.gmethods.time_varying_confounders` reads them off an unrolled map.
@@ -177,7 +176,7 @@ def gformula(
         At least one; the first two define ``contrast`` (first minus second). See
         :func:`facmech.gmethods.strategies.parse_strategy`.
     baseline : list of str
-        Covariates constant within unit.
+        Covariates constant within site.
     method : {"parametric", "ice"}
         Monte Carlo g-formula or iterated conditional expectations.
     history : int, optional
@@ -188,12 +187,13 @@ def gformula(
     outcome_at : {"last", "mean"}
         Compare strategies on the last period's outcome, or on the mean over periods of the
         per-period outcome (then ``result.extra["by_period"]`` holds per-period contrasts).
-    nested : str, optional
-        Patient column; patient rows are averaged to unit-period means.
+    patient : str, optional
+        Patient column (formerly ``nested``); patient rows are averaged to site-period means.
     inference : UnitBootstrap, int or None
-        Bootstrap over units (all replicates vectorized); ``None`` for the point estimate only.
+        Bootstrap over sites (all replicates vectorized; an integer is the number of draws);
+        ``None`` for the point estimate only. See :mod:`facmech._inference`.
     monte_carlo : int
-        Size of the parametric g-formula's simulated population (units are copied to reach it).
+        Size of the parametric g-formula's simulated population (sites are copied to reach it).
         Not used when all models are linear and strategies static: the means are then propagated
         exactly.
     alpha : float
@@ -206,8 +206,8 @@ def gformula(
     """
     tim = Timing.parse(timing)
     out_at = OutcomeAt.parse(outcome_at)
-    d = prepare(data, unit=unit, time=time, treatment=treatment, confounders=confounders,
-                outcome=outcome, baseline=baseline, nested=nested,
+    d = prepare(data, site=site, period=period, treatment=treatment, confounders=confounders,
+                outcome=outcome, baseline=baseline, patient=patient,
                 every_period_outcome=out_at is OutcomeAt.MEAN)
     strats = parse_strategies(strategies)
     support = check_strategies(d, strats)
@@ -226,7 +226,7 @@ def gformula(
         per_period = parametric_means(d, strats, W, spec=spec, copies=copies, rng=rng)
         models = spec.info(d)
         simulation = "exact (linear models, static strategies)" if is_exact(spec, strats) \
-            else f"Monte Carlo, {copies * d.n} simulated units"
+            else f"Monte Carlo, {copies * d.n} simulated sites"
     else:
         per_period = ice_means(d, strats, W, history=hist, timing=tim.value,
                                outcome_periods=out_periods)
@@ -243,7 +243,7 @@ def gformula(
     names = [s.name for s in strats]
     means, contrasts = summarize_draws(names, values, alpha=alpha, inference=boot)
     return StrategyResult(
-        method=meth.value, strategies=means, contrasts=contrasts, models=models, n_units=d.n,
+        method=meth.value, strategies=means, contrasts=contrasts, models=models, n_sites=d.n,
         n_periods=d.T, draws=boot.draws if boot else 0, alpha=alpha, history=hist,
         warnings=tuple(notes),
         extra={**by_period_extra(names, per_period, d, out_at, alpha=alpha, inference=boot),

@@ -2,7 +2,7 @@
 
 >>> from facmech.estimates import Estimate
 >>> r = StrategyResult(method="parametric", strategies={"always": Estimate(2.0), "never": Estimate(1.0)},
-...                    contrasts={"always - never": Estimate(1.0)}, models=(), n_units=10,
+...                    contrasts={"always - never": Estimate(1.0)}, models=(), n_sites=10,
 ...                    n_periods=3, draws=0, alpha=0.05, history=None)
 >>> r.contrast.estimate
 1.0
@@ -18,6 +18,8 @@ from typing import Any
 
 import pandas as pd
 
+from facmech._deprecation import deprecated_alias
+from facmech._validation import check_int
 from facmech.errors import EstimationError
 from facmech.estimates import Estimate, estimates_frame
 
@@ -26,7 +28,8 @@ __all__ = ["ModelInfo", "StrategyResult", "UnitBootstrap", "WeightDiagnostics"]
 
 @dataclass(frozen=True)
 class UnitBootstrap:
-    """Nonparametric bootstrap over units (sites): ``draws`` resamples, percentile intervals.
+    """Nonparametric bootstrap over sites (the units followed over periods): ``draws`` resamples,
+    percentile intervals.
 
     All replicates are computed at once as multinomial frequency weights (see ``_fit``).
     """
@@ -34,8 +37,7 @@ class UnitBootstrap:
     draws: int = 500
 
     def __post_init__(self) -> None:
-        if not isinstance(self.draws, int) or self.draws < 2:
-            raise EstimationError(f"`draws` must be an integer >= 2 (got {self.draws!r})")
+        object.__setattr__(self, "draws", check_int(self.draws, argument="draws", minimum=2))
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,7 @@ class StrategyResult:
     strategies: Mapping[str, Estimate]
     contrasts: Mapping[str, Estimate]
     models: tuple[ModelInfo, ...]
-    n_units: int
+    n_sites: int
     n_periods: int
     draws: int
     alpha: float
@@ -89,6 +91,11 @@ class StrategyResult:
     warnings: tuple[str, ...] = ()
     diagnostics: WeightDiagnostics | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_units(self) -> int:
+        """Deprecated name of :attr:`n_sites` (removed in the next release)."""
+        return deprecated_alias(self.n_sites, "n_units", "n_sites")
 
     @property
     def contrast(self) -> Estimate:
@@ -110,7 +117,8 @@ class StrategyResult:
             "contrasts": {k: v.to_dict() for k, v in self.contrasts.items()},
             "method": self.method,
             "warnings": list(self.warnings),
-            "n_units": self.n_units,
+            "n_sites": self.n_sites,
+            "n_units": self.n_sites,  # deprecated duplicate of n_sites, for one release
             "n_periods": self.n_periods,
             "draws": self.draws,
             "alpha": self.alpha,
@@ -133,10 +141,10 @@ class StrategyResult:
         level = round(100 * (1 - self.alpha))
         target = "mean over periods" if self.extra.get("outcome_at") == "mean" else "last period"
         head = (
-            f"g-methods ({self.method}): {self.n_units} units x {self.n_periods} periods, "
+            f"g-methods ({self.method}): {self.n_sites} sites x {self.n_periods} periods, "
             f"outcome: {target}, "
             f"history={'all' if self.history is None else self.history}, "
-            f"{'bootstrap over units, ' + str(self.draws) + ' draws' if self.draws else 'no inference'}"
+            f"{'bootstrap over sites, ' + str(self.draws) + ' draws' if self.draws else 'no inference'}"
         )
         lines = [head, f"{'':28s}{'estimate':>10s}{'std.err':>10s}  {level}% interval"]
         for name, e in {**self.strategies, **self.contrasts}.items():
@@ -160,7 +168,7 @@ class StrategyResult:
 
     def _repr_html_(self) -> str:
         return (
-            f"<p><b>g-methods ({self.method})</b>, {self.n_units} units x {self.n_periods} periods"
+            f"<p><b>g-methods ({self.method})</b>, {self.n_sites} sites x {self.n_periods} periods"
             f"</p>{self.to_frame().to_html(float_format=lambda x: f'{x:.4f}')}"
         )
 

@@ -45,7 +45,7 @@ STUDY = ["power", "--design", "parallel", "--sites", "12", "--reps", "200", "--s
          "--no-progress", "--checkpoint", "ck.jsonl"]
 MEDIATE = ["mediate", "d.csv", "--treatment", "x", "--mediator", "m", "--outcome", "y",
            "--cluster", "site", "--draws", "200", "--seed", "1"]
-GFORMULA = ["gformula", "g.csv", "--unit", "site", "--time", "period", "--treatment", "a",
+GFORMULA = ["gformula", "g.csv", "--site", "site", "--period", "period", "--treatment", "a",
             "--confounder", "l", "--outcome", "y", "--draws", "0"]
 
 

@@ -187,8 +187,8 @@ def test_gformula_text_periods_named():
 
     f = pd.DataFrame({"site": [0, 0, 1, 1], "period": ["a", "b", "a", "b"], "a": [0, 1, 0, 1],
                       "l": [0.1, 0.2, 0.3, 0.4], "y": [1.0, 2.0, 3.0, 4.0]})
-    with pytest.raises(DataError, match=r"`time` column `period` must hold integer periods .*'a'"):
-        gformula(f, unit="site", time="period", treatment="a", confounders=["l"], outcome="y",
+    with pytest.raises(DataError, match=r"`period` column `period` must hold integer periods .*'a'"):
+        gformula(f, site="site", period="period", treatment="a", confounders=["l"], outcome="y",
                  inference=None)
 
 
