@@ -197,7 +197,7 @@ def test_silent_sizes_refused():
         SteppedWedge(sites=4, steps=2, patients=5, periods=0)
     assert SteppedWedge(sites=4, steps=2, patients=5).periods == 3  # the default is still steps + 1
     with pytest.raises(DesignError, match=r"`tau` is a standard deviation and must be >= 0"):
-        stepped_wedge_power(sites=12, steps=4, cluster_size=20, effect=0.3, tau=-1)
+        stepped_wedge_power(sites=12, steps=4, patients=20, effect=0.3, tau=-1)
 
 
 def test_bootstrap_prop_mediated_never_nan_without_warning():
