@@ -25,7 +25,7 @@ Draws(draws=50)
 >>> parse_inference("bootstrap", schemes=(Draws,), default=Draws)
 Traceback (most recent call last):
 ...
-facmech.errors.ArgumentError: `inference` must be Draws(...), a number of draws (an integer of at least 2) or None (got 'bootstrap')
+facmech.errors.ArgumentError: `inference` must be Draws(...), a number of draws ... (got 'bootstrap')
 """
 
 from __future__ import annotations
