@@ -359,8 +359,8 @@ def run_demo(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         report = plan(mmap, treatment=DEMO_PATH[0], outcome=DEMO_PATH[-1], path=DEMO_PATH,
-                      design="stepped-wedge", sites=(12, 24, 36), data=data, cluster="site",
-                      time="period", exposure="exposed", seed=seed,
+                      design="stepped-wedge", sites=(12, 24, 36), data=data, site="site",
+                      period="period", exposure="exposed", seed=seed,
                       out=outdir / "analysis-plan.html")
     files["report"] = outdir / "analysis-plan.html"
     files["report_md"] = report.save(outdir / "analysis-plan.md")
