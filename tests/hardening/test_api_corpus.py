@@ -207,7 +207,7 @@ def test_bootstrap_prop_mediated_never_nan_without_warning():
     m = rng.normal(size=site.size) + 0.5 * x
     y = (rng.random(site.size) < 0.2).astype(int)
     res = mediate(pd.DataFrame({"site": site, "x": x, "m": m, "y": y}), treatment="x",
-                  mediators=["m"], outcome="y", cluster="site", inference=Bootstrap(draws=200),
+                  mediators=["m"], outcome="y", site="site", inference=Bootstrap(draws=200),
                   seed=1)
     assert "prop_mediated" not in res.effects
     assert any("proportion mediated not reported" in w for w in res.warnings)
