@@ -32,11 +32,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import Enum
 
 import numpy as np
 from scipy import stats
 
+from facmech._choice import DesignChoice
 from facmech.design.estimators import joint_indirect, random_intercept_fit
 from facmech.design.ice import ice_contrast
 from facmech.design.model import TrialModel
@@ -47,7 +47,7 @@ from facmech.power._common import check_alpha, check_count
 __all__ = ["Analysis", "Part", "analyze_batch", "indirect_estimands"]
 
 
-class Part(str, Enum):
+class Part(DesignChoice):
     """One block of estimands of an :class:`Analysis`."""
 
     TOTAL = "total"
@@ -154,13 +154,7 @@ def indirect_estimands(trial: TrialModel) -> tuple[str, ...]:
 
 
 def _part(value: object) -> Part:
-    if isinstance(value, Part):
-        return value
-    try:
-        return Part(str(value).lower())
-    except ValueError:
-        allowed = ", ".join(repr(p.value) for p in Part)
-        raise DesignError(f"`analysis` must be one of {allowed} (got {value!r})") from None
+    return Part.parse(value, argument="analysis")
 
 
 def _wald(est: np.ndarray, se: np.ndarray, df: float, alpha: float) -> dict[str, np.ndarray]:

@@ -24,6 +24,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from facmech._choice import Choice
 from facmech._deprecation import renamed
 from facmech._inference import parse_inference
 from facmech._random import SeedLike, as_generator
@@ -33,7 +34,7 @@ from facmech.estimates import Estimate
 from facmech.gmethods._fit import with_single_thread_blas
 from facmech.gmethods.data import LongData, prepare
 from facmech.gmethods.ice import ice_means, ice_models
-from facmech.gmethods.options import OutcomeAt, Timing, _Choice
+from facmech.gmethods.options import OutcomeAt, Timing
 from facmech.gmethods.parametric import is_exact, parametric_means, parametric_spec
 from facmech.gmethods.results import StrategyResult, UnitBootstrap
 from facmech.gmethods.strategies import Strategy, parse_strategies
@@ -50,7 +51,7 @@ __all__ = [
 DEFAULT_BOOTSTRAP = UnitBootstrap()
 
 
-class Method(_Choice):
+class Method(Choice):
     """g-formula estimators."""
 
     PARAMETRIC = "parametric"

@@ -25,7 +25,6 @@ True
 
 from __future__ import annotations
 
-import enum
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,9 +32,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from facmech._choice import Choice
 from facmech._deprecation import renamed
 from facmech._random import SeedLike, as_generator
-from facmech.errors import DataError, EstimationError, PositivityWarning, closest
+from facmech.errors import DataError, EstimationError, PositivityWarning
 from facmech.gmethods._fit import design_keep, logistic, with_single_thread_blas, wls
 from facmech.gmethods.data import LongData, prepare
 from facmech.gmethods.design import build_design, term_names, terms_before
@@ -55,7 +55,7 @@ from facmech.gmethods.strategies import Strategy, parse_strategies
 __all__ = ["MSMForm", "Stabilized", "msm", "stabilized_weights"]
 
 
-class MSMForm(str, enum.Enum):
+class MSMForm(Choice):
     """How the marginal structural model codes the treatment history."""
 
     EACH = "each"  # one coefficient per period
@@ -200,12 +200,7 @@ def msm(
     if not isinstance(weights, Stabilized):
         raise DataError(f"`weights` must be a Stabilized(truncate=...) (got {weights!r})")
     bounds = weights.bounds()
-    try:
-        form = form if isinstance(form, MSMForm) else MSMForm(str(form).lower())
-    except ValueError:
-        allowed = [f.value for f in MSMForm]
-        raise DataError(f"`form` must be one of {allowed} (got {form!r}).{closest(str(form), allowed)}"
-                        ) from None
+    form = MSMForm.parse(form, argument="form")
     hist = _history(history)
     boot = _inference(inference)
     rng = as_generator(seed)

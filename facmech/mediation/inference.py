@@ -33,12 +33,13 @@ i.e. within arm in a parallel trial; all refits batched).
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from facmech.errors import FacmechError, closest
+from facmech._choice import Choice
+from facmech._validation import check_int
+from facmech.errors import ArgumentError
 
 __all__ = [
     "Bootstrap",
@@ -52,29 +53,12 @@ __all__ = [
 ]
 
 
-class SmallSample(str, enum.Enum):
+class SmallSample(Choice):
     """Small-sample correction of the cluster-robust covariance (default ``cr2``)."""
 
     NONE = "none"
     CR1 = "cr1"
     CR2 = "cr2"
-
-    def __str__(self) -> str:
-        return self.value
-
-
-def _parse_choice(enum_cls: type[enum.Enum], value: object, argument: str) -> enum.Enum:
-    if isinstance(value, enum_cls):
-        return value
-    text = str(value).strip().lower()
-    for m in enum_cls:
-        if m.value == text:
-            return m
-    allowed = ", ".join(repr(m.value) for m in enum_cls)
-    raise FacmechError(
-        f"`{argument}` must be one of {allowed} (got {value!r})."
-        + closest(text, [m.value for m in enum_cls])
-    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -128,7 +112,7 @@ class Robust:
 
     def __post_init__(self) -> None:
         if self.kind.upper() not in {"HC0", "HC1", "HC2", "HC3"}:
-            raise FacmechError(
+            raise ArgumentError(
                 f"`kind` must be one of 'HC0', 'HC1', 'HC2', 'HC3' (got {self.kind!r})"
             )
         object.__setattr__(self, "kind", self.kind.upper())
@@ -202,7 +186,7 @@ class Clustered:
 
     def __post_init__(self) -> None:
         object.__setattr__(
-            self, "small_sample", _parse_choice(SmallSample, self.small_sample, "small_sample")
+            self, "small_sample", SmallSample.parse(self.small_sample, argument="small_sample")
         )
 
     def resolved(self, n_clusters: int) -> SmallSample:
@@ -219,7 +203,7 @@ class Clustered:
         self, pieces: list[ModelPieces], cluster: np.ndarray | None
     ) -> tuple[np.ndarray, float | None]:
         if cluster is None:
-            raise FacmechError("`inference` uses Clustered covariance but no `site` was given")
+            raise ArgumentError("`inference` uses Clustered covariance but no `site` was given")
         G = int(cluster.max()) + 1
         ss = self.resolved(G)
         members = [np.flatnonzero(cluster == g) for g in range(G)]
@@ -269,8 +253,7 @@ class MonteCarlo:
     covariance: Classical | Robust | Clustered | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.draws, (int, np.integer)) or self.draws < 2:
-            raise FacmechError(f"`draws` must be an integer of at least 2 (got {self.draws!r})")
+        object.__setattr__(self, "draws", check_int(self.draws, argument="draws", minimum=2))
 
     def resolved_covariance(self, has_cluster: bool) -> Classical | Robust | Clustered:
         if self.covariance is not None:
@@ -300,8 +283,7 @@ class Bootstrap:
     by: str | None = field(default=None)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.draws, (int, np.integer)) or self.draws < 2:
-            raise FacmechError(f"`draws` must be an integer of at least 2 (got {self.draws!r})")
+        object.__setattr__(self, "draws", check_int(self.draws, argument="draws", minimum=2))
 
     def describe(self, n_clusters: int | None, df: float | None = None) -> str:
         unit = "site" if n_clusters is not None else "row"

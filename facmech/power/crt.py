@@ -24,10 +24,10 @@ et al.); ``"normal"`` uses the large-sample z test.
 from __future__ import annotations
 
 import math
-from enum import Enum
 
 from scipy import stats
 
+from facmech._choice import DesignChoice
 from facmech._deprecation import renamed
 from facmech.errors import DesignError
 from facmech.power._common import (
@@ -42,23 +42,12 @@ from facmech.power.results import PowerResult
 __all__ = ["Reference", "crt_mdes", "crt_power", "design_effect"]
 
 
-class Reference(str, Enum):
+class Reference(DesignChoice):
     """Reference distribution of the test statistic in :func:`crt_power`."""
 
     BETWEEN = "between"
     EFFECTIVE = "effective"
     NORMAL = "normal"
-
-    @classmethod
-    def parse(cls, value: Reference | str) -> Reference:
-        """Convert a string (``between``, ``effective``, ``normal``), with a clear error."""
-        if isinstance(value, cls):
-            return value
-        try:
-            return cls(str(value).lower())
-        except ValueError:
-            allowed = ", ".join(repr(m.value) for m in cls)
-            raise DesignError(f"`reference` must be one of {allowed} (got {value!r})") from None
 
 
 @renamed(cluster_size="patients")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from facmech.errors import DataError, EstimationError, PositivityWarning
+from facmech.errors import ArgumentError, DataError, EstimationError, PositivityWarning
 from facmech.gmethods import Dynamic, Stabilized, gformula, msm, parse_strategy
 from facmech.gmethods.simulate import adaptive_dose_data
 
@@ -72,7 +72,7 @@ def test_strategy_naming_unknown_column(df):
 
 
 def test_other_arguments(df):
-    with pytest.raises(DataError, match=r"`method` must be one of 'parametric', 'ice'"):
+    with pytest.raises(ArgumentError, match=r"`method` must be one of 'parametric', 'ice'"):
         gformula(df, **KW, method="ipw")
     with pytest.raises(DataError, match=r"`history` must be None"):
         gformula(df, **KW, history=-1)
@@ -116,5 +116,5 @@ def test_per_period_outcome_needed_for_mean(df):
     bad.loc[(bad.site == 3) & (bad.period == 0), "uptake"] = np.nan
     with pytest.raises(DataError, match=r"missing in 1 site-period\(s\) \(e.g. site=3, period=0\)"):
         gformula(bad, **KW, outcome_at="mean")
-    with pytest.raises(DataError, match=r"`timing` must be one of 'before', 'after'"):
+    with pytest.raises(ArgumentError, match=r"`timing` must be one of 'before', 'after'"):
         gformula(df, **KW, timing="during")
