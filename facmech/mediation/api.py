@@ -15,13 +15,13 @@ from typing import Any
 import pandas as pd
 
 from facmech._deprecation import renamed
+from facmech._inference import parse_inference
 from facmech._random import SeedLike
 from facmech._validation import check_alpha
 from facmech.errors import (
     ArgumentError,
     DataError,
     EstimationError,
-    FacmechError,
     FewClustersWarning,
 )
 from facmech.estimates import Estimate
@@ -62,7 +62,7 @@ def mediate(
     outcome_family: Family | str = "gaussian",
     mediator_family: Family | str = "gaussian",
     interaction: bool = False,
-    inference: MonteCarlo | Bootstrap | None = _DEFAULT,
+    inference: MonteCarlo | Bootstrap | int | None = _DEFAULT,
     graph: Any = None,
     alpha: float = 0.05,
     seed: SeedLike = None,
@@ -114,11 +114,12 @@ def mediate(
     interaction : bool
         Treatment-by-mediator terms (then the control and treated versions differ and no
         path-specific effects are reported).
-    inference : MonteCarlo, Bootstrap or None
+    inference : MonteCarlo, Bootstrap, int or None
         Default ``MonteCarlo(draws=1000)`` with site-clustered CR2 covariance and :math:`t`
         draws on :math:`G - p_b` degrees of freedom (:math:`p_b` site-level parameters, e.g.
-        :math:`G - 2` in a parallel trial) when ``site`` is given, HC3 otherwise. ``None`` gives
-        point estimates only.
+        :math:`G - 2` in a parallel trial) when ``site`` is given, HC3 otherwise. An integer is
+        the number of Monte Carlo draws; ``None`` gives point estimates only (see
+        :mod:`facmech._inference`).
     graph : MechanismMap or networkx.DiGraph, optional
         Mechanism map in which identification is checked; without it, the DAG implied by the call.
     alpha : float
@@ -172,11 +173,7 @@ def mediate(
     family = Family.parse(outcome_family)
     mfamily = Family.parse(mediator_family, argument="mediator_family")
     alpha = check_alpha(alpha)
-    if inference is not None and not isinstance(inference, MonteCarlo | Bootstrap):
-        raise FacmechError(
-            "`inference` must be MonteCarlo(...), Bootstrap(...) or None "
-            f"(got {type(inference).__name__})"
-        )
+    inference = parse_inference(inference, schemes=(MonteCarlo, Bootstrap), default=MonteCarlo)
     meds = [mediators] if isinstance(mediators, str) else list(mediators)
     covs = [covariates] if isinstance(covariates, str) else list(covariates)
     cov_obj = getattr(inference, "covariance", None)
@@ -208,7 +205,7 @@ def mediate(
     else:
         emodel = EffectModel.parse(effect_model)
     if exposure_window is not None and emodel is not EffectModel.EXPOSURE_TIME:
-        raise FacmechError(
+        raise ArgumentError(
             f"`exposure_window` ({exposure_window!r}) is only used with "
             "`effect_model=\"exposure_time\"`"
         )

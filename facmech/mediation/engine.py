@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from facmech._deprecation import renamed
+from facmech._inference import parse_inference
 from facmech._random import SeedLike, as_generator
 from facmech.errors import DataError, EstimationError
 from facmech.estimates import Estimate
@@ -138,7 +139,7 @@ def mediate_arrays(
     outcome_family: Family | str = Family.GAUSSIAN,
     mediator_family: Family | str = Family.GAUSSIAN,
     interaction: bool = False,
-    inference: MonteCarlo | Bootstrap | None = None,
+    inference: MonteCarlo | Bootstrap | int | None = None,
     alpha: float = 0.05,
     seed: SeedLike = None,
     keep_draws: bool = False,
@@ -166,8 +167,8 @@ def mediate_arrays(
         Binary families need exactly one (0/1) mediator.
     interaction : bool
         Add treatment-by-mediator terms to every model with mediators as regressors.
-    inference : MonteCarlo | Bootstrap | None
-        ``None``: plug-in estimates only.
+    inference : MonteCarlo | Bootstrap | int | None
+        ``None``: plug-in estimates only; an integer: that many Monte Carlo draws.
     alpha : float
     seed : int, Generator or None
     keep_draws : bool
@@ -188,6 +189,7 @@ def mediate_arrays(
     """
     family = Family.parse(outcome_family)
     mfamily = Family.parse(mediator_family, argument="mediator_family")
+    inference = parse_inference(inference, schemes=(MonteCarlo, Bootstrap), default=MonteCarlo)
     cluster = site
     A = np.asarray(treatment, dtype=float)
     Y = np.asarray(outcome, dtype=float)
@@ -275,7 +277,7 @@ def mediate_arrays(
             deff = eti.effects(dcoefs, sigmas, C, None, family, mfamily)
         else:
             deff = _effects(dcoefs, sigmas, rows, roww, layout, family, mfamily)
-    elif isinstance(inference, Bootstrap):
+    else:  # Bootstrap
         B = inference.draws
         if cluster is None:
             cl = np.arange(n)
@@ -309,11 +311,6 @@ def mediate_arrays(
             deff = _effects(dcoefs, dsig, brows, broww, layout, family, mfamily)
         for nm in deff:
             deff[nm] = np.where(ok, deff[nm], np.nan)
-    else:
-        raise DataError(
-            "`inference` must be MonteCarlo(...), Bootstrap(...) or None "
-            f"(got {type(inference).__name__})"
-        )
     draws = np.stack([deff[nm] for nm in names], axis=-1)  # (R, B, E)
     with np.errstate(invalid="ignore"):
         se = np.nanstd(draws, axis=1, ddof=1)

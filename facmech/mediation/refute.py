@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from facmech._random import as_generator
-from facmech.errors import EstimationError, FacmechError
+from facmech.errors import ArgumentError, EstimationError, FacmechError
 from facmech.mediation.engine import mediate_arrays
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -115,11 +115,11 @@ def refute(
     methods = REFUTERS if methods is None else tuple(methods)
     bad = [m for m in methods if m not in REFUTERS]
     if bad:
-        raise FacmechError(f"`methods` has unknown refuter(s) {bad}; choose from {list(REFUTERS)}")
+        raise ArgumentError(f"`methods` has unknown refuter(s) {bad}; choose from {list(REFUTERS)}")
     if not (isinstance(simulations, int) and simulations >= 10):
-        raise FacmechError(f"`simulations` must be an integer of at least 10 (got {simulations!r})")
+        raise ArgumentError(f"`simulations` must be an integer of at least 10 (got {simulations!r})")
     if not 0 < subset_fraction < 1:
-        raise FacmechError(f"`subset_fraction` must be in (0, 1) (got {subset_fraction!r})")
+        raise ArgumentError(f"`subset_fraction` must be in (0, 1) (got {subset_fraction!r})")
     data = result.data
     if data is None:
         raise EstimationError("the result carries no data to refute")
