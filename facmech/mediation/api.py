@@ -29,6 +29,7 @@ from facmech.mediation.data import FEW_SITES, prepare
 from facmech.mediation.engine import mediate_arrays
 from facmech.mediation.graph import as_digraph, check_identification, implied_graph
 from facmech.mediation.inference import Bootstrap, MonteCarlo
+from facmech.mediation.keys import EffectKey, EffectKind, Naming
 from facmech.mediation.model_input import batch_effects, model_set, resolve
 from facmech.mediation.results import MediationResult
 from facmech.mediation.spec import EffectModel, Family, TreatmentLevel
@@ -258,6 +259,7 @@ def mediate(
         batch = mediate_arrays(
             prepared.treatment, prepared.mediators[None], prepared.outcome[None],
             prepared.covariates[None], site=prepared.cluster,
+            naming=Naming(tuple(meds), treatment, outcome),
             strata=None if prepared.strata is None else prepared.strata[None],
             outcome_family=family, mediator_family=mfamily, interaction=interaction,
             inference=inference, alpha=alpha, seed=seed,
@@ -285,19 +287,20 @@ def mediate(
         notes.append(
             f"{int(batch.failed_draws[0])} bootstrap draws did not converge and were dropped"
         )
-    effects: dict[str, Estimate] = {}
-    ratios: dict[str, Estimate] = {}
+    effects: dict[EffectKey, Estimate] = {}
+    ratios: dict[EffectKey, Estimate] = {}
+    estimates = batch.estimates(0)
     for i, name in enumerate(batch.names):
         if not math.isfinite(batch.estimate[0, i]):
-            if name == "prop_mediated":
+            if name.kind is EffectKind.PROP_MEDIATED:
                 notes.append("proportion mediated not reported: the total effect is zero")
                 continue
             raise EstimationError(f"the {name} estimate is not finite")
-        est = batch.estimates(0)[name]
+        est = estimates[name]
         if est.std_error is not None and not all(
             math.isfinite(v) for v in (est.std_error, est.ci_low, est.ci_high)
         ):
-            if name == "prop_mediated":
+            if name.kind is EffectKind.PROP_MEDIATED:
                 notes.append(
                     "proportion mediated not reported: the total effect is zero in some "
                     "resampled data sets, where nie / total is undefined (its standard error and "
@@ -305,22 +308,16 @@ def mediate(
                 )
                 continue
             notes.append(f"the standard error or interval of {name} is not finite")
-        if name.startswith("rr:"):
-            ratios[name[3:]] = est
+        if name.ratio:
+            ratios[name.difference_scale()] = est
             continue
-        if name.startswith("via:"):
-            name = "via:" + meds[int(name[4:])]
-        elif name.startswith("path:"):
-            name = "path:" + ">".join(
-                [treatment, *(meds[int(i)] for i in name[5:].split(">")), outcome]
-            )
         effects[name] = est
     if len(meds) > 1:
         assumptions += (
             "via:<mediator> effects: through that mediator and later ones, not through earlier "
             "ones; identified without further assumptions (they sum to nie)",
         )
-        if any(k.startswith("path:") for k in effects):
+        if any(k.kind is EffectKind.PATH for k in effects):
             assumptions += (
                 "path:<...> effects: products of coefficients, valid only under linear models "
                 "without treatment-mediator interaction (additional assumption)",

@@ -12,7 +12,7 @@ p-values for every replicate. :func:`facmech.mediation.mediate` calls it with ``
 >>> Y = 0.3 * A + 0.8 * M[..., 0] + rng.normal(size=(R, n))
 >>> out = mediate_arrays(A, M, Y, inference=MonteCarlo(draws=200), seed=1)
 >>> out.estimate.shape, out.names[:3]
-((4, 8), ('total', 'nde_control', 'nde_treated'))
+((4, 8), (EffectKey('total'), EffectKey('nde_control'), EffectKey('nde_treated')))
 >>> bool(np.all(np.abs(out.estimate[:, out.names.index("nie")] - 0.4) < 0.2))
 True
 """
@@ -31,6 +31,7 @@ from facmech.estimates import Estimate
 from facmech.mediation.effects import Layout, contrasts, path_effects, potential_means
 from facmech.mediation.exposure import ExposureLayout
 from facmech.mediation.inference import Bootstrap, ModelPieces, MonteCarlo
+from facmech.mediation.keys import EffectKey, Naming
 from facmech.mediation.models import fit_glm, fit_ols, link_functions
 from facmech.mediation.spec import Family
 
@@ -41,13 +42,14 @@ __all__ = ["BatchEffects", "mediate_arrays"]
 class BatchEffects:
     """Effects for ``R`` replicates.
 
-    ``names`` are effect names (``via:j`` and ``path:j1>j2`` use 0-based mediator indices);
+    ``names`` are :class:`~facmech.mediation.keys.EffectKey` records (mediators named as the
+    call's ``naming`` says: by default their 0-based positions, ``via:0``, ``path:0>1``);
     ``estimate``, ``std_error``, ``ci_low``, ``ci_high``, ``p_value`` have shape ``(R, E)``
     (the last four are ``None`` when no inference was requested); ``draws`` ``(R, B, E)`` or None;
     ``failed_draws`` (R,) counts draws dropped because a refit did not converge.
     """
 
-    names: tuple[str, ...]
+    names: tuple[EffectKey, ...]
     estimate: np.ndarray
     std_error: np.ndarray | None
     ci_low: np.ndarray | None
@@ -57,7 +59,7 @@ class BatchEffects:
     failed_draws: np.ndarray
     df: float | None
 
-    def estimates(self, replicate: int = 0) -> dict[str, Estimate]:
+    def estimates(self, replicate: int = 0) -> dict[EffectKey, Estimate]:
         """The effects of one replicate as :class:`facmech.estimates.Estimate` records."""
         out = {}
         for i, name in enumerate(self.names):
@@ -110,13 +112,14 @@ def _pieces(X: np.ndarray, y: np.ndarray, coef: np.ndarray, sigma: np.ndarray, f
     return ModelPieces(xt, et, bread, scale, X)
 
 
-def _effects(coefs, sigmas, rows, roww, layout, family, mfamily=Family.GAUSSIAN):
+def _effects(coefs, sigmas, rows, roww, layout, family, mfamily=Family.GAUSSIAN, naming=None):
+    naming = Naming.positional(layout.k) if naming is None else naming
     psi = potential_means(coefs, sigmas, rows, roww, layout, family, mfamily)
-    eff = contrasts(psi, layout.k, ratios=family.binary)
+    eff = contrasts(psi, layout.k, ratios=family.binary, naming=naming)
     if (family is Family.GAUSSIAN and mfamily is Family.GAUSSIAN and not layout.interaction
             and layout.k > 1):
         for path, val in path_effects(coefs, layout).items():
-            eff["path:" + ">".join(map(str, path))] = val
+            eff[naming.path(path)] = val
     return eff
 
 
@@ -145,6 +148,7 @@ def mediate_arrays(
     keep_draws: bool = False,
     exposure: np.ndarray | None = None,
     exposure_window: int | None = None,
+    naming: Naming | None = None,
 ) -> BatchEffects:
     """Mediation effects for ``R`` replicates of numeric data in one vectorized pass.
 
@@ -182,6 +186,9 @@ def mediate_arrays(
         the effects at each exposure time ``e``.
     exposure_window : int, optional
         Longest exposure time in the average (default: the longest observed).
+    naming : Naming, optional
+        Mediator names (and the treatment and outcome, the ends of path effects) in the effect
+        keys; default: the mediators' positions (``via:0``, ``path:0>1``).
 
     Returns
     -------
@@ -209,6 +216,9 @@ def mediate_arrays(
     Cov = _as3(covariates, R, n, "covariates")
     C = np.concatenate([np.ones((R, n, 1)), Cov], axis=-1)
     layout = Layout(p=C.shape[-1], k=k, interaction=bool(interaction))
+    naming = Naming.positional(k) if naming is None else naming
+    if len(naming.mediators) != k:
+        raise DataError(f"`naming` names {len(naming.mediators)} mediators for {k} mediator columns")
     eti = None
     if exposure is not None:
         ex = np.asarray(exposure)
@@ -244,9 +254,9 @@ def mediate_arrays(
     else:
         rows, roww = C[:, None], np.full((R, 1, n), 1.0 / n)
     if eti is not None:
-        point = eti.effects(coefs, sigmas, C, None, family, mfamily)
+        point = eti.effects(coefs, sigmas, C, None, family, mfamily, naming)
     else:
-        point = _effects(coefs, sigmas, rows, roww, layout, family, mfamily)
+        point = _effects(coefs, sigmas, rows, roww, layout, family, mfamily, naming)
     names = tuple(point)
     estimate = np.stack([point[nm][:, 0] for nm in names], axis=-1)
     if inference is None:
@@ -274,9 +284,9 @@ def mediate_arrays(
         splits = np.cumsum([shape.n_coef(j) for j in range(k + 1)])[:-1]
         dcoefs = np.split(draws_theta, splits, axis=-1)
         if eti is not None:
-            deff = eti.effects(dcoefs, sigmas, C, None, family, mfamily)
+            deff = eti.effects(dcoefs, sigmas, C, None, family, mfamily, naming)
         else:
-            deff = _effects(dcoefs, sigmas, rows, roww, layout, family, mfamily)
+            deff = _effects(dcoefs, sigmas, rows, roww, layout, family, mfamily, naming)
     else:  # Bootstrap
         B = inference.draws
         if cluster is None:
@@ -301,14 +311,14 @@ def mediate_arrays(
         dcoefs = [f.coef for f in bfits]
         dsig = [bfits[j].sigma for j in range(k)]
         if eti is not None:
-            deff = eti.effects(dcoefs, dsig, C, wts, family, mfamily)
+            deff = eti.effects(dcoefs, dsig, C, wts, family, mfamily, naming)
         elif linear:
             wn = wts / wts.sum(-1, keepdims=True)
             brows, broww = np.matmul(wn, C)[:, :, None, :], np.ones((R, B, 1))
-            deff = _effects(dcoefs, dsig, brows, broww, layout, family, mfamily)
+            deff = _effects(dcoefs, dsig, brows, broww, layout, family, mfamily, naming)
         else:
             brows, broww = C[:, None], wts / wts.sum(-1, keepdims=True)
-            deff = _effects(dcoefs, dsig, brows, broww, layout, family, mfamily)
+            deff = _effects(dcoefs, dsig, brows, broww, layout, family, mfamily, naming)
         for nm in deff:
             deff[nm] = np.where(ok, deff[nm], np.nan)
     draws = np.stack([deff[nm] for nm in names], axis=-1)  # (R, B, E)

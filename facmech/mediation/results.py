@@ -12,6 +12,7 @@ import pandas as pd
 
 from facmech._deprecation import deprecated_alias
 from facmech.estimates import Estimate, estimates_frame
+from facmech.mediation.keys import EffectKey
 from facmech.mediation.spec import EffectModel, Family, TreatmentLevel
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -19,30 +20,21 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["MediationResult"]
 
-_LABELS = {
-    "total": "total effect",
-    "nde": "natural direct effect (average)",
-    "nie": "natural indirect effect (average)",
-    "nde_control": "natural direct effect, mediators at control",
-    "nde_treated": "natural direct effect, mediators at treated",
-    "nie_control": "natural indirect effect, outcome at control",
-    "nie_treated": "natural indirect effect, outcome at treated",
-    "prop_mediated": "proportion mediated (nie / total)",
-}
-
-
 @dataclass(frozen=True, eq=False)
 class MediationResult:
     """Effects of one mediation analysis with their inference and the assumptions used.
 
     Attributes
     ----------
-    effects : Mapping[str, Estimate]
+    effects : Mapping[EffectKey, Estimate]
         ``total``, ``nde``, ``nie`` (averages over control and treated versions), ``nde_control``,
         ``nde_treated``, ``nie_control``, ``nie_treated``, ``prop_mediated``; with several mediators
         ``via:<mediator>`` (through that mediator, not through earlier ones; they sum to ``nie``)
         and, for linear models without interaction, ``path:<A>><M...>><Y>`` path-specific effects.
-    risk_ratios : Mapping[str, Estimate]
+        Keys are :class:`~facmech.mediation.keys.EffectKey` records (kind, mediators, arm,
+        exposure time) that are also these names: look effects up by name
+        (``res["via:trust"]``) or by key.
+    risk_ratios : Mapping[EffectKey, Estimate]
         Binary outcomes: ``total``, ``nde`` (mediators at control), ``nie`` (outcome at treated) on
         the risk-ratio scale (``total = nde * nie``); empty for Gaussian outcomes.
     scale : str
@@ -63,8 +55,8 @@ class MediationResult:
         refuters; a copy, never the caller's frame).
     """
 
-    effects: Mapping[str, Estimate]
-    risk_ratios: Mapping[str, Estimate]
+    effects: Mapping[EffectKey, Estimate]
+    risk_ratios: Mapping[EffectKey, Estimate]
     treatment: str
     mediators: tuple[str, ...]
     outcome: str
@@ -106,7 +98,7 @@ class MediationResult:
         """Deprecated name of :attr:`period` (removed in the next release)."""
         return deprecated_alias(self.period, "time", "period")
 
-    def __getitem__(self, name: str) -> Estimate:
+    def __getitem__(self, name: str | EffectKey) -> Estimate:
         return self.effects[name]
 
     def cov_params(self) -> pd.DataFrame:
@@ -127,14 +119,15 @@ class MediationResult:
         )
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per effect; columns ``estimate, std_error, ci_low, ci_high, p_value``."""
-        return estimates_frame(self.effects)
+        """One row per effect, indexed by its name; columns ``estimate, std_error, ci_low,
+        ci_high, p_value``."""
+        return estimates_frame({str(k): v for k, v in self.effects.items()})
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: ``effects`` (name -> five fields), ``n_obs``, ``n_sites``,
         ``method``, ``assumptions``, ``warnings`` (the CLI's ``--json`` shape)."""
         return {
-            "effects": {k: v.to_dict() for k, v in self.effects.items()},
+            "effects": {str(k): v.to_dict() for k, v in self.effects.items()},
             "n_obs": int(self.n_obs),
             "n_sites": None if self.n_sites is None else int(self.n_sites),
             # deprecated duplicate of n_sites, kept in the JSON for one release
@@ -143,18 +136,6 @@ class MediationResult:
             "assumptions": list(self.assumptions),
             "warnings": list(self.warnings),
         }
-
-    def _label(self, name: str) -> str:
-        if name in _LABELS:
-            return _LABELS[name]
-        if name.startswith("via:"):
-            return f"indirect via {name[4:]} (not via earlier mediators)"
-        if name.startswith("path:"):
-            return "path " + name[5:].replace(">", " -> ") + " (linear, no interaction)"
-        if "@" in name:
-            base, e = name.split("@", 1)
-            return f"{base} at exposure time {e}"
-        return name
 
     def summary(self) -> str:
         """A plain-text table of the effects with the method and assumptions."""

@@ -35,6 +35,7 @@ from facmech._random import SeedLike
 from facmech.design.model import TrialDesign
 from facmech.errors import DataError, FacmechError, NotIdentifiedError
 from facmech.maps import MechanismMap, Role
+from facmech.mediation.keys import EffectKey, EffectKind
 from facmech.report.document import (
     Bullets,
     Callout,
@@ -91,9 +92,9 @@ class EstimationPlan:
         return self.exposure or self.treatment
 
     @property
-    def chain_key(self) -> str:
-        """The name of the hypothesized chain's effect in :class:`MediationResult` effects."""
-        return "path:" + ">".join((self.assignment, *self.chain, self.outcome))
+    def chain_key(self) -> EffectKey:
+        """The key of the hypothesized chain's effect in :class:`MediationResult` effects."""
+        return EffectKey.path(self.chain, ends=(self.assignment, self.outcome))
 
     def available(self, columns: Sequence[str]) -> EstimationPlan:
         """The plan restricted to data: nodes the plan adds but the data lack are dropped."""
@@ -320,8 +321,8 @@ def _analyses(data: pd.DataFrame, mmap: MechanismMap, plan: EstimationPlan, bloc
     if result is not None:
         frame = result.to_frame()
         chain = plan.chain_key
-        keep = [k for k in frame.index if (not k.startswith("path:") or k == chain)
-                and (result.interaction or not k.endswith(("_control", "_treated")))]
+        keep = [str(k) for k in result.effects if (k.kind is not EffectKind.PATH or k == chain)
+                and (result.interaction or k.arm is None)]
         others = len(frame) - len(keep)
         binary = set(data[plan.outcome].dropna().unique()) <= {0, 1}
         text = (f"{result.method}. {result.n_obs} observations in {result.n_sites} sites. "
