@@ -84,7 +84,7 @@ def gformula_and_smart() -> None:
     jack = _timed(lambda: ice_contrast(*args, treat=treat, control=control,
                                        std_error="jackknife"))
     n, t = data["y"].shape[1:]
-    kw = dict(unit="site", time="period", treatment="facilitation",
+    kw = dict(site="site", period="period", treatment="facilitation",
               confounders=["leadership_engagement"], outcome="y", timing="after",
               outcome_at="mean", method="ice", strategies=["from:1:1.5", "never"])
 

@@ -21,7 +21,7 @@ from facmech.gmethods.data import prepare
 from facmech.gmethods.design import build_design, terms_before
 from facmech.gmethods.simulate import adaptive_dose_data
 
-KW = dict(unit="site", time="period", treatment="facilitation",
+KW = dict(site="site", period="period", treatment="facilitation",
           confounders=["leadership_engagement"], outcome="uptake")
 
 
@@ -87,7 +87,7 @@ def main() -> None:
     ap.add_argument("--naive-draws", type=int, default=50)
     ap.add_argument("--monte-carlo", type=int, default=2000)
     args = ap.parse_args()
-    df, truth = adaptive_dose_data(n_units=args.sites, n_periods=args.periods, adapt=0.5, seed=1)
+    df, truth = adaptive_dose_data(sites=args.sites, periods=args.periods, adapt=0.5, seed=1)
     copies = max(1, -(-args.monte_carlo // args.sites))
     print(f"{args.sites} sites x {args.periods} periods, {args.draws} bootstrap draws, "
           f"Monte Carlo population {args.sites * copies} (truth always-never "

@@ -109,7 +109,7 @@ def bench_implications() -> None:
     m = load_map()
     data = simulate("zambia", seed=1).data
     t = time.perf_counter()
-    ours = test_implications(m, data, cluster="site").to_frame()
+    ours = test_implications(m, data, site="site").to_frame()
     tf = time.perf_counter() - t
     t = time.perf_counter()
     ref = dense._dense_table(m, data, "site")

@@ -107,7 +107,7 @@ def bench_bootstrap() -> None:
         fam = "probit" if binary else "gaussian"
         t_fm, res = _best(lambda df=df, fam=fam: mediate(
             df, treatment="fac", mediators=["lead", "trust", "norm"], outcome="y",
-            covariates=["x"], cluster="site", outcome_family=fam, inference=Bootstrap(2000),
+            covariates=["x"], site="site", outcome_family=fam, inference=Bootstrap(2000),
             seed=2), repeat=2)
         t_loop = _loop_bootstrap(df, 20, binary, 3) * 100
         print(f"   {fam:8s} facmech {t_fm:6.2f} s   statsmodels loop {t_loop:7.1f} s "
@@ -119,7 +119,7 @@ def bench_bootstrap() -> None:
 def bench_replicates() -> None:
     tr = synthetic_trials(replicates=1000, sites=40, patients=20, seed=3)
     t, out = _best(lambda: mediate_arrays(tr.treatment, tr.mediators, tr.outcome, tr.covariates,
-                                          cluster=tr.cluster, inference=MonteCarlo(1000), seed=4),
+                                          site=tr.cluster, inference=MonteCarlo(1000), seed=4),
                    repeat=2)
     i = out.names.index("nie")
     cover = np.mean((out.ci_low[:, i] <= tr.truth["nie"]) & (tr.truth["nie"] <= out.ci_high[:, i]))

@@ -24,9 +24,9 @@ import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from facmech.errors import ArgumentError, FacmechError, closest
+from facmech.errors import ArgumentError, DesignError, FacmechError, closest
 
-__all__ = ["Choice"]
+__all__ = ["Choice", "DesignChoice"]
 
 C = TypeVar("C", bound="Choice")
 
@@ -45,6 +45,12 @@ class Choice(str, enum.Enum):
         return ArgumentError
 
     @classmethod
+    def hint(cls, text: str) -> str:
+        """Extra advice appended to the error for the unknown value ``text`` (override), e.g. where
+        a value that is not an option here is available instead."""
+        return ""
+
+    @classmethod
     def parse(cls: type[C], value: Any, *, argument: str | None = None) -> C:
         """Convert ``value`` (a member or its string) to a member of ``cls``.
 
@@ -55,8 +61,9 @@ class Choice(str, enum.Enum):
         if isinstance(value, cls):
             return value
         text = str(value).strip().lower()
-        text = cls.aliases().get(text, text)
+        aliases = cls.aliases()
         for variant in (text, text.replace("_", "-"), text.replace("-", "_")):
+            variant = aliases.get(variant, variant)
             for member in cls:
                 if member.value == variant:
                     return member
@@ -65,8 +72,17 @@ class Choice(str, enum.Enum):
         allowed = [m.value for m in cls]
         raise cls.error_class()(
             f"{shown} must be one of {', '.join(repr(a) for a in allowed)} (got {value!r})."
-            + closest(text, allowed)
+            + closest(text, allowed) + cls.hint(text)
         )
 
     def __str__(self) -> str:
         return self.value
+
+
+class DesignChoice(Choice):
+    """A :class:`Choice` among trial designs, scenario or study options: an unknown value raises
+    :class:`~facmech.errors.DesignError` (an :class:`~facmech.errors.ArgumentError`)."""
+
+    @classmethod
+    def error_class(cls) -> type[FacmechError]:
+        return DesignError

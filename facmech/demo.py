@@ -143,7 +143,7 @@ def _sustained_stage(scenario: Any, trial: Any, *, seed: int, quick: bool) -> di
     from facmech.simulation import SteppedWedge, simulate
 
     level = float(scenario.dose.base)
-    kw = dict(unit="site", time="period", treatment="facilitation",
+    kw = dict(site="site", period="period", treatment="facilitation",
               confounders=["leadership_engagement"], outcome=scenario.outcome,
               baseline=["leadership_baseline"], timing="after", outcome_at="mean")
     draws = 100 if quick else 500
@@ -154,7 +154,8 @@ def _sustained_stage(scenario: Any, trial: Any, *, seed: int, quick: bool) -> di
     out["gformula"] = gformula(big, **kw, strategies=[f"always:{level:g}", "never"],
                                inference=draws, seed=seed).contrast
     for key, adjust in (("naive", True), ("naive_unadjusted", False)):
-        out[key] = naive_regression(big, **kw, level=level, adjust=adjust, draws=draws, seed=seed)
+        out[key] = naive_regression(big, **kw, level=level, adjust=adjust, inference=draws,
+                                    seed=seed)
     out["truth"] = sustained_truth(linear, design, start=1, level=level, average_from=1)
     out["trial"] = gformula(_after_baseline(trial.site_periods), **kw, inference=draws, seed=seed,
                             strategies=[f"always:{level:g}", "never"]).contrast
@@ -290,7 +291,7 @@ def run_demo(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         med = mediate(data, treatment="exposed", mediators=mediators, outcome=outcome,
-                      covariates=["severity"], cluster="site", time="period",
+                      covariates=["severity"], site="site", period="period",
                       effect_model="exposure_time", inference=MonteCarlo(draws=draws), seed=seed)
     st.print(_wrap(med.method, indent="  "))
     st.print("  Effects build up with time since a site crossed over, so the model has exposure-time")
@@ -358,8 +359,8 @@ def run_demo(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         report = plan(mmap, treatment=DEMO_PATH[0], outcome=DEMO_PATH[-1], path=DEMO_PATH,
-                      design="stepped-wedge", sites=(12, 24, 36), data=data, cluster="site",
-                      time="period", exposure="exposed", seed=seed,
+                      design="stepped-wedge", sites=(12, 24, 36), data=data, site="site",
+                      period="period", exposure="exposed", seed=seed,
                       out=outdir / "analysis-plan.html")
     files["report"] = outdir / "analysis-plan.html"
     files["report_md"] = report.save(outdir / "analysis-plan.md")

@@ -83,8 +83,10 @@ class DataError(FacmechError, ValueError):
     """A data frame or array does not fit what the method needs (missing column, NaN, bad values)."""
 
 
-class DesignError(FacmechError, ValueError):
-    """A trial design, scenario or study grid is invalid (fewer sites than steps, ICC outside [0, 1), ...)."""
+class DesignError(ArgumentError):
+    """A trial design, scenario or study grid is invalid (fewer sites than steps, ICC outside [0, 1), ...).
+
+    A kind of bad argument: ``except ArgumentError`` catches it too."""
 
 
 class NotIdentifiedError(FacmechError):

@@ -67,12 +67,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     traceback of any error instead.
     """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    with warnings.catch_warnings(record=True) as parsing:  # deprecated option spellings
+        warnings.simplefilter("always", FutureWarning)
+        args = parser.parse_args(argv)
     name = f"facmech {args.command}"
     debug = os.environ.get("FACMECH_DEBUG", "").strip() not in ("", "0")
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _warning_line(name)
+            for w in parsing:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
             return int(args.func(args) or 0)
     except BrokenPipeError:  # output piped into `head` and closed early: not an error
         sys.stderr.close()

@@ -12,6 +12,7 @@ import json
 import math
 import os
 import sys
+import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from facmech.errors import ArgumentError, FacmechError
 __all__ = [
     "add_force_option",
     "add_map_option",
+    "add_renamed_option",
     "check_outputs",
     "emit_json",
     "int_list",
@@ -39,6 +41,45 @@ def add_map_option(parser: argparse.ArgumentParser) -> None:
         help="mechanism map: facmech YAML, dagitty or DOT file, detected by content "
         "(default: the built-in facilitation map)",
     )
+
+
+class _RenamedStore(argparse.Action):
+    """Store an option given under its name or a hidden old name (warned, one release)."""
+
+    def __init__(self, option_strings, dest, *, old: tuple[str, ...] = (), **kwargs):
+        super().__init__(option_strings, dest, **kwargs)
+        self.old = old
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        given = getattr(namespace, "_renamed_given", {})
+        if self.dest in given and given[self.dest] != option_string:
+            raise argparse.ArgumentError(
+                self, f"give {self.option_strings[0]} only (got both {given[self.dest]} and "
+                f"{option_string}; {', '.join(self.old)} is its deprecated old name)"
+            )
+        given[self.dest] = option_string
+        namespace._renamed_given = given
+        if option_string in self.old:
+            from facmech._deprecation import deprecation_message
+
+            warnings.warn(deprecation_message(option_string, self.option_strings[0]),
+                          FutureWarning, stacklevel=2)
+        setattr(namespace, self.dest, values)
+
+
+def add_renamed_option(
+    parser: argparse.ArgumentParser, name: str, *old: str, **kwargs: Any
+) -> argparse.Action:
+    """Add option ``name`` that also accepts its ``old`` spellings for one release.
+
+    The old spellings are hidden from ``--help``; using one prints a ``FutureWarning`` line naming
+    ``name`` (``facmech mediate: warning: `--cluster` is deprecated ...; use `--site` instead``);
+    giving both the old and the new spelling is a usage error.
+    """
+    action = parser.add_argument(name, action=_RenamedStore, old=tuple(old), **kwargs)
+    for spelling in old:  # parsed as the same action, but not listed in --help or usage
+        parser._option_string_actions[spelling] = action
+    return action
 
 
 def add_force_option(parser: argparse.ArgumentParser) -> None:

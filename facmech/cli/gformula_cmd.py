@@ -1,12 +1,13 @@
 """``facmech gformula``: g-formula (parametric or ICE) or IPW MSM on a long CSV file.
 
-    facmech gformula DATA.csv --unit site --time period --treatment facilitation \\
+    facmech gformula DATA.csv --site site --period period --treatment facilitation \\
         --confounder leadership_engagement --outcome uptake \\
         [--strategy always --strategy never | --strategy "dynamic:leadership_engagement<0"] \\
         [--method parametric|ice|ipw] [--draws N] [--seed S] [--json]
 
 JSON: ``{"strategies": {name: E}, "contrast": E, "method": str, "warnings": [str], ...}`` where the
-contrast is the first strategy minus the second.
+contrast is the first strategy minus the second. ``--unit``, ``--time`` and ``--nested`` are the
+deprecated old names of ``--site``, ``--period`` and ``--patient``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import argparse
 import warnings
 
-from facmech.cli._common import emit_json
+from facmech.cli._common import add_renamed_option, emit_json
 from facmech.errors import DataError, FacmechWarning
 
 __all__ = ["register"]
@@ -27,11 +28,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="effects of sustained/dynamic facilitation strategies (g-formula, ICE, IPW MSM)",
         description="Mean end-of-study outcome under treatment strategies with time-varying "
         "confounding, by the parametric g-formula, ICE, or an IPW marginal structural model. "
-        "Inference: bootstrap over units.",
+        "Inference: bootstrap over sites.",
     )
-    p.add_argument("data", metavar="DATA.csv", help="long data: one row per unit and period")
-    p.add_argument("--unit", required=True, help="unit (site) column")
-    p.add_argument("--time", required=True, help="period column (consecutive integers)")
+    p.add_argument("data", metavar="DATA.csv", help="long data: one row per site and period")
+    add_renamed_option(p, "--site", "--unit", required=True, metavar="COL", help="site column")
+    add_renamed_option(p, "--period", "--time", required=True, metavar="COL",
+                       help="period column (consecutive integers)")
     p.add_argument("--treatment", required=True, help="treatment column (0/1 or a dose)")
     p.add_argument("--confounder", action="append", required=True, dest="confounders",
                    metavar="COLUMN", help="time-varying confounder (repeat for several)")
@@ -44,7 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    "always and never)")
     p.add_argument("--method", default="parametric", choices=["parametric", "ice", "ipw"])
     p.add_argument("--draws", type=int, default=500,
-                   help="bootstrap draws over units (0: point estimates only; default 500)")
+                   help="bootstrap draws over sites (0: point estimates only; default 500)")
     p.add_argument("--history", type=int, default=None, metavar="K",
                    help="condition on the last K periods only (default: all)")
     p.add_argument("--timing", default="before", choices=["before", "after"],
@@ -52,8 +54,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--outcome-at", default="last", choices=["last", "mean"],
                    help="compare strategies on the last period's outcome (default) or the mean "
                    "over periods")
-    p.add_argument("--nested", default=None, metavar="COLUMN",
-                   help="patient column: average patient rows within unit-periods")
+    add_renamed_option(p, "--patient", "--nested", default=None, metavar="COL",
+                       help="patient column: average patient rows within site-periods")
     p.add_argument("--truncate", type=float, default=None, metavar="P",
                    help="IPW only: truncate stabilized weights at percentiles (1-P, P)")
     p.add_argument("--alpha", type=float, default=0.05)
@@ -72,10 +74,11 @@ def run(args: argparse.Namespace) -> int:
     if args.draws < 0 or args.draws == 1:
         raise DataError(f"`--draws` must be 0 (no inference) or at least 2 (got {args.draws})")
     common = dict(
-        unit=args.unit, time=args.time, treatment=args.treatment, confounders=args.confounders,
+        site=args.site, period=args.period, treatment=args.treatment,
+        confounders=args.confounders,
         outcome=args.outcome, baseline=args.baseline,
         strategies=args.strategies or ["always", "never"], history=args.history,
-        nested=args.nested, inference=args.draws or None, alpha=args.alpha, seed=args.seed,
+        patient=args.patient, inference=args.draws or None, alpha=args.alpha, seed=args.seed,
         timing=args.timing, outcome_at=args.outcome_at,
     )
     if args.truncate is not None and args.method != "ipw":

@@ -8,7 +8,7 @@
     facmech paths --treatment X --outcome Y [...same options] [--json]
     facmech measure --treatment X --outcome Y [...same options] [--cost N=C ...]
                     [--unmeasurable N ...] [--json]
-    facmech implications [--data CSV [--cluster COL] [--alpha A]] [--map PATH] [--json]
+    facmech implications [--data CSV [--site COL] [--alpha A]] [--map PATH] [--json]
 
 Each command calls the library function a Python user would call (``facmech.identify``,
 ``path_report``, ``measurement_plan``, ``implications`` / ``test_implications``,
@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from facmech.cli._common import add_map_option, emit_json, name_list
+from facmech.cli._common import add_map_option, add_renamed_option, emit_json, name_list
 from facmech.errors import FacmechError
 
 __all__ = ["register"]
@@ -103,8 +103,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      help="unroll the map over K periods first")
     imp.add_argument("--data", default=None, metavar="CSV", help="data file (CSV, one column "
                      "per measured node)")
-    imp.add_argument("--cluster", default=None, metavar="COL",
-                     help="site column for cluster-robust tests")
+    add_renamed_option(imp, "--site", "--cluster", default=None, metavar="COL",
+                       help="site column for cluster-robust tests")
     imp.add_argument("--alpha", type=float, default=0.05, help="family-wise level (default 0.05)")
     imp.add_argument("--json", action="store_true", help="print JSON")
     imp.set_defaults(func=_implications)
@@ -207,8 +207,8 @@ def _implications(args: argparse.Namespace) -> int:
 
     graph = _graph(args)
     if args.data is None:
-        if args.cluster is not None:
-            raise FacmechError("`--cluster` needs `--data`")
+        if args.site is not None:
+            raise FacmechError("`--site` needs `--data`")
         imps = implications(graph, observed=args.observed, latent=args.latent)
         if args.json:
             emit_json({"implications": [m.to_dict() for m in imps]})
@@ -220,7 +220,7 @@ def _implications(args: argparse.Namespace) -> int:
     from facmech._files import read_table
 
     data = read_table(args.data, argument="--data")
-    res = test_implications(graph, data, cluster=args.cluster, alpha=args.alpha,
+    res = test_implications(graph, data, site=args.site, alpha=args.alpha,
                             observed=args.observed, latent=args.latent)
     if args.json:
         emit_json(res.to_dict())

@@ -4,7 +4,7 @@
 ::
 
     facmech mediate DATA.csv --treatment A --mediator M [--mediator M2 ...] --outcome Y
-        [--covariate C ...] [--cluster site] [--time period]
+        [--covariate C ...] [--site site] [--period period]
         [--effect-model constant|exposure_time] [--exposure-time COL] [--exposure-window E]
         [--outcome-family gaussian|binomial|probit] [--mediator-family gaussian|binomial|probit]
         [--interaction] [--draws N] [--bootstrap]
@@ -13,8 +13,10 @@
         [--control V --treated V] [--alpha 0.05] [--seed S] [--json]
 
 String (categorical) covariates are expanded into dummies. ``--json`` prints ``{"effects": {name:
-{"estimate", "std_error", "ci_low", "ci_high", "p_value"}}, "n_obs", "n_clusters", "method",
-"assumptions", "warnings"}``. With ``--effect-model exposure_time`` (stepped wedge) the effects
+{"estimate", "std_error", "ci_low", "ci_high", "p_value"}}, "n_obs", "n_sites", "method",
+"assumptions", "warnings"}`` (and, for one release, ``"n_clusters"``, the old name of
+``"n_sites"``). ``--cluster`` and ``--time`` are the deprecated old names of ``--site`` and
+``--period``. With ``--effect-model exposure_time`` (stepped wedge) the effects
 also include ``total@e``, ``nde@e``, ``nie@e`` per exposure time ``e`` and ``total``/``nde``/``nie``
 are their averages over exposure times ``1..E``.
 """
@@ -25,7 +27,7 @@ import argparse
 import warnings
 from typing import TYPE_CHECKING
 
-from facmech.cli._common import emit_json, positive_int
+from facmech.cli._common import add_renamed_option, emit_json, positive_int
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -49,14 +51,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--outcome", required=True, help="outcome column")
     p.add_argument("--covariate", dest="covariates", action="append", default=[], metavar="C",
                    help="pre-treatment covariate (repeatable; strings become dummies)")
-    p.add_argument("--cluster", default=None, help="site column (site-level inference)")
-    p.add_argument("--time", default=None, help="period column (stepped wedge: period effects)")
+    add_renamed_option(p, "--site", "--cluster", default=None, metavar="COL",
+                       help="site column (site-level inference)")
+    add_renamed_option(p, "--period", "--time", default=None, metavar="COL",
+                       help="period column (stepped wedge: period effects)")
     p.add_argument("--effect-model", default=None, choices=("constant", "exposure_time", "eti"),
                    help="stepped wedge: constant effect (default) or one effect per exposure time "
                    "(periods since crossover), averaged over exposure times (Kenny et al. 2022)")
     p.add_argument("--exposure-time", default=None, metavar="COL",
                    help="column of exposure times (0 untreated, 1 at crossover, ...); default: "
-                   "derived from --treatment and --time; implies --effect-model exposure_time")
+                   "derived from --treatment and --period; implies --effect-model exposure_time")
     p.add_argument("--exposure-window", type=positive_int, default=None, metavar="E",
                    help="average the exposure-time effects over 1..E (default: all observed)")
     p.add_argument("--outcome-family", default="gaussian",
@@ -75,7 +79,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--map", default=None, metavar="PATH",
                    help="mechanism map (name or file) in which to check identification")
     p.add_argument("--treatment-level", default=None, choices=("site", "patient"),
-                   help="level of treatment assignment (default: site when --cluster is given)")
+                   help="level of treatment assignment (default: site when --site is given)")
     p.add_argument("--missing", default="raise", choices=("raise", "drop"))
     p.add_argument("--control", default=None, help="control value of the treatment column")
     p.add_argument("--treated", default=None, help="treated value of the treatment column")
@@ -113,7 +117,7 @@ def _run(args: argparse.Namespace) -> int:
     data = _read(args.data)
     if args.bootstrap:
         inference = Bootstrap(draws=args.draws)
-    elif args.cluster is not None:
+    elif args.site is not None:
         inference = MonteCarlo(draws=args.draws,
                                covariance=Clustered(small_sample=args.small_sample))
     else:
@@ -127,7 +131,7 @@ def _run(args: argparse.Namespace) -> int:
         warnings.simplefilter("ignore")  # warnings are carried in the result and printed below
         result = mediate(
             data, treatment=args.treatment, mediators=args.mediators, outcome=args.outcome,
-            covariates=args.covariates, cluster=args.cluster, time=args.time,
+            covariates=args.covariates, site=args.site, period=args.period,
             outcome_family=args.outcome_family, mediator_family=args.mediator_family,
             interaction=args.interaction,
             inference=inference, graph=graph, alpha=args.alpha, seed=args.seed,

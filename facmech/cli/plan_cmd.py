@@ -4,10 +4,11 @@
 
     facmech plan --treatment facilitation --outcome uptake --path a,b,c [--map FILE]
                  [--design stepped-wedge|parallel] [--sites 12,24,36]
-                 [--data CSV --cluster site [--time period] [--exposure exposed]]
+                 [--data CSV --site site [--period period] [--exposure exposed]]
                  [--seed S] --out report.html|report.md [--json]
 
 Thin: parses the options, calls :func:`facmech.report.plan` and prints its summary (or JSON).
+``--cluster`` and ``--time`` are the deprecated old names of ``--site`` and ``--period``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import argparse
 from facmech.cli._common import (
     add_force_option,
     add_map_option,
+    add_renamed_option,
     check_outputs,
     emit_json,
     int_list,
@@ -49,8 +51,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--sites", type=int_list, default=[12, 24, 36], metavar="N,N,...",
                    help="numbers of sites for the power curve (default: 12,24,36)")
     p.add_argument("--data", default=None, metavar="CSV", help="trial data (.csv or .parquet)")
-    p.add_argument("--cluster", default=None, metavar="COL", help="site column of --data")
-    p.add_argument("--time", default=None, metavar="COL", help="period column of --data")
+    add_renamed_option(p, "--site", "--cluster", default=None, metavar="COL",
+                       help="site column of --data")
+    add_renamed_option(p, "--period", "--time", default=None, metavar="COL",
+                       help="period column of --data")
     p.add_argument("--exposure", default=None, metavar="COL",
                    help="two-valued randomized assignment column, when the treatment column is a dose")
     p.add_argument("--seed", type=int, default=20231127, help="random seed (default: 20231127)")
@@ -69,8 +73,8 @@ def _run(args: argparse.Namespace) -> int:
     replaced = outs["--out"].exists()
     report = plan(
         args.map, treatment=args.treatment, outcome=args.outcome, path=args.path,
-        design=args.design, sites=args.sites, data=args.data, cluster=args.cluster,
-        time=args.time, exposure=args.exposure, out=args.out, seed=args.seed,
+        design=args.design, sites=args.sites, data=args.data, site=args.site,
+        period=args.period, exposure=args.exposure, out=args.out, seed=args.seed,
     )
     if args.json:
         emit_json({**report.to_dict(), "out": str(args.out)})

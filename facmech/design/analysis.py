@@ -33,10 +33,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import Enum
 
 import numpy as np
 
+from facmech._choice import DesignChoice
 from facmech.design.estimators import indirect_estimates, random_intercept_fit
 from facmech.design.model import TrialModel
 from facmech.design.smart import smart_batch
@@ -50,7 +50,7 @@ from facmech.power._common import check_alpha, check_count
 __all__ = ["Analysis", "Part", "analyze_batch", "indirect_estimands"]
 
 
-class Part(str, Enum):
+class Part(DesignChoice):
     """One block of estimands of an :class:`Analysis`."""
 
     TOTAL = "total"
@@ -157,13 +157,7 @@ def indirect_estimands(trial: TrialModel) -> tuple[str, ...]:
 
 
 def _part(value: object) -> Part:
-    if isinstance(value, Part):
-        return value
-    try:
-        return Part(str(value).lower())
-    except ValueError:
-        allowed = ", ".join(repr(p.value) for p in Part)
-        raise DesignError(f"`analysis` must be one of {allowed} (got {value!r})") from None
+    return Part.parse(value, argument="analysis")
 
 
 def analyze_batch(

@@ -20,7 +20,7 @@ Serial()
 >>> Backend.parse("gpu")
 Traceback (most recent call last):
 ...
-facmech.errors.DesignError: `backend` must be one of 'serial', 'processes', 'dask' (got 'gpu')
+facmech.errors.DesignError: `backend` must be one of 'serial', 'processes', 'dask' (got 'gpu').
 """
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from facmech.errors import ArgumentError, DesignError, FacmechError
+from facmech._choice import DesignChoice
+from facmech.errors import ArgumentError, FacmechError
 from facmech.power._common import check_count, check_real
 
 __all__ = ["Backend", "Dask", "Processes", "Serial"]
@@ -70,17 +71,21 @@ class Backend:
             value = "dask" if scheduler else "serial"
         if isinstance(value, Backend):
             return value
-        name = str(value).lower()
-        if name == "serial":
+        name = BackendName.parse(value, argument="backend")
+        if name is BackendName.SERIAL:
             return Serial()
-        if name == "processes":
+        if name is BackendName.PROCESSES:
             return Processes(workers=workers)
-        if name == "dask":
-            return Dask(address=scheduler, workers=2 if workers is None else workers,
-                        timeout=timeout, dashboard=dashboard)
-        raise DesignError(
-            f"`backend` must be one of 'serial', 'processes', 'dask' (got {value!r})"
-        )
+        return Dask(address=scheduler, workers=2 if workers is None else workers,
+                    timeout=timeout, dashboard=dashboard)
+
+
+class BackendName(DesignChoice):
+    """The names :meth:`Backend.parse` accepts (CLI ``--backend``)."""
+
+    SERIAL = "serial"
+    PROCESSES = "processes"
+    DASK = "dask"
 
 
 @dataclass(frozen=True)

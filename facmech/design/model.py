@@ -29,11 +29,11 @@ indirect through mediator :math:`k` :math:`a_k b_k`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from enum import Enum
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from facmech._choice import DesignChoice
 from facmech.errors import DesignError
 from facmech.power._common import check_count, check_icc, check_real
 from facmech.power.stepped_wedge import stepped_wedge_design
@@ -60,29 +60,28 @@ class TrialModel(Protocol):
         ...
 
 
-class TrialDesign(str, Enum):
-    """Randomization design of a :class:`LinearTrial`."""
+class TrialDesign(DesignChoice):
+    """Randomization design of a :class:`LinearTrial` (``stepped_wedge`` accepted too).
+
+    >>> TrialDesign.parse("stepped_wedge")
+    <TrialDesign.STEPPED_WEDGE: 'stepped-wedge'>
+    """
 
     PARALLEL = "parallel"
     STEPPED_WEDGE = "stepped-wedge"
 
     @classmethod
-    def parse(cls, value: TrialDesign | str) -> TrialDesign:
-        """Convert a string, accepting ``stepped_wedge`` too; unknown values list the valid ones."""
-        if isinstance(value, cls):
-            return value
-        text = str(value).lower().replace("_", "-")
-        try:
-            return cls(text)
-        except ValueError:
-            allowed = ", ".join(repr(m.value) for m in cls)
-            hint = ""
-            if text == "smart":
-                hint = (
-                    " (the linear trial model has no SMART; SMART design studies run on a map "
-                    "scenario, e.g. MapTrial('aim') or `facmech power --scenario aim`)"
-                )
-            raise DesignError(f"`design` must be one of {allowed} (got {value!r}){hint}") from None
+    def hint(cls, text: str) -> str:
+        if text != "smart":
+            return ""
+        return (" The linear trial model has no SMART; SMART design studies run on a map "
+                "scenario, e.g. MapTrial('aim') or `facmech power --scenario aim`.")
+
+    @classmethod
+    def parse(  # type: ignore[override]
+        cls, value: object, *, argument: str = "design"
+    ) -> TrialDesign:
+        return super().parse(value, argument=argument)  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)

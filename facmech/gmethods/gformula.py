@@ -6,8 +6,8 @@ that adjusts for the confounder blocks part of the effect; regression that ignor
 confounded. The g-formula standardizes over the confounder history instead.
 
 >>> from facmech.gmethods.simulate import adaptive_dose_data
->>> df, truth = adaptive_dose_data(n_units=300, n_periods=3, seed=1)
->>> res = gformula(df, unit="site", time="period", treatment="facilitation",
+>>> df, truth = adaptive_dose_data(sites=300, periods=3, seed=1)
+>>> res = gformula(df, site="site", period="period", treatment="facilitation",
 ...                confounders=["leadership_engagement"], outcome="uptake",
 ...                strategies=["always", "never"], inference=None, seed=1)
 >>> abs(res.contrast.estimate - truth["always - never"]) < 0.3
@@ -24,6 +24,9 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from facmech._choice import Choice
+from facmech._deprecation import renamed
+from facmech._inference import parse_inference
 from facmech._random import SeedLike, as_generator
 from facmech._validation import check_alpha
 from facmech.errors import DataError, EstimationError, PositivityWarning
@@ -32,7 +35,7 @@ from facmech.estimation.fit import with_single_thread_blas
 from facmech.estimation.resampling import Bootstrap, bootstrap_weights
 from facmech.gmethods.data import LongData, prepare
 from facmech.gmethods.ice import ice_means, ice_models
-from facmech.gmethods.options import OutcomeAt, Timing, _Choice
+from facmech.gmethods.options import OutcomeAt, Timing
 from facmech.gmethods.parametric import is_exact, parametric_means, parametric_spec
 from facmech.gmethods.results import StrategyResult
 from facmech.gmethods.strategies import Strategy, parse_strategies
@@ -45,11 +48,11 @@ __all__ = [
     "unit_bootstrap_weights",
 ]
 
-#: The default inference: 500 bootstrap draws over units.
+#: The default inference: 500 bootstrap draws over sites.
 DEFAULT_BOOTSTRAP = Bootstrap(draws=500)
 
 
-class Method(_Choice):
+class Method(Choice):
     """g-formula estimators."""
 
     PARAMETRIC = "parametric"
@@ -57,13 +60,8 @@ class Method(_Choice):
 
 
 def _inference(inference: Bootstrap | int | None) -> Bootstrap | None:
-    if inference is None or isinstance(inference, Bootstrap):
-        return inference
-    if isinstance(inference, (int, np.integer)) and not isinstance(inference, bool):
-        return Bootstrap(int(inference))
-    raise EstimationError(
-        f"`inference` must be a Bootstrap(draws=...), a number of draws, or None (got {inference!r})"
-    )
+    """The g-methods' ``inference=``: a site bootstrap, a number of draws, or None."""
+    return parse_inference(inference, schemes=(Bootstrap,), default=Bootstrap)
 
 
 def _history(history: int | None) -> int | None:
@@ -111,7 +109,7 @@ def check_strategies(d: LongData, strategies: Sequence[Strategy]) -> list[str]:
 
     Raises :class:`DataError` for a dose treatment with a binary-only strategy, a strategy naming
     an unknown column, or a static strategy that sets a treatment value in a period where every
-    unit has one other value (no data support: e.g. "always" in the all-control first period of a
+    site has one other value (no data support: e.g. "always" in the all-control first period of a
     stepped-wedge trial). Warns (:class:`PositivityWarning`) when a dose strategy's level lies
     outside the doses observed in a period (linear extrapolation).
     """
@@ -129,7 +127,7 @@ def check_strategies(d: LongData, strategies: Sequence[Strategy]) -> list[str]:
             if lo[t] == hi[t] and seq[0, t] != lo[t]:
                 raise DataError(
                     f"strategy `{s.name}` sets {d.treatment}={seq[0, t]:g} in period "
-                    f"{d.periods[t]}, but every unit has {d.treatment}={lo[t]:g} there: the data "
+                    f"{d.periods[t]}, but every site has {d.treatment}={lo[t]:g} there: the data "
                     f"cannot support it (positivity); use a strategy that follows the design in "
                     f"that period, e.g. 'from:{d.periods[t] + 1}' or a Static sequence"
                 )
@@ -144,12 +142,13 @@ def check_strategies(d: LongData, strategies: Sequence[Strategy]) -> list[str]:
     return notes
 
 
+@renamed(unit="site", time="period", nested="patient")
 @with_single_thread_blas
 def gformula(
     data: pd.DataFrame,
     *,
-    unit: str,
-    time: str,
+    site: str,
+    period: str,
     treatment: str,
     confounders: str | Sequence[str],
     outcome: str,
@@ -159,7 +158,7 @@ def gformula(
     history: int | None = None,
     timing: str | Timing = "before",
     outcome_at: str | OutcomeAt = "last",
-    nested: str | None = None,
+    patient: str | None = None,
     inference: Bootstrap | int | None = DEFAULT_BOOTSTRAP,
     monte_carlo: int = 10_000,
     alpha: float = 0.05,
@@ -170,9 +169,10 @@ def gformula(
     Parameters
     ----------
     data : DataFrame
-        Long data, one row per unit and period (see :func:`facmech.gmethods.data.prepare`).
-    unit, time, treatment, outcome : str
-        Column names. The outcome is read in each unit's last period.
+        Long data, one row per site and period (see :func:`facmech.gmethods.data.prepare`).
+    site, period, treatment, outcome : str
+        Column names (``site`` and ``period`` were ``unit`` and ``time``, deprecated aliases for
+        one release). The outcome is read in each site's last period.
     confounders : str or list of str
         Time-varying confounders measured before treatment in each period (in causal order).
         :func:`facmech.gmethods.time_varying_confounders` reads them off an unrolled map.
@@ -180,7 +180,7 @@ def gformula(
         At least one; the first two define ``contrast`` (first minus second). See
         :func:`facmech.gmethods.strategies.parse_strategy`.
     baseline : list of str
-        Covariates constant within unit.
+        Covariates constant within site.
     method : {"parametric", "ice"}
         Monte Carlo g-formula or iterated conditional expectations.
     history : int, optional
@@ -191,13 +191,13 @@ def gformula(
     outcome_at : {"last", "mean"}
         Compare strategies on the last period's outcome, or on the mean over periods of the
         per-period outcome (then ``result.extra["by_period"]`` holds per-period contrasts).
-    nested : str, optional
-        Patient column; patient rows are averaged to unit-period means.
+    patient : str, optional
+        Patient column (formerly ``nested``); patient rows are averaged to site-period means.
     inference : Bootstrap, int or None
-        Bootstrap over units (:class:`facmech.Bootstrap`, default 500 draws; an int is the number
-        of draws; all replicates vectorized), without strata; ``None`` for the point estimate only.
+        Bootstrap over sites (all replicates vectorized; an integer is the number of draws);
+        ``None`` for the point estimate only. See :mod:`facmech._inference`.
     monte_carlo : int
-        Size of the parametric g-formula's simulated population (units are copied to reach it).
+        Size of the parametric g-formula's simulated population (sites are copied to reach it).
         Not used when all models are linear and strategies static: the means are then propagated
         exactly.
     alpha : float
@@ -210,8 +210,8 @@ def gformula(
     """
     tim = Timing.parse(timing)
     out_at = OutcomeAt.parse(outcome_at)
-    d = prepare(data, unit=unit, time=time, treatment=treatment, confounders=confounders,
-                outcome=outcome, baseline=baseline, nested=nested,
+    d = prepare(data, site=site, period=period, treatment=treatment, confounders=confounders,
+                outcome=outcome, baseline=baseline, patient=patient,
                 every_period_outcome=out_at is OutcomeAt.MEAN)
     strats = parse_strategies(strategies)
     support = check_strategies(d, strats)
@@ -230,7 +230,7 @@ def gformula(
         per_period = parametric_means(d, strats, W, spec=spec, copies=copies, rng=rng)
         models = spec.info(d)
         simulation = "exact (linear models, static strategies)" if is_exact(spec, strats) \
-            else f"Monte Carlo, {copies * d.n} simulated units"
+            else f"Monte Carlo, {copies * d.n} simulated sites"
     else:
         per_period = ice_means(d, strats, W, history=hist, timing=tim.value,
                                outcome_periods=out_periods)
@@ -247,7 +247,7 @@ def gformula(
     names = [s.name for s in strats]
     means, contrasts = summarize_draws(names, values, alpha=alpha, inference=boot)
     return StrategyResult(
-        method=meth.value, strategies=means, contrasts=contrasts, models=models, n_units=d.n,
+        method=meth.value, strategies=means, contrasts=contrasts, models=models, n_sites=d.n,
         n_periods=d.T, draws=boot.draws if boot else 0, alpha=alpha, history=hist,
         warnings=tuple(notes),
         extra={**by_period_extra(names, per_period, d, out_at, alpha=alpha, inference=boot),

@@ -23,8 +23,8 @@ simulate under :math:`\bar a` with an independent set, the mediator replaced by 
 period, and average the predicted outcome. With all models linear the means are propagated exactly.
 
 >>> from facmech.gmethods.simulate import mediation_data
->>> df, truth = mediation_data(n_units=3000, n_periods=3, seed=1)
->>> res = mediational_gformula(df, unit="site", time="period", treatment="facilitation",
+>>> df, truth = mediation_data(sites=3000, periods=3, seed=1)
+>>> res = mediational_gformula(df, site="site", period="period", treatment="facilitation",
 ...     mediator="trust", confounders="leadership_engagement", outcome="uptake", inference=None)
 >>> abs(res.effects["indirect"].estimate - truth["indirect"]) < 0.15
 True
@@ -39,6 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from facmech._deprecation import deprecated_alias, renamed
 from facmech._random import SeedLike, as_generator
 from facmech.errors import DataError
 from facmech.estimates import Estimate, estimates_frame
@@ -70,11 +71,16 @@ class MediationOverTime:
     effects: Mapping[str, Estimate]
     means: Mapping[str, Estimate]
     models: tuple[ModelInfo, ...]
-    n_units: int
+    n_sites: int
     n_periods: int
     draws: int
     alpha: float
     simulation: str
+
+    @property
+    def n_units(self) -> int:
+        """Deprecated name of :attr:`n_sites` (removed in the next release)."""
+        return deprecated_alias(self.n_sites, "n_units", "n_sites")
 
     def to_frame(self) -> pd.DataFrame:
         """Effects then means, columns ``estimate, std_error, ci_low, ci_high, p_value``."""
@@ -85,7 +91,8 @@ class MediationOverTime:
             "effects": {k: v.to_dict() for k, v in self.effects.items()},
             "means": {k: v.to_dict() for k, v in self.means.items()},
             "treated": self.treated, "control": self.control, "mediator": self.mediator,
-            "n_units": self.n_units, "n_periods": self.n_periods, "draws": self.draws,
+            "n_sites": self.n_sites, "n_units": self.n_sites,  # n_units: deprecated, one release
+            "n_periods": self.n_periods, "draws": self.draws,
             "alpha": self.alpha, "simulation": self.simulation,
             "models": [str(m) for m in self.models],
         }
@@ -93,7 +100,7 @@ class MediationOverTime:
     def summary(self) -> str:
         lines = [
             f"Mediational g-formula: {self.treated} vs {self.control} through `{self.mediator}` "
-            f"({self.n_units} units x {self.n_periods} periods; "
+            f"({self.n_sites} sites x {self.n_periods} periods; "
             f"{'bootstrap ' + str(self.draws) + ' draws' if self.draws else 'no inference'}; "
             f"{self.simulation})",
         ]
@@ -174,12 +181,13 @@ def _psi(d, conf_fits, out_fit, W, strat_a, strat_m, timing, copies, rng, exact)
     return run(strat_a, path, *noise[1])
 
 
+@renamed(unit="site", time="period", nested="patient")
 @with_single_thread_blas
 def mediational_gformula(
     data: pd.DataFrame,
     *,
-    unit: str,
-    time: str,
+    site: str,
+    period: str,
     treatment: str,
     mediator: str,
     confounders: str | Sequence[str],
@@ -188,7 +196,7 @@ def mediational_gformula(
     control: str | Strategy = "never",
     baseline: str | Sequence[str] = (),
     history: int | None = None,
-    nested: str | None = None,
+    patient: str | None = None,
     inference: Bootstrap | int | None = DEFAULT_BOOTSTRAP,
     monte_carlo: int = 10_000,
     alpha: float = 0.05,
@@ -202,8 +210,9 @@ def mediational_gformula(
     conf = (confounders,) if isinstance(confounders, str) else tuple(confounders)
     if mediator in conf:
         raise DataError(f"`mediator` {mediator!r} is also listed in `confounders`")
-    d = prepare(data, unit=unit, time=time, treatment=treatment, confounders=(*conf, mediator),
-                outcome=outcome, baseline=baseline, nested=nested)
+    d = prepare(data, site=site, period=period, treatment=treatment,
+                confounders=(*conf, mediator), outcome=outcome, baseline=baseline,
+                patient=patient)
     sa, sm = parse_strategy(treated), parse_strategy(control)
     if sa.name == sm.name:
         raise DataError(f"`treated` and `control` are the same strategy ({sa.name!r})")
@@ -253,7 +262,7 @@ def mediational_gformula(
     return MediationOverTime(
         treated=sa.name, control=sm.name, mediator=mediator,
         effects={k: est(v, p=True) for k, v in raw.items()}, means=means, models=tuple(info),
-        n_units=d.n, n_periods=d.T, draws=boot.draws if boot else 0, alpha=alpha,
-        simulation="exact (linear models)" if exact else f"Monte Carlo, {copies * d.n} units",
+        n_sites=d.n, n_periods=d.T, draws=boot.draws if boot else 0, alpha=alpha,
+        simulation="exact (linear models)" if exact else f"Monte Carlo, {copies * d.n} sites",
     )
 

@@ -1,6 +1,6 @@
 r"""Inverse-probability-weighted marginal structural models (Robins, Hernan & Brumback 2000).
 
-Stabilized weights from pooled-over-units, per-period treatment models,
+Stabilized weights from pooled-over-sites, per-period treatment models,
 
 .. math::
 
@@ -10,14 +10,14 @@ Stabilized weights from pooled-over-units, per-period treatment models,
 (logistic for a 0/1 treatment, normal densities for a dose), optionally truncated at percentiles,
 then a weighted regression of the end-of-study outcome on the treatment history
 (:class:`MSMForm`: one coefficient per period, or the cumulative dose) and the baseline covariates.
-The mean under a static strategy is the model's prediction averaged over units. Diagnostics: mean,
+The mean under a static strategy is the model's prediction averaged over sites. Diagnostics: mean,
 range, effective sample size, how many weights were truncated and how much truncation moved the
-contrast; a :class:`~facmech.errors.PositivityWarning` counts unit-periods whose fitted treatment
+contrast; a :class:`~facmech.errors.PositivityWarning` counts site-periods whose fitted treatment
 probability is below ``positivity`` or above ``1 - positivity``.
 
 >>> from facmech.gmethods.simulate import adaptive_dose_data
->>> df, truth = adaptive_dose_data(n_units=400, n_periods=3, adapt=0.5, seed=3)
->>> res = msm(df, unit="site", time="period", treatment="facilitation",
+>>> df, truth = adaptive_dose_data(sites=400, periods=3, adapt=0.5, seed=3)
+>>> res = msm(df, site="site", period="period", treatment="facilitation",
 ...           confounders="leadership_engagement", outcome="uptake", inference=None)
 >>> abs(res.contrast.estimate - truth["always - never"]) < 0.4
 True
@@ -25,7 +25,6 @@ True
 
 from __future__ import annotations
 
-import enum
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,8 +32,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from facmech._choice import Choice
+from facmech._deprecation import renamed
 from facmech._random import SeedLike, as_generator
-from facmech.errors import DataError, EstimationError, PositivityWarning, closest
+from facmech.errors import DataError, EstimationError, PositivityWarning
 from facmech.estimation.fit import design_keep, irls, with_single_thread_blas, wls
 from facmech.estimation.resampling import Bootstrap
 from facmech.gmethods.data import LongData, prepare
@@ -55,7 +56,7 @@ from facmech.gmethods.strategies import Strategy, parse_strategies
 __all__ = ["MSMForm", "Stabilized", "msm", "stabilized_weights"]
 
 
-class MSMForm(str, enum.Enum):
+class MSMForm(Choice):
     """How the marginal structural model codes the treatment history."""
 
     EACH = "each"  # one coefficient per period
@@ -106,7 +107,7 @@ def stabilized_weights(
     positivity: float = 0.01,
 ) -> tuple[np.ndarray, tuple[ModelInfo, ...], int]:
     """Untruncated stabilized weights through each period (B, n, T), the treatment models, and
-    the number of unit-periods with a near positivity violation."""
+    the number of site-periods with a near positivity violation."""
     k, p = d.L.shape[2], d.V.shape[1]
     log_sw = np.zeros((*W.shape, d.T))
     models: list[ModelInfo] = []
@@ -154,12 +155,13 @@ def _msm_design(A: np.ndarray, V: np.ndarray, form: MSMForm) -> np.ndarray:
     return np.column_stack(cols)
 
 
+@renamed(unit="site", time="period", nested="patient")
 @with_single_thread_blas
 def msm(
     data: pd.DataFrame,
     *,
-    unit: str,
-    time: str,
+    site: str,
+    period: str,
     treatment: str,
     confounders: str | Sequence[str],
     outcome: str,
@@ -170,7 +172,7 @@ def msm(
     history: int | None = None,
     timing: str | Timing = "before",
     outcome_at: str | OutcomeAt = "last",
-    nested: str | None = None,
+    patient: str | None = None,
     inference: Bootstrap | int | None = DEFAULT_BOOTSTRAP,
     positivity: float = 0.01,
     alpha: float = 0.05,
@@ -188,8 +190,8 @@ def msm(
     """
     tim = Timing.parse(timing)
     out_at = OutcomeAt.parse(outcome_at)
-    d = prepare(data, unit=unit, time=time, treatment=treatment, confounders=confounders,
-                outcome=outcome, baseline=baseline, nested=nested,
+    d = prepare(data, site=site, period=period, treatment=treatment, confounders=confounders,
+                outcome=outcome, baseline=baseline, patient=patient,
                 every_period_outcome=out_at is OutcomeAt.MEAN)
     strats = parse_strategies(strategies)
     support = check_strategies(d, strats)
@@ -202,12 +204,7 @@ def msm(
     if not isinstance(weights, Stabilized):
         raise DataError(f"`weights` must be a Stabilized(truncate=...) (got {weights!r})")
     bounds = weights.bounds()
-    try:
-        form = form if isinstance(form, MSMForm) else MSMForm(str(form).lower())
-    except ValueError:
-        allowed = [f.value for f in MSMForm]
-        raise DataError(f"`form` must be one of {allowed} (got {form!r}).{closest(str(form), allowed)}"
-                        ) from None
+    form = MSMForm.parse(form, argument="form")
     hist = _history(history)
     boot = _inference(inference)
     rng = as_generator(seed)
@@ -258,7 +255,7 @@ def msm(
     warn: list[str] = list(support)
     if extreme:
         msg = (
-            f"{extreme} unit-period(s) have a fitted treatment probability below {positivity:g} or "
+            f"{extreme} site-period(s) have a fitted treatment probability below {positivity:g} or "
             f"above {1 - positivity:g}: some histories are (nearly) never treated or never untreated"
         )
         warnings.warn(msg, PositivityWarning, stacklevel=2)
@@ -283,7 +280,7 @@ def msm(
     names = [s.name for s in strats]
     means, contrasts = summarize_draws(names, values, alpha=alpha, inference=boot)
     return StrategyResult(
-        method="ipw", strategies=means, contrasts=contrasts, models=models, n_units=d.n,
+        method="ipw", strategies=means, contrasts=contrasts, models=models, n_sites=d.n,
         n_periods=d.T, draws=boot.draws if boot else 0, alpha=alpha, history=hist,
         warnings=tuple(warn), diagnostics=diag,
         extra=by_period_extra(names, per_period, d, out_at, alpha=alpha, inference=boot),

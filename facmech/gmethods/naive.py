@@ -4,8 +4,8 @@ blocks the part of the effect that runs through the confounder (and can open col
 adjusting leaves confounding. g-methods exist because of this; we report it side by side.
 
 >>> from facmech.gmethods.simulate import adaptive_dose_data
->>> df, truth = adaptive_dose_data(n_units=2000, n_periods=3, seed=0)
->>> e = naive_regression(df, unit="site", time="period", treatment="facilitation",
+>>> df, truth = adaptive_dose_data(sites=2000, periods=3, seed=0)
+>>> e = naive_regression(df, site="site", period="period", treatment="facilitation",
 ...                      confounders="leadership_engagement", outcome="uptake", seed=0)
 >>> truth["always - never"] - e.estimate > 0.5   # adjusting for engagement misses its share
 True
@@ -16,12 +16,13 @@ In a stepped wedge no site is facilitated in period 0, so that period's coeffici
 estimable: it is dropped, and the result says which contrast the number then is.
 
 >>> sw = df.assign(facilitation=df.facilitation.where(df.period > 0, 0.0))
->>> e = naive_regression(sw, unit="site", time="period", treatment="facilitation",
-...                      confounders="leadership_engagement", outcome="uptake", draws=20, seed=0)
+>>> e = naive_regression(sw, site="site", period="period", treatment="facilitation",
+...                      confounders="leadership_engagement", outcome="uptake", inference=20,
+...                      seed=0)
 >>> e.contrast, e.constant_periods
 ('from:1 vs never', (0,))
 >>> print(e.note)
-`facilitation` is 0 for every unit in period 0: its coefficient is not estimable and is left
+`facilitation` is 0 for every site in period 0: its coefficient is not estimable and is left
 out, so the estimate is the contrast from:1 vs never (`facilitation` raised by 1 in periods 1, 2
 only)
 """
@@ -35,13 +36,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from facmech._deprecation import renamed
 from facmech._random import SeedLike, as_generator
 from facmech.errors import EstimationError
 from facmech.estimates import Estimate
 from facmech.estimation.fit import design_keep, with_single_thread_blas, wls
+from facmech.estimation.resampling import Bootstrap
 from facmech.gmethods.data import _py, prepare
 from facmech.gmethods.design import build_design, terms_before
-from facmech.gmethods.gformula import unit_bootstrap_weights
+from facmech.gmethods.gformula import DEFAULT_BOOTSTRAP, _inference, unit_bootstrap_weights
 from facmech.gmethods.options import OutcomeAt, Timing
 
 __all__ = ["NaiveEstimate", "naive_regression"]
@@ -103,8 +106,8 @@ def _contrast(
         label = (f"{level:g} vs 0 in periods {_fmt_periods(varying)} "
                  f"(periods {_fmt_periods(periods[constant])} as observed)")
     vals = np.unique(values[constant])
-    held = (f"{_py(vals[0]):g} for every unit" if vals.size == 1
-            else "the same for every unit")
+    held = (f"{_py(vals[0]):g} for every site" if vals.size == 1
+            else "the same for every site")
     many = constant.sum() > 1
     note = (f"`{treatment}` is {held} in period{'s' if many else ''} "
             f"{_fmt_periods(periods[constant])}: "
@@ -115,12 +118,13 @@ def _contrast(
     return label, note
 
 
+@renamed(unit="site", time="period", nested="patient", draws="inference")
 @with_single_thread_blas
 def naive_regression(
     data: pd.DataFrame,
     *,
-    unit: str,
-    time: str,
+    site: str,
+    period: str,
     treatment: str,
     confounders: str | Sequence[str],
     outcome: str,
@@ -129,8 +133,8 @@ def naive_regression(
     level: float = 1.0,
     timing: str | Timing = "before",
     outcome_at: str | OutcomeAt = "last",
-    nested: str | None = None,
-    draws: int = 500,
+    patient: str | None = None,
+    inference: Bootstrap | int | None = DEFAULT_BOOTSTRAP,
     alpha: float = 0.05,
     seed: SeedLike = None,
 ) -> NaiveEstimate:
@@ -138,8 +142,9 @@ def naive_regression(
 
     For the outcome of period ``s``: ``Y_s ~ A_0 + ... + A_s [+ every confounder measured up to
     Y_s] + V``; the contrast is ``level`` times the sum of the treatment coefficients (averaged
-    over periods with ``outcome_at="mean"``). Percentile interval from a bootstrap over units
-    (``draws`` replicates, batched).
+    over periods with ``outcome_at="mean"``). Percentile interval from a bootstrap over sites
+    (``inference``: a :class:`~facmech.Bootstrap`, a number of draws, or None for
+    the point estimate only; formerly ``draws``), all replicates batched.
 
     Periods in which every unit has the same treatment (the all-control first period of a stepped
     wedge) have no estimable coefficient: they are left out, the treatment staying at its common
@@ -153,9 +158,11 @@ def naive_regression(
     """
     tim = Timing.parse(timing)
     out_at = OutcomeAt.parse(outcome_at)
-    d = prepare(data, unit=unit, time=time, treatment=treatment, confounders=confounders,
-                outcome=outcome, baseline=baseline, nested=nested,
+    d = prepare(data, site=site, period=period, treatment=treatment, confounders=confounders,
+                outcome=outcome, baseline=baseline, patient=patient,
                 every_period_outcome=out_at is OutcomeAt.MEAN)
+    boot = _inference(inference)
+    draws = boot.draws if boot else 0
     rng = as_generator(seed)
     W = unit_bootstrap_weights(d.n, draws, rng)
     k, p = d.L.shape[2], d.V.shape[1]
@@ -179,7 +186,8 @@ def naive_regression(
         pos = [int(np.nonzero(keep == c)[0][0]) for c in a_cols]
         total += level * beta[:, pos].sum(axis=1)
     total /= len(periods)
-    est = Estimate.from_draws(float(total[0]), total[1:], alpha=alpha)
+    est = Estimate.from_draws(float(total[0]), total[1:], alpha=alpha) if boot \
+        else Estimate(float(total[0]))
     constant = np.ptp(d.A, axis=0) == 0
     label, note = _contrast(treatment, d.periods, constant, d.A[0], level)
     return NaiveEstimate(est.estimate, est.std_error, est.ci_low, est.ci_high, est.p_value,

@@ -7,20 +7,11 @@
 from __future__ import annotations
 
 from facmech._choice import Choice
-from facmech.errors import DataError
 
 __all__ = ["OutcomeAt", "Timing"]
 
 
-class _Choice(Choice):
-    """g-methods options: unknown values are :class:`~facmech.errors.DataError`."""
-
-    @classmethod
-    def error_class(cls) -> type[DataError]:
-        return DataError
-
-
-class Timing(_Choice):
+class Timing(Choice):
     """When a period's confounders are measured relative to its treatment.
 
     ``before``: confounders of period t are measured before treatment t (they confound it).
@@ -32,7 +23,7 @@ class Timing(_Choice):
     AFTER = "after"
 
 
-class OutcomeAt(_Choice):
+class OutcomeAt(Choice):
     """Which outcome the strategies are compared on.
 
     ``last``: the outcome in each unit's last period. ``mean``: the mean over all periods of the

@@ -2,7 +2,7 @@
 
 >>> from facmech.estimates import Estimate
 >>> r = StrategyResult(method="parametric", strategies={"always": Estimate(2.0), "never": Estimate(1.0)},
-...                    contrasts={"always - never": Estimate(1.0)}, models=(), n_units=10,
+...                    contrasts={"always - never": Estimate(1.0)}, models=(), n_sites=10,
 ...                    n_periods=3, draws=0, alpha=0.05, history=None)
 >>> r.contrast.estimate
 1.0
@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from facmech._deprecation import deprecated_alias
 from facmech.errors import EstimationError
 from facmech.estimates import Estimate, estimates_frame
 from facmech.estimation.resampling import UnitBootstrap
@@ -68,7 +69,7 @@ class StrategyResult:
     strategies: Mapping[str, Estimate]
     contrasts: Mapping[str, Estimate]
     models: tuple[ModelInfo, ...]
-    n_units: int
+    n_sites: int
     n_periods: int
     draws: int
     alpha: float
@@ -76,6 +77,11 @@ class StrategyResult:
     warnings: tuple[str, ...] = ()
     diagnostics: WeightDiagnostics | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_units(self) -> int:
+        """Deprecated name of :attr:`n_sites` (removed in the next release)."""
+        return deprecated_alias(self.n_sites, "n_units", "n_sites")
 
     @property
     def contrast(self) -> Estimate:
@@ -97,7 +103,8 @@ class StrategyResult:
             "contrasts": {k: v.to_dict() for k, v in self.contrasts.items()},
             "method": self.method,
             "warnings": list(self.warnings),
-            "n_units": self.n_units,
+            "n_sites": self.n_sites,
+            "n_units": self.n_sites,  # deprecated duplicate of n_sites, for one release
             "n_periods": self.n_periods,
             "draws": self.draws,
             "alpha": self.alpha,
@@ -120,10 +127,10 @@ class StrategyResult:
         level = round(100 * (1 - self.alpha))
         target = "mean over periods" if self.extra.get("outcome_at") == "mean" else "last period"
         head = (
-            f"g-methods ({self.method}): {self.n_units} units x {self.n_periods} periods, "
+            f"g-methods ({self.method}): {self.n_sites} sites x {self.n_periods} periods, "
             f"outcome: {target}, "
             f"history={'all' if self.history is None else self.history}, "
-            f"{'bootstrap over units, ' + str(self.draws) + ' draws' if self.draws else 'no inference'}"
+            f"{'bootstrap over sites, ' + str(self.draws) + ' draws' if self.draws else 'no inference'}"
         )
         lines = [head, f"{'':28s}{'estimate':>10s}{'std.err':>10s}  {level}% interval"]
         for name, e in {**self.strategies, **self.contrasts}.items():
@@ -147,7 +154,7 @@ class StrategyResult:
 
     def _repr_html_(self) -> str:
         return (
-            f"<p><b>g-methods ({self.method})</b>, {self.n_units} units x {self.n_periods} periods"
+            f"<p><b>g-methods ({self.method})</b>, {self.n_sites} sites x {self.n_periods} periods"
             f"</p>{self.to_frame().to_html(float_format=lambda x: f'{x:.4f}')}"
         )
 

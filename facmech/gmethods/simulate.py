@@ -15,7 +15,7 @@ Leadership engagement drives facilitation (``adapt``), earlier facilitation driv
 With linear means, :math:`E[Y^{\bar a}] = 1 + \beta \sum a_t + \delta m_{T-1}(\bar a)` where
 :math:`m_0 = 0,\ m_t = \rho m_{t-1} + \phi a_{t-1}` (exact truth for static strategies).
 
->>> df, truth = adaptive_dose_data(n_units=5, n_periods=3, seed=0)
+>>> df, truth = adaptive_dose_data(sites=5, periods=3, seed=0)
 >>> df.shape, round(truth["always - never"], 6)
 ((15, 5), 1.8)
 """
@@ -27,6 +27,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from facmech._deprecation import renamed
 from facmech._random import SeedLike, as_generator
 
 __all__ = ["adaptive_dose_data", "mediation_data", "static_truth"]
@@ -42,9 +43,10 @@ def static_truth(
     return 1.0 + effect * float(np.sum(sequence)) + delta * m
 
 
+@renamed(n_units="sites", n_periods="periods")
 def adaptive_dose_data(
-    n_units: int = 200,
-    n_periods: int = 4,
+    sites: int = 200,
+    periods: int = 4,
     *,
     effect: float = 0.3,
     feedback: float = 0.6,
@@ -62,11 +64,11 @@ def adaptive_dose_data(
 
     ``truth`` holds ``always``, ``never`` and ``always - never`` (for a dose: the two
     ``dose_levels``). Passing ``dynamic`` (a function of current engagement returning the
-    treatment) instead simulates the intervened world; use it with a large ``n_units`` for the
+    treatment) instead simulates the intervened world; use it with a large ``sites`` for the
     truth of a dynamic strategy (the mean uptake is then ``truth["mean"]``).
     """
     rng = as_generator(seed)
-    n, T = int(n_units), int(n_periods)
+    n, T = int(sites), int(periods)
     U = trait_sd * rng.standard_normal(n)
     L = np.empty((n, T))
     A = np.empty((n, T))
@@ -114,9 +116,10 @@ def _mediation_means(a, a_med, T, p) -> float:
     return 1.0 + p["effect"] * float(np.sum(a)) + p["gamma"] * m_prime[-1] + p["delta"] * L
 
 
+@renamed(n_units="sites", n_periods="periods")
 def mediation_data(
-    n_units: int = 500,
-    n_periods: int = 3,
+    sites: int = 500,
+    periods: int = 3,
     *,
     effect: float = 0.3,
     alpha: float = 0.6,
@@ -144,12 +147,12 @@ def mediation_data(
     later mediator-outcome relations. ``truth`` holds ``overall``, ``direct`` and ``indirect``
     (always vs never), computed exactly by propagating means (all equations are linear).
 
-    >>> df, truth = mediation_data(n_units=4, n_periods=2, seed=0)
+    >>> df, truth = mediation_data(sites=4, periods=2, seed=0)
     >>> round(truth["overall"], 6) == round(truth["direct"] + truth["indirect"], 6)
     True
     """
     rng = as_generator(seed)
-    n, T = int(n_units), int(n_periods)
+    n, T = int(sites), int(periods)
     L = np.zeros((n, T))
     A = np.zeros((n, T))
     M = np.zeros((n, T))

@@ -36,6 +36,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from facmech._deprecation import deprecated_alias, renamed
 from facmech._validation import check_alpha, require_columns, require_complete, require_frame
 from facmech.errors import DataError, FewClustersWarning
 from facmech.estimation.subsets import SubsetRegressions
@@ -96,8 +97,13 @@ class ImplicationTests:
 
     table: pd.DataFrame
     alpha: float
-    cluster: str | None
+    site: str | None
     falsified: bool
+
+    @property
+    def cluster(self) -> str | None:
+        """Deprecated name of :attr:`site` (removed in the next release)."""
+        return deprecated_alias(self.site, "cluster", "site")
 
     def to_frame(self) -> pd.DataFrame:
         """One row per implication: estimate, std_error, ci_low, ci_high, p_value, p_adjusted..."""
@@ -105,14 +111,15 @@ class ImplicationTests:
 
     def to_dict(self) -> dict[str, Any]:
         rows = self.table.replace({np.nan: None}).to_dict(orient="records")
-        return {"alpha": self.alpha, "cluster": self.cluster, "falsified": self.falsified,
-                "tests": rows}
+        return {"alpha": self.alpha, "site": self.site, "falsified": self.falsified,
+                "tests": rows,
+                "cluster": self.site}  # deprecated duplicate of "site", for one release
 
     def summary(self) -> str:
         n = len(self.table)
         rej = int(self.table["rejected"].sum())
         head = (f"{n} testable implications, {rej} rejected at alpha={self.alpha:g} after Holm "
-                f"adjustment{' (cluster-robust by ' + self.cluster + ')' if self.cluster else ''}: "
+                f"adjustment{' (cluster-robust by ' + self.site + ')' if self.site else ''}: "
                 f"the map is {'FALSIFIED' if self.falsified else 'not falsified'} by these data")
         lines = [head]
         for r in self.table.itertuples():
@@ -138,11 +145,12 @@ def _holm(p: np.ndarray) -> np.ndarray:
     return out
 
 
+@renamed(cluster="site")
 def test_implications(
     graph: Any,
     data: pd.DataFrame,
     *,
-    cluster: str | None = None,
+    site: str | None = None,
     alpha: float = 0.05,
     observed: Iterable[str] | None = None,
     latent: Iterable[str] | None = None,
@@ -154,8 +162,9 @@ def test_implications(
     graph : MechanismMap or networkx.DiGraph
     data : pandas.DataFrame
         One column per measured node (numeric; not modified).
-    cluster : str, optional
-        Site column for cluster-robust inference.
+    site : str, optional
+        Site column for cluster-robust inference (formerly ``cluster``, a deprecated alias for
+        one release).
     alpha : float
         Family-wise error rate for the verdict (Holm).
     observed, latent : iterable of str, optional
@@ -168,6 +177,7 @@ def test_implications(
     from facmech.estimation.estimate import wald_intervals  # scipy.stats: loaded when used
 
     alpha = check_alpha(alpha)
+    cluster = site
     data = require_frame(data)
     imps = implications(graph, observed=observed, latent=latent)
     needed = sorted({v for m in imps for v in (m.x, m.y, *m.given)})
@@ -181,7 +191,7 @@ def test_implications(
         groups = pd.factorize(data[cluster], sort=True)[0]
         n_groups = int(groups.max()) + 1
         if n_groups < 2:
-            raise DataError(f"`cluster` column {cluster!r} has a single site; need at least 2")
+            raise DataError(f"`site` column {cluster!r} has a single site; need at least 2")
         if n_groups < FEW_CLUSTERS:
             warnings.warn(f"only {n_groups} sites in {cluster!r}: cluster-robust tests of the "
                           "implications are approximate", FewClustersWarning, stacklevel=2)

@@ -19,6 +19,7 @@ from facmech.mediation.inference import (
     Robust,
     SmallSample,
 )
+from facmech.mediation.keys import Arm, EffectKey, EffectKind, Naming
 from facmech.mediation.refute import Refutation, refute
 from facmech.mediation.results import MediationResult
 from facmech.mediation.sensitivity import RhoSensitivity, e_value, e_values, rho_sensitivity
@@ -26,14 +27,18 @@ from facmech.mediation.spec import EffectModel, Family, TreatmentLevel
 from facmech.mediation.synthetic import SyntheticTrials, synthetic_trials
 
 __all__ = [
+    "Arm",
     "BatchEffects",
     "Bootstrap",
     "Classical",
     "Clustered",
+    "EffectKey",
+    "EffectKind",
     "EffectModel",
     "Family",
     "MediationResult",
     "MonteCarlo",
+    "Naming",
     "Refutation",
     "RhoSensitivity",
     "Robust",

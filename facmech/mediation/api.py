@@ -14,13 +14,14 @@ from typing import Any
 
 import pandas as pd
 
+from facmech._deprecation import renamed
+from facmech._inference import parse_inference
 from facmech._random import SeedLike
 from facmech._validation import check_alpha
 from facmech.errors import (
     ArgumentError,
     DataError,
     EstimationError,
-    FacmechError,
     FewClustersWarning,
 )
 from facmech.estimates import Estimate
@@ -28,6 +29,7 @@ from facmech.mediation.data import FEW_SITES, prepare
 from facmech.mediation.engine import mediate_arrays
 from facmech.mediation.graph import as_digraph, check_identification, implied_graph
 from facmech.mediation.inference import Bootstrap, MonteCarlo
+from facmech.mediation.keys import EffectKey, EffectKind, Naming
 from facmech.mediation.model_input import batch_effects, model_set, resolve
 from facmech.mediation.results import MediationResult
 from facmech.mediation.spec import EffectModel, Family, TreatmentLevel
@@ -37,7 +39,7 @@ __all__ = ["mediate"]
 _DEFAULT = MonteCarlo()
 
 
-def _treatment_level(level: object, graph: object, treatment: str, cluster: str | None):
+def _treatment_level(level: object, graph: object, treatment: str, site: str | None):
     if level is not None:
         return TreatmentLevel.parse(level)
     if graph is not None:
@@ -45,9 +47,10 @@ def _treatment_level(level: object, graph: object, treatment: str, cluster: str 
         if treatment in G and "level" in G.nodes[treatment]:
             text = str(G.nodes[treatment]["level"]).split(".")[-1].lower()
             return TreatmentLevel.SITE if text == "site" else TreatmentLevel.PATIENT
-    return TreatmentLevel.SITE if cluster is not None else TreatmentLevel.PATIENT
+    return TreatmentLevel.SITE if site is not None else TreatmentLevel.PATIENT
 
 
+@renamed(cluster="site", time="period")
 def mediate(
     data: pd.DataFrame | None = None,
     *,
@@ -55,12 +58,12 @@ def mediate(
     mediators: str | Sequence[str],
     outcome: str | None = None,
     covariates: Sequence[str] = (),
-    cluster: str | None = None,
-    time: str | None = None,
+    site: str | None = None,
+    period: str | None = None,
     outcome_family: Family | str = "gaussian",
     mediator_family: Family | str = "gaussian",
     interaction: bool = False,
-    inference: MonteCarlo | Bootstrap | None = _DEFAULT,
+    inference: MonteCarlo | Bootstrap | int | None = _DEFAULT,
     graph: Any = None,
     alpha: float = 0.05,
     seed: SeedLike = None,
@@ -98,12 +101,13 @@ def mediate(
         Outcome column (0/1 for binary families).
     covariates : sequence of str
         Pre-treatment covariates; string/categorical columns are expanded into dummies.
-    cluster : str, optional
+    site : str, optional
         Site column: inference then resamples or clusters by site (never treats patients of one
         site as independent). At least 4 sites; below 20 a small-sample correction is the default.
-    time : str, optional
+        (Formerly ``cluster``, still accepted for one release with a ``FutureWarning``.)
+    period : str, optional
         Period column of a stepped-wedge trial: period fixed effects in every model; treatment
-        checked constant within site-period.
+        checked constant within site-period. (Formerly ``time``.)
     outcome_family : {"gaussian", "binomial" (logit), "probit"}
     mediator_family : {"gaussian", "binomial" (logit), "probit"}
         Binary (0/1) mediators are supported for a single mediator (exact two-term mediation
@@ -111,11 +115,12 @@ def mediate(
     interaction : bool
         Treatment-by-mediator terms (then the control and treated versions differ and no
         path-specific effects are reported).
-    inference : MonteCarlo, Bootstrap or None
+    inference : MonteCarlo, Bootstrap, int or None
         Default ``MonteCarlo(draws=1000)`` with site-clustered CR2 covariance and :math:`t`
         draws on :math:`G - p_b` degrees of freedom (:math:`p_b` site-level parameters, e.g.
-        :math:`G - 2` in a parallel trial) when ``cluster`` is given, HC3 otherwise. ``None`` gives
-        point estimates only.
+        :math:`G - 2` in a parallel trial) when ``site`` is given, HC3 otherwise. An integer is
+        the number of Monte Carlo draws; ``None`` gives point estimates only (see
+        :mod:`facmech._inference`).
     graph : MechanismMap or networkx.DiGraph, optional
         Mechanism map in which identification is checked; without it, the DAG implied by the call.
     alpha : float
@@ -126,9 +131,9 @@ def mediate(
     missing : {"raise", "drop"}
         Rows with missing values in used columns raise an error unless ``"drop"``.
     treatment_level : {"site", "patient"}, optional
-        Default: the map's level of the treatment node, else ``site`` when ``cluster`` is given.
+        Default: the map's level of the treatment node, else ``site`` when ``site`` (the column) is given.
     effect_model : {"constant", "exposure_time"}, optional
-        How effects may change with time on treatment in a stepped wedge (needs ``time``).
+        How effects may change with time on treatment in a stepped wedge (needs ``period``).
         ``constant`` (default without ``exposure_time``): one treatment coefficient per model
         (Hussey & Hughes 2007), biased when effects build up or fade after crossover.
         ``exposure_time`` (alias ``eti``; default when ``exposure_time`` is given): one indicator
@@ -139,7 +144,7 @@ def mediate(
         site-periods observed at that exposure time. See :mod:`facmech.mediation.exposure`.
     exposure_time : str, optional
         Column of exposure times (0 untreated, 1 in the crossover period, 2 in the next, ...);
-        by default derived from the treatment and ``time`` columns (calendar periods since each
+        by default derived from the treatment and ``period`` columns (calendar periods since each
         site's first treated period, plus one).
     exposure_window : int, optional
         Longest exposure time in the averaged effects (default: the longest observed).
@@ -162,33 +167,29 @@ def mediate(
     >>> y = 0.2 * a + 0.5 * m + rng.normal(size=600) + rng.normal(size=20)[site]
     >>> df = pd.DataFrame({"site": site, "facilitation": a, "engagement": m, "uptake": y})
     >>> res = mediate(df, treatment="facilitation", mediators="engagement", outcome="uptake",
-    ...               cluster="site", seed=1)
-    >>> round(res["nie"].estimate, 2), res.n_clusters
+    ...               site="site", seed=1)
+    >>> round(res["nie"].estimate, 2), res.n_sites
     (0.37, 20)
     """
     family = Family.parse(outcome_family)
     mfamily = Family.parse(mediator_family, argument="mediator_family")
     alpha = check_alpha(alpha)
-    if inference is not None and not isinstance(inference, MonteCarlo | Bootstrap):
-        raise FacmechError(
-            "`inference` must be MonteCarlo(...), Bootstrap(...) or None "
-            f"(got {type(inference).__name__})"
-        )
+    inference = parse_inference(inference, schemes=(MonteCarlo, Bootstrap), default=MonteCarlo)
     meds = [mediators] if isinstance(mediators, str) else list(mediators)
     covs = [covariates] if isinstance(covariates, str) else list(covariates)
     cov_obj = getattr(inference, "covariance", None)
     by = getattr(inference, "by", None) or getattr(cov_obj, "by", None)
     if by is not None:
-        if cluster is not None and by != cluster:
-            raise DataError(f"`inference` clusters by {by!r} but `cluster` is {cluster!r}")
-        cluster = by
+        if site is not None and by != site:
+            raise DataError(f"`inference` clusters by {by!r} but `site` is {site!r}")
+        site = by
     source = resolve(
         data, treatment=treatment, mediators=meds, outcome=outcome, covariates=covs,
-        cluster=cluster, time=time, exposure_time=exposure_time,
+        cluster=site, time=period, exposure_time=exposure_time,
         mediator_formula=mediator_formula, outcome_formula=outcome_formula, models=models,
         random_intercept=random_intercept,
     )
-    data, outcome, cluster = source.data, source.outcome, source.cluster
+    data, outcome, site = source.data, source.outcome, source.cluster
     if source.families is not None:
         family = source.families[outcome]
         mfamily = source.families[meds[0]]
@@ -199,13 +200,13 @@ def mediate(
                 "write it in the formula ('y ~ a * m')"
             )
         interaction = bool(interaction or source.interaction)
-    level = _treatment_level(treatment_level, graph, treatment, cluster)
+    level = _treatment_level(treatment_level, graph, treatment, site)
     if effect_model is None:
         emodel = EffectModel.CONSTANT if exposure_time is None else EffectModel.EXPOSURE_TIME
     else:
         emodel = EffectModel.parse(effect_model)
     if exposure_window is not None and emodel is not EffectModel.EXPOSURE_TIME:
-        raise FacmechError(
+        raise ArgumentError(
             f"`exposure_window` ({exposure_window!r}) is only used with "
             "`effect_model=\"exposure_time\"`"
         )
@@ -214,7 +215,7 @@ def mediate(
         prepared = prepare(
             data, treatment=treatment, mediators=meds, outcome=outcome,
             covariates=list(source.covariates),
-            cluster=cluster, time=time, outcome_family=family, mediator_family=mfamily,
+            site=site, period=period, outcome_family=family, mediator_family=mfamily,
             treatment_level=level, control=control, treated=treated, missing=missing,
             effect_model=emodel, exposure_time=exposure_time,
         )
@@ -248,7 +249,7 @@ def mediate(
         )
     model_set_ = model_set(
         source, prepared, treatment=treatment, mediators=meds, covariates=source.covariates,
-        time=time, outcome_family=family, mediator_family=mfamily, interaction=interaction,
+        time=period, outcome_family=family, mediator_family=mfamily, interaction=interaction,
         control=control, treated=treated, inference=inference,
     )
     if source.custom:
@@ -257,7 +258,8 @@ def mediate(
     else:
         batch = mediate_arrays(
             prepared.treatment, prepared.mediators[None], prepared.outcome[None],
-            prepared.covariates[None], cluster=prepared.cluster,
+            prepared.covariates[None], site=prepared.cluster,
+            naming=Naming(tuple(meds), treatment, outcome),
             strata=None if prepared.strata is None else prepared.strata[None],
             outcome_family=family, mediator_family=mfamily, interaction=interaction,
             inference=inference, alpha=alpha, seed=seed,
@@ -275,7 +277,7 @@ def mediate(
             f"weighted averages over exposure times 1..{window} (time-averaged effects); "
             "assumes effects depend on time since crossover, not on calendar period",
         )
-    elif time is not None:
+    elif period is not None:
         assumptions += (
             "constant treatment effect (Hussey & Hughes model): one treatment coefficient per "
             "model; if effects change with time since crossover, use "
@@ -285,19 +287,20 @@ def mediate(
         notes.append(
             f"{int(batch.failed_draws[0])} bootstrap draws did not converge and were dropped"
         )
-    effects: dict[str, Estimate] = {}
-    ratios: dict[str, Estimate] = {}
+    effects: dict[EffectKey, Estimate] = {}
+    ratios: dict[EffectKey, Estimate] = {}
+    estimates = batch.estimates(0)
     for i, name in enumerate(batch.names):
         if not math.isfinite(batch.estimate[0, i]):
-            if name == "prop_mediated":
+            if name.kind is EffectKind.PROP_MEDIATED:
                 notes.append("proportion mediated not reported: the total effect is zero")
                 continue
             raise EstimationError(f"the {name} estimate is not finite")
-        est = batch.estimates(0)[name]
+        est = estimates[name]
         if est.std_error is not None and not all(
             math.isfinite(v) for v in (est.std_error, est.ci_low, est.ci_high)
         ):
-            if name == "prop_mediated":
+            if name.kind is EffectKind.PROP_MEDIATED:
                 notes.append(
                     "proportion mediated not reported: the total effect is zero in some "
                     "resampled data sets, where nie / total is undefined (its standard error and "
@@ -305,22 +308,16 @@ def mediate(
                 )
                 continue
             notes.append(f"the standard error or interval of {name} is not finite")
-        if name.startswith("rr:"):
-            ratios[name[3:]] = est
+        if name.ratio:
+            ratios[name.difference_scale()] = est
             continue
-        if name.startswith("via:"):
-            name = "via:" + meds[int(name[4:])]
-        elif name.startswith("path:"):
-            name = "path:" + ">".join(
-                [treatment, *(meds[int(i)] for i in name[5:].split(">")), outcome]
-            )
         effects[name] = est
     if len(meds) > 1:
         assumptions += (
             "via:<mediator> effects: through that mediator and later ones, not through earlier "
             "ones; identified without further assumptions (they sum to nie)",
         )
-        if any(k.startswith("path:") for k in effects):
+        if any(k.kind is EffectKind.PATH for k in effects):
             assumptions += (
                 "path:<...> effects: products of coefficients, valid only under linear models "
                 "without treatment-mediator interaction (additional assumption)",
@@ -332,11 +329,11 @@ def mediate(
     mname = "OLS" if mfamily is Family.GAUSSIAN else f"{mfamily.value} GLM"
     oname = "OLS" if family is Family.GAUSSIAN else f"{family.value} GLM"
     if source.mixed:
-        mname = oname = f"MixedLM (REML, random intercept for {cluster})"
+        mname = oname = f"MixedLM (REML, random intercept for {site})"
     method = (
         f"mediators: {mname}; outcome: {oname}"
         + (" with treatment-mediator interaction" if interaction else "")
-        + (f"; period fixed effects ({time})" if time else "")
+        + (f"; period fixed effects ({period})" if period else "")
         + ("; exposure-time indicators" if prepared.exposure is not None else "")
         + ("; statsmodels formulas" if source.formulas is not None else "")
         + "; "
@@ -347,14 +344,10 @@ def mediate(
         effects=effects, risk_ratios=ratios, treatment=treatment, mediators=tuple(meds),
         outcome=outcome,
         covariates=tuple(covs), outcome_family=family.value, interaction=bool(interaction),
-        alpha=float(alpha), n_obs=len(prepared.frame), n_clusters=prepared.n_clusters,
+        alpha=float(alpha), n_obs=len(prepared.frame), n_sites=prepared.n_clusters,
         method=method,
         scale="mean difference" if family is Family.GAUSSIAN else "risk difference",
-        assumptions=tuple(assumptions), warnings=tuple(notes), cluster=cluster, time=time,
-        models=model_set_,
-        _data=prepared,
-        _call={"outcome_family": family, "mediator_family": mfamily,
-               "interaction": interaction, "inference": inference,
-               "alpha": alpha, "seed": seed, "treatment_level": level,
-               "effect_model": emodel, "exposure_window": exposure_window},
+        assumptions=tuple(assumptions), warnings=tuple(notes), site=site, period=period,
+        models=model_set_, mediator_family=mfamily, treatment_level=level,
+        effect_model=emodel, inference=inference, data=prepared,
     )

@@ -132,8 +132,8 @@ def prepare(
     mediators: Sequence[str],
     outcome: str,
     covariates: Sequence[str],
-    cluster: str | None,
-    time: str | None,
+    site: str | None,
+    period: str | None,
     outcome_family: Family,
     mediator_family: Family,
     treatment_level: TreatmentLevel,
@@ -159,17 +159,17 @@ def prepare(
             if c in seen:
                 raise DataError(f"column {c!r} is given both as `{seen[c]}` and as `{role}`")
             seen[c] = role
-    for extra, role in ((cluster, "cluster"), (time, "time"), (exposure_time, "exposure_time")):
+    for extra, role in ((site, "site"), (period, "period"), (exposure_time, "exposure_time")):
         if extra is not None and extra in seen:
             raise DataError(f"column {extra!r} is given both as `{seen[extra]}` and as `{role}`")
         if extra is not None:
             seen[extra] = role
     if effect_model is EffectModel.EXPOSURE_TIME:
-        if time is None or cluster is None:
+        if period is None or site is None:
             raise DataError(
-                "`effect_model=\"exposure_time\"` needs `time` (the period column) and `cluster` "
+                "`effect_model=\"exposure_time\"` needs `period` (the period column) and `site` "
                 "(the site column) of a stepped-wedge trial (got "
-                f"time={time!r}, cluster={cluster!r})"
+                f"period={period!r}, site={site!r})"
             )
         if treatment_level is not TreatmentLevel.SITE:
             raise DataError(
@@ -187,7 +187,7 @@ def prepare(
             f"mediator (got {len(mediators)}); model several mediators as Gaussian"
         )
     used = [treatment, *mediators, outcome, *covariates]
-    used += [c for c in (cluster, time, exposure_time) if c is not None]
+    used += [c for c in (site, period, exposure_time) if c is not None]
     require_columns(frame, used)
     if missing not in {"raise", "drop"}:
         raise DataError(f"`missing` must be 'raise' or 'drop' (got {missing!r})")
@@ -237,27 +237,27 @@ def prepare(
 
     codes = strata = None
     G = None
-    if cluster is not None:
-        codes, uniques = pd.factorize(sub[cluster], sort=True)
+    if site is not None:
+        codes, uniques = pd.factorize(sub[site], sort=True)
         G = len(uniques)
         if G < MIN_SITES:
             raise DataError(
-                f"cluster column {cluster!r} has {G} sites; at least {MIN_SITES} are needed for "
+                f"site column {site!r} has {G} sites; at least {MIN_SITES} are needed for "
                 "site-level inference"
             )
         if G < FEW_SITES:
             msg = (
-                f"only {G} sites in {cluster!r}: large-sample cluster-robust inference is "
+                f"only {G} sites in {site!r}: large-sample cluster-robust inference is "
                 "unreliable; keep the default small-sample correction (CR2 with t draws)"
             )
             warnings.warn(msg, FewClustersWarning, stacklevel=3)
             notes.append(msg)
-        keys = [codes] if time is None else [codes, pd.factorize(sub[time], sort=True)[0]]
+        keys = [codes] if period is None else [codes, pd.factorize(sub[period], sort=True)[0]]
         unit = pd.Series(a).groupby(keys)
         if treatment_level is TreatmentLevel.SITE:
             varies = unit.nunique() > 1
             if varies.any():
-                where = "site" if time is None else "site-period"
+                where = "site" if period is None else "site-period"
                 raise DataError(
                     f"treatment {treatment!r} varies within {int(varies.sum())} {where}(s) but is "
                     f"declared site-level; pass `treatment_level=\"patient\"` (CLI: "
@@ -267,25 +267,25 @@ def prepare(
         # stratum for a continuous treatment (a dose: each site would be its own stratum)
         if not np.isin(a, (0.0, 1.0)).all():
             strata = np.zeros(G, dtype=int)
-        elif time is None:
+        elif period is None:
             seq = pd.Series(a).groupby(codes).mean().round(6)
             strata = pd.factorize(seq.astype(str))[0]
         else:
-            t = pd.factorize(sub[time], sort=True)[0]
+            t = pd.factorize(sub[period], sort=True)[0]
             tab = pd.Series(a).groupby([codes, t]).mean().round(6).unstack(fill_value=-1)
             strata = pd.factorize(tab.astype(str).agg("|".join, axis=1))[0]
-    elif time is not None:
-        raise DataError("`time` (stepped-wedge periods) requires `cluster` (the site column)")
+    elif period is not None:
+        raise DataError("`period` (stepped-wedge periods) requires `site` (the site column)")
     cov_cols = list(covariates)
     X, names = _expand(sub, cov_cols)
-    if time is not None:
-        td = pd.get_dummies(sub[time].astype("category"), prefix=str(time), prefix_sep="=",
+    if period is not None:
+        td = pd.get_dummies(sub[period].astype("category"), prefix=str(period), prefix_sep="=",
                             drop_first=True)
         X = np.concatenate([X, td.to_numpy(dtype=float)], axis=1)
         names += list(map(str, td.columns))
     exposure = None
     if effect_model is EffectModel.EXPOSURE_TIME:
-        tcodes = pd.factorize(sub[time], sort=True)[0]
+        tcodes = pd.factorize(sub[period], sort=True)[0]
         derived = exposure_times(a, np.asarray(codes), tcodes)
         if exposure_time is None:
             exposure = derived
@@ -300,7 +300,7 @@ def prepare(
         cluster=None if codes is None else np.asarray(codes, dtype=int),
         strata=None if strata is None else np.asarray(strata),
         n_clusters=G,
-        time_codes=None if time is None else pd.factorize(sub[time], sort=True)[0],
+        time_codes=None if period is None else pd.factorize(sub[period], sort=True)[0],
         frame=sub,
         dropped=dropped,
         warnings=tuple(notes),

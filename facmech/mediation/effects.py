@@ -31,6 +31,7 @@ from itertools import combinations, pairwise
 import numpy as np
 from scipy import special
 
+from facmech.mediation.keys import Arm, EffectKey, Naming
 from facmech.mediation.spec import Family
 
 __all__ = ["Layout", "configurations", "contrasts", "path_effects", "potential_means"]
@@ -183,41 +184,47 @@ def _binary_mediator_means(coefs, rows, row_weights, layout, family, mediator_fa
 
 
 def contrasts(
-    psi: dict[tuple[int, ...], np.ndarray], k: int, *, ratios: bool = False
-) -> dict[str, np.ndarray]:
+    psi: dict[tuple[int, ...], np.ndarray], k: int, *, ratios: bool = False,
+    naming: Naming | None = None,
+) -> dict[EffectKey, np.ndarray]:
     """Named effects from the potential-outcome means (difference scale).
 
     ``total``; ``nde_control`` = :math:`\\psi(1;0) - \\psi(0;0)`, ``nde_treated`` =
     :math:`\\psi(1;1) - \\psi(0;1)`, ``nie_control`` = :math:`\\psi(0;1) - \\psi(0;0)`,
     ``nie_treated`` = :math:`\\psi(1;1) - \\psi(1;0)`, ``nde``/``nie`` their averages,
-    ``prop_mediated`` = nie / total, and with several mediators ``via:j`` (0-based index): the
-    effect through mediator ``j`` not through earlier ones (including through later ones),
-    averaged over :math:`a_Y`; they sum to ``nie``. With ``ratios`` (binary outcomes) also the
-    risk ratios ``rr:total``, ``rr:nde`` (mediators at control) and ``rr:nie`` (outcome at treated),
-    whose product is ``rr:total``.
+    ``prop_mediated`` = nie / total, and with several mediators ``via:j``: the effect through
+    mediator ``j`` not through earlier ones (including through later ones), averaged over
+    :math:`a_Y`; they sum to ``nie``. With ``ratios`` (binary outcomes) also the risk ratios
+    ``rr:total``, ``rr:nde`` (mediators at control) and ``rr:nie`` (outcome at treated), whose
+    product is ``rr:total``. Keys are :class:`~facmech.mediation.keys.EffectKey`; mediators are
+    named by ``naming`` (default: their 0-based positions, ``via:0``).
     """
+    naming = Naming.positional(k) if naming is None else naming
     one, zero = (1,) * k, (0,) * k
+    total, nde, nie = EffectKey.total(), EffectKey.nde(), EffectKey.nie()
+    nde_c, nde_t = EffectKey.nde(Arm.CONTROL), EffectKey.nde(Arm.TREATED)
+    nie_c, nie_t = EffectKey.nie(Arm.CONTROL), EffectKey.nie(Arm.TREATED)
     e = {
-        "total": psi[(1, *one)] - psi[(0, *zero)],
-        "nde_control": psi[(1, *zero)] - psi[(0, *zero)],
-        "nde_treated": psi[(1, *one)] - psi[(0, *one)],
-        "nie_control": psi[(0, *one)] - psi[(0, *zero)],
-        "nie_treated": psi[(1, *one)] - psi[(1, *zero)],
+        total: psi[(1, *one)] - psi[(0, *zero)],
+        nde_c: psi[(1, *zero)] - psi[(0, *zero)],
+        nde_t: psi[(1, *one)] - psi[(0, *one)],
+        nie_c: psi[(0, *one)] - psi[(0, *zero)],
+        nie_t: psi[(1, *one)] - psi[(1, *zero)],
     }
-    e["nde"] = (e["nde_control"] + e["nde_treated"]) / 2
-    e["nie"] = (e["nie_control"] + e["nie_treated"]) / 2
+    e[nde] = (e[nde_c] + e[nde_t]) / 2
+    e[nie] = (e[nie_c] + e[nie_t]) / 2
     with np.errstate(divide="ignore", invalid="ignore"):
-        e["prop_mediated"] = e["nie"] / e["total"]
+        e[EffectKey.prop_mediated()] = e[nie] / e[total]
     if ratios:
         with np.errstate(divide="ignore", invalid="ignore"):
-            e["rr:total"] = psi[(1, *one)] / psi[(0, *zero)]
-            e["rr:nde"] = psi[(1, *zero)] / psi[(0, *zero)]
-            e["rr:nie"] = psi[(1, *one)] / psi[(1, *zero)]
+            e[total.ratio_scale()] = psi[(1, *one)] / psi[(0, *zero)]
+            e[nde.ratio_scale()] = psi[(1, *zero)] / psi[(0, *zero)]
+            e[nie.ratio_scale()] = psi[(1, *one)] / psi[(1, *zero)]
     if k > 1:
         for j in range(k):
             hi = (*([0] * j), *([1] * (k - j)))
             lo = (*([0] * (j + 1)), *([1] * (k - j - 1)))
-            e[f"via:{j}"] = sum(psi[(a, *hi)] - psi[(a, *lo)] for a in (0, 1)) / 2
+            e[naming.via(j)] = sum(psi[(a, *hi)] - psi[(a, *lo)] for a in (0, 1)) / 2
     return e
 
 

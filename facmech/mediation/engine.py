@@ -12,7 +12,7 @@ p-values for every replicate. :func:`facmech.mediation.mediate` calls it with ``
 >>> Y = 0.3 * A + 0.8 * M[..., 0] + rng.normal(size=(R, n))
 >>> out = mediate_arrays(A, M, Y, inference=MonteCarlo(draws=200), seed=1)
 >>> out.estimate.shape, out.names[:3]
-((4, 8), ('total', 'nde_control', 'nde_treated'))
+((4, 8), (EffectKey('total'), EffectKey('nde_control'), EffectKey('nde_treated')))
 >>> bool(np.all(np.abs(out.estimate[:, out.names.index("nie")] - 0.4) < 0.2))
 True
 """
@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from facmech._deprecation import renamed
+from facmech._inference import parse_inference
 from facmech._random import SeedLike, as_generator
 from facmech.errors import ArgumentError, DataError, EstimationError
 from facmech.estimates import Estimate
@@ -33,6 +35,7 @@ from facmech.estimation.resampling import coefficient_draws
 from facmech.mediation.effects import Layout, contrasts, path_effects, potential_means
 from facmech.mediation.exposure import ExposureLayout
 from facmech.mediation.inference import Bootstrap, MonteCarlo
+from facmech.mediation.keys import EffectKey, Naming
 from facmech.mediation.spec import Family
 
 __all__ = ["BatchEffects", "mediate_arrays"]
@@ -42,13 +45,14 @@ __all__ = ["BatchEffects", "mediate_arrays"]
 class BatchEffects:
     """Effects for ``R`` replicates.
 
-    ``names`` are effect names (``via:j`` and ``path:j1>j2`` use 0-based mediator indices);
+    ``names`` are :class:`~facmech.mediation.keys.EffectKey` records (mediators named as the
+    call's ``naming`` says: by default their 0-based positions, ``via:0``, ``path:0>1``);
     ``estimate``, ``std_error``, ``ci_low``, ``ci_high``, ``p_value`` have shape ``(R, E)``
     (the last four are ``None`` when no inference was requested); ``draws`` ``(R, B, E)`` or None;
     ``failed_draws`` (R,) counts draws dropped because a refit did not converge.
     """
 
-    names: tuple[str, ...]
+    names: tuple[EffectKey, ...]
     estimate: np.ndarray
     std_error: np.ndarray | None
     ci_low: np.ndarray | None
@@ -58,7 +62,7 @@ class BatchEffects:
     failed_draws: np.ndarray
     df: float | None
 
-    def estimates(self, replicate: int = 0) -> dict[str, Estimate]:
+    def estimates(self, replicate: int = 0) -> dict[EffectKey, Estimate]:
         """The effects of one replicate as :class:`facmech.estimates.Estimate` records."""
         out = {}
         for i, name in enumerate(self.names):
@@ -104,13 +108,14 @@ def _pieces(X: np.ndarray, y: np.ndarray, coef: np.ndarray, sigma: np.ndarray, f
     return ModelPieces.binary(X, y, coef, _link(family))
 
 
-def _effects(coefs, sigmas, rows, roww, layout, family, mfamily=Family.GAUSSIAN):
+def _effects(coefs, sigmas, rows, roww, layout, family, mfamily=Family.GAUSSIAN, naming=None):
+    naming = Naming.positional(layout.k) if naming is None else naming
     psi = potential_means(coefs, sigmas, rows, roww, layout, family, mfamily)
-    eff = contrasts(psi, layout.k, ratios=family.binary)
+    eff = contrasts(psi, layout.k, ratios=family.binary, naming=naming)
     if (family is Family.GAUSSIAN and mfamily is Family.GAUSSIAN and not layout.interaction
             and layout.k > 1):
         for path, val in path_effects(coefs, layout).items():
-            eff["path:" + ">".join(map(str, path))] = val
+            eff[naming.path(path)] = val
     return eff
 
 
@@ -121,23 +126,25 @@ def _default_strata(A: np.ndarray, cluster: np.ndarray) -> np.ndarray:
     return np.round(tot / cnt, 6)
 
 
+@renamed(cluster="site")
 def mediate_arrays(
     treatment: np.ndarray,
     mediators: np.ndarray,
     outcome: np.ndarray,
     covariates: np.ndarray | None = None,
     *,
-    cluster: np.ndarray | None = None,
+    site: np.ndarray | None = None,
     strata: np.ndarray | None = None,
     outcome_family: Family | str = Family.GAUSSIAN,
     mediator_family: Family | str = Family.GAUSSIAN,
     interaction: bool = False,
-    inference: MonteCarlo | Bootstrap | None = None,
+    inference: MonteCarlo | Bootstrap | int | None = None,
     alpha: float = 0.05,
     seed: SeedLike = None,
     keep_draws: bool = False,
     exposure: np.ndarray | None = None,
     exposure_window: int | None = None,
+    naming: Naming | None = None,
 ) -> BatchEffects:
     """Mediation effects for ``R`` replicates of numeric data in one vectorized pass.
 
@@ -151,8 +158,8 @@ def mediate_arrays(
         Outcome (0/1 for binary families).
     covariates : ndarray, shape (R, n, q), optional
         Numeric covariates (dummies, period fixed effects), without the intercept column.
-    cluster : ndarray of int, shape (n,), optional
-        Site codes ``0..G-1`` shared by all replicates.
+    site : ndarray of int, shape (n,), optional
+        Site codes ``0..G-1`` shared by all replicates (formerly ``cluster``).
     strata : ndarray, shape (R, G), optional
         Bootstrap strata of the sites (default: sites with equal treated share).
     outcome_family : {"gaussian", "binomial", "probit"}
@@ -160,8 +167,8 @@ def mediate_arrays(
         Binary families need exactly one (0/1) mediator.
     interaction : bool
         Add treatment-by-mediator terms to every model with mediators as regressors.
-    inference : MonteCarlo | Bootstrap | None
-        ``None``: plug-in estimates only.
+    inference : MonteCarlo | Bootstrap | int | None
+        ``None``: plug-in estimates only; an integer: that many Monte Carlo draws.
     alpha : float
     seed : int, Generator or None
     keep_draws : bool
@@ -175,6 +182,9 @@ def mediate_arrays(
         the effects at each exposure time ``e``.
     exposure_window : int, optional
         Longest exposure time in the average (default: the longest observed).
+    naming : Naming, optional
+        Mediator names (and the treatment and outcome, the ends of path effects) in the effect
+        keys; default: the mediators' positions (``via:0``, ``path:0>1``).
 
     Returns
     -------
@@ -182,6 +192,8 @@ def mediate_arrays(
     """
     family = Family.parse(outcome_family)
     mfamily = Family.parse(mediator_family, argument="mediator_family")
+    inference = parse_inference(inference, schemes=(MonteCarlo, Bootstrap), default=MonteCarlo)
+    cluster = site
     A = np.asarray(treatment, dtype=float)
     Y = np.asarray(outcome, dtype=float)
     if Y.ndim == 1:
@@ -200,6 +212,9 @@ def mediate_arrays(
     Cov = _as3(covariates, R, n, "covariates")
     C = np.concatenate([np.ones((R, n, 1)), Cov], axis=-1)
     layout = Layout(p=C.shape[-1], k=k, interaction=bool(interaction))
+    naming = Naming.positional(k) if naming is None else naming
+    if len(naming.mediators) != k:
+        raise DataError(f"`naming` names {len(naming.mediators)} mediators for {k} mediator columns")
     eti = None
     if exposure is not None:
         ex = np.asarray(exposure)
@@ -235,9 +250,9 @@ def mediate_arrays(
     else:
         rows, roww = C[:, None], np.full((R, 1, n), 1.0 / n)
     if eti is not None:
-        point = eti.effects(coefs, sigmas, C, None, family, mfamily)
+        point = eti.effects(coefs, sigmas, C, None, family, mfamily, naming)
     else:
-        point = _effects(coefs, sigmas, rows, roww, layout, family, mfamily)
+        point = _effects(coefs, sigmas, rows, roww, layout, family, mfamily, naming)
     names = tuple(point)
     estimate = np.stack([point[nm][:, 0] for nm in names], axis=-1)
     if inference is None:
@@ -264,10 +279,10 @@ def mediate_arrays(
         splits = np.cumsum([shape.n_coef(j) for j in range(k + 1)])[:-1]
         dcoefs = np.split(draws_theta, splits, axis=-1)
         if eti is not None:
-            deff = eti.effects(dcoefs, sigmas, C, None, family, mfamily)
+            deff = eti.effects(dcoefs, sigmas, C, None, family, mfamily, naming)
         else:
-            deff = _effects(dcoefs, sigmas, rows, roww, layout, family, mfamily)
-    elif isinstance(inference, Bootstrap):
+            deff = _effects(dcoefs, sigmas, rows, roww, layout, family, mfamily, naming)
+    else:  # Bootstrap
         B = inference.draws
         if cluster is None:
             cl = np.arange(n)
@@ -291,21 +306,16 @@ def mediate_arrays(
         dcoefs = [f.coef for f in bfits]
         dsig = [bfits[j].sigma for j in range(k)]
         if eti is not None:
-            deff = eti.effects(dcoefs, dsig, C, wts, family, mfamily)
+            deff = eti.effects(dcoefs, dsig, C, wts, family, mfamily, naming)
         elif linear:
             wn = wts / wts.sum(-1, keepdims=True)
             brows, broww = np.matmul(wn, C)[:, :, None, :], np.ones((R, B, 1))
-            deff = _effects(dcoefs, dsig, brows, broww, layout, family, mfamily)
+            deff = _effects(dcoefs, dsig, brows, broww, layout, family, mfamily, naming)
         else:
             brows, broww = C[:, None], wts / wts.sum(-1, keepdims=True)
-            deff = _effects(dcoefs, dsig, brows, broww, layout, family, mfamily)
+            deff = _effects(dcoefs, dsig, brows, broww, layout, family, mfamily, naming)
         for nm in deff:
             deff[nm] = np.where(ok, deff[nm], np.nan)
-    else:
-        raise DataError(
-            "`inference` must be MonteCarlo(...), Bootstrap(...) or None "
-            f"(got {type(inference).__name__})"
-        )
     draws = np.stack([deff[nm] for nm in names], axis=-1)  # (R, B, E)
     iv = draw_intervals(estimate, draws, alpha=alpha, axis=1)
     return BatchEffects(

@@ -29,12 +29,11 @@ array([0, 1, 2, 0, 0, 1])
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
 from facmech.errors import DataError
 from facmech.mediation.effects import Layout, contrasts, path_effects, potential_means
+from facmech.mediation.keys import EffectKey, Naming
 from facmech.mediation.spec import Family
 
 __all__ = ["ExposureLayout", "exposure_times"]
@@ -148,11 +147,6 @@ class ExposureLayout:
             [coef[..., :p], coef[..., p + e - 1: p + e], coef[..., p + self.E:]], axis=-1
         )
 
-    def names(self, base: Sequence[str]) -> tuple[str, ...]:
-        """Effect names: the averaged standard names, then ``total@e``, ``nde@e``, ``nie@e``."""
-        per = [f"{nm}@{e}" for e in range(1, self.E + 1) for nm in ("total", "nde", "nie")]
-        return (*base, *per)
-
     def effects(
         self,
         coefs: list[np.ndarray],
@@ -161,7 +155,8 @@ class ExposureLayout:
         weights: np.ndarray | None,
         family: Family,
         mediator_family: Family,
-    ) -> dict[str, np.ndarray]:
+        naming: Naming | None = None,
+    ) -> dict[EffectKey, np.ndarray]:
         """Averaged and per-exposure-time effects, each ``(R, B)``.
 
         ``coefs`` in the exposure-time layout ``(R, B, n_coef)``; ``C`` (R, n, p) the shared
@@ -169,6 +164,7 @@ class ExposureLayout:
         """
         layout = self.layout
         k = layout.k
+        naming = Naming.positional(k) if naming is None else naming
         linear = family is Family.GAUSSIAN and mediator_family is Family.GAUSSIAN
         psis, per, paths = [], {}, []
         for e in range(1, self.E + 1):
@@ -183,17 +179,17 @@ class ExposureLayout:
                 rows, roww = C[:, None], w
             views = [self.view(c, e) for c in coefs]
             psi = potential_means(views, sigmas, rows, roww, layout, family, mediator_family)
-            eff = contrasts(psi, k)
-            for nm in ("total", "nde", "nie"):
-                per[f"{nm}@{e}"] = eff[nm]
+            eff = contrasts(psi, k, naming=naming)
+            for key in (EffectKey.total(), EffectKey.nde(), EffectKey.nie()):
+                per[key.at(e)] = eff[key]
             if e <= self.window:
                 psis.append(psi)
                 if linear and not layout.interaction and k > 1:
                     paths.append(path_effects(views, layout))
         avg = {cfg: sum(p[cfg] for p in psis) / len(psis) for cfg in psis[0]}
-        out = contrasts(avg, k, ratios=family.binary)
+        out = contrasts(avg, k, ratios=family.binary, naming=naming)
         if paths:
             for path in paths[0]:
-                out["path:" + ">".join(map(str, path))] = sum(p[path] for p in paths) / len(paths)
+                out[naming.path(path)] = sum(p[path] for p in paths) / len(paths)
         out.update(per)
         return out

@@ -22,9 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
-from facmech.errors import FacmechError
+from facmech._validation import check_int
 from facmech.estimation.covariance import (
     Classical,
     Clustered,
@@ -56,15 +54,14 @@ class MonteCarlo:
     draws : int
         Number of draws (default 1000).
     covariance : Classical | Robust | Clustered, optional
-        Default: :class:`Clustered` when ``cluster`` is given, else ``Robust("HC3")``.
+        Default: :class:`Clustered` when ``site`` is given, else ``Robust("HC3")``.
     """
 
     draws: int = 1000
     covariance: Classical | Robust | Clustered | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.draws, (int, np.integer)) or self.draws < 2:
-            raise FacmechError(f"`draws` must be an integer of at least 2 (got {self.draws!r})")
+        object.__setattr__(self, "draws", check_int(self.draws, argument="draws", minimum=2))
 
     def resolved_covariance(self, has_cluster: bool) -> Classical | Robust | Clustered:
         if self.covariance is not None:

@@ -124,7 +124,7 @@ def _from_fitted(models: object, mediators: Sequence[str], outcome: str | None,
         if not same:
             raise ArgumentError(
                 "`models` are MixedLM fits whose groups are not a column of their data; pass "
-                "`cluster=` (the site column)"
+                "`site=` (the site column)"
             )
         cluster = str(same[0])
     return {"fitted": fitted, "families": fams, "mixed": mixed == {True}, "frame": frame,
@@ -227,7 +227,7 @@ def resolve(
             extra += sorted(v for v in t.variables if v not in skip and v not in extra)
     covs = list(covariates) + [c for c in extra if c not in covariates]
     if mixed and cluster is None:
-        raise ArgumentError("`random_intercept=True` needs `cluster` (the site column)")
+        raise ArgumentError("`random_intercept=True` needs `site` (the site column)")
     return ModelInput(data, outcome, tuple(covs), cluster, formulas, fitted, families, mixed,
                       interaction)
 

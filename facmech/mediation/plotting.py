@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from facmech.errors import FacmechError
+from facmech.errors import ArgumentError
+from facmech.mediation.keys import EffectKind
 
 if TYPE_CHECKING:  # pragma: no cover
     from facmech.mediation.results import MediationResult
@@ -23,26 +24,29 @@ def plot_decomposition(
     """
     import matplotlib.pyplot as plt
 
+    keys = {str(k): k for k in result.effects}
+    shown = (EffectKind.TOTAL, EffectKind.NDE, EffectKind.NIE, EffectKind.VIA, EffectKind.PATH)
     names = list(include) if include is not None else [
-        n for n in result.effects
-        if n in ("total", "nde", "nie") or n.startswith(("via:", "path:"))
+        str(k) for k in result.effects
+        if k.kind in shown and k.arm is None and k.exposure is None
     ]
-    unknown = [n for n in names if n not in result.effects]
+    unknown = [n for n in names if n not in keys]
     if unknown:
-        raise FacmechError(
-            f"`include` names unknown effect(s) {unknown}; available: {list(result.effects)}"
+        raise ArgumentError(
+            f"`include` names unknown effect(s) {unknown}; available: {list(keys)}"
         )
     if ax is None:
         _, ax = plt.subplots(figsize=(6.5, 0.45 * len(names) + 1.4))
-    colors = {"total": "black", "nde": "C0", "nie": "C3"}
+    colors = {EffectKind.TOTAL: "black", EffectKind.NDE: "C0", EffectKind.NIE: "C3",
+              EffectKind.VIA: "C1"}
     for row, name in enumerate(names):
         est = result.effects[name]
-        color = colors.get(name, "C1" if name.startswith("via:") else "C2")
+        color = colors.get(keys[name].kind, "C2")
         if est.ci_low is not None:
             ax.plot([est.ci_low, est.ci_high], [row, row], color=color, lw=2, alpha=0.6)
         ax.plot([est.estimate], [row], "o", color=color)
     ax.axvline(0, color="grey", lw=0.8)
-    labels = [result._label(n) if hasattr(result, "_label") else n for n in names]
+    labels = [keys[n].label for n in names]
     ax.set_yticks(range(len(names)), labels)
     ax.invert_yaxis()
     level = round(100 * (1 - result.alpha))

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from facmech._random import as_generator
-from facmech.errors import EstimationError, FacmechError
+from facmech.errors import ArgumentError, EstimationError, FacmechError
 from facmech.mediation.engine import mediate_arrays
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -115,12 +115,12 @@ def refute(
     methods = REFUTERS if methods is None else tuple(methods)
     bad = [m for m in methods if m not in REFUTERS]
     if bad:
-        raise FacmechError(f"`methods` has unknown refuter(s) {bad}; choose from {list(REFUTERS)}")
+        raise ArgumentError(f"`methods` has unknown refuter(s) {bad}; choose from {list(REFUTERS)}")
     if not (isinstance(simulations, int) and simulations >= 10):
-        raise FacmechError(f"`simulations` must be an integer of at least 10 (got {simulations!r})")
+        raise ArgumentError(f"`simulations` must be an integer of at least 10 (got {simulations!r})")
     if not 0 < subset_fraction < 1:
-        raise FacmechError(f"`subset_fraction` must be in (0, 1) (got {subset_fraction!r})")
-    data = result._data
+        raise ArgumentError(f"`subset_fraction` must be in (0, 1) (got {subset_fraction!r})")
+    data = result.data
     if data is None:
         raise EstimationError("the result carries no data to refute")
     if data.exposure is not None:
@@ -129,15 +129,15 @@ def refute(
             "`effect_model=\"exposure_time\"`"
         )
     rng = as_generator(seed)
-    family = result._call.get("outcome_family", result.outcome_family)
+    family = result.outcome_family
     interaction = bool(result.interaction)
-    mfamily = result._call.get("mediator_family", "gaussian")
+    mfamily = result.mediator_family
     M, Y, C = data.mediators, data.outcome, data.covariates
     n = Y.size
     rows = []
 
     def run(A, Ms, Ys, Cs, cluster):
-        out = mediate_arrays(A, Ms, Ys, Cs, cluster=cluster, outcome_family=family,
+        out = mediate_arrays(A, Ms, Ys, Cs, site=cluster, outcome_family=family,
                              mediator_family=mfamily, interaction=interaction, inference=None)
         return {e: out.estimate[:, out.names.index(e)] for e in _EFFECTS}
 

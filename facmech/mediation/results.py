@@ -10,24 +10,15 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from facmech._deprecation import deprecated_alias
 from facmech.estimates import Estimate, estimates_frame
+from facmech.mediation.keys import EffectKey
+from facmech.mediation.spec import EffectModel, Family, TreatmentLevel
 
 if TYPE_CHECKING:  # pragma: no cover
     from facmech.mediation.data import MediationData
 
 __all__ = ["MediationResult"]
-
-_LABELS = {
-    "total": "total effect",
-    "nde": "natural direct effect (average)",
-    "nie": "natural indirect effect (average)",
-    "nde_control": "natural direct effect, mediators at control",
-    "nde_treated": "natural direct effect, mediators at treated",
-    "nie_control": "natural indirect effect, outcome at control",
-    "nie_treated": "natural indirect effect, outcome at treated",
-    "prop_mediated": "proportion mediated (nie / total)",
-}
-
 
 @dataclass(frozen=True, eq=False)
 class MediationResult:
@@ -35,12 +26,15 @@ class MediationResult:
 
     Attributes
     ----------
-    effects : Mapping[str, Estimate]
+    effects : Mapping[EffectKey, Estimate]
         ``total``, ``nde``, ``nie`` (averages over control and treated versions), ``nde_control``,
         ``nde_treated``, ``nie_control``, ``nie_treated``, ``prop_mediated``; with several mediators
         ``via:<mediator>`` (through that mediator, not through earlier ones; they sum to ``nie``)
         and, for linear models without interaction, ``path:<A>><M...>><Y>`` path-specific effects.
-    risk_ratios : Mapping[str, Estimate]
+        Keys are :class:`~facmech.mediation.keys.EffectKey` records (kind, mediators, arm,
+        exposure time) that are also these names: look effects up by name
+        (``res["via:trust"]``) or by key.
+    risk_ratios : Mapping[EffectKey, Estimate]
         Binary outcomes: ``total``, ``nde`` (mediators at control), ``nie`` (outcome at treated) on
         the risk-ratio scale (``total = nde * nie``); empty for Gaussian outcomes.
     scale : str
@@ -48,10 +42,21 @@ class MediationResult:
     method : str
         Models and inference used.
     assumptions, warnings : tuple of str
+    n_sites : int or None
+        Number of sites (None without a ``site`` column); ``site``, ``period`` the columns used.
+    mediator_family : Family
+    treatment_level : TreatmentLevel
+    effect_model : EffectModel
+        The settings the analysis ran with.
+    inference : MonteCarlo, Bootstrap or None
+        The inference scheme used.
+    data : MediationData or None
+        The validated numeric arrays of the analysed rows (read by the sensitivity analyses and
+        refuters; a copy, never the caller's frame).
     """
 
-    effects: Mapping[str, Estimate]
-    risk_ratios: Mapping[str, Estimate]
+    effects: Mapping[EffectKey, Estimate]
+    risk_ratios: Mapping[EffectKey, Estimate]
     treatment: str
     mediators: tuple[str, ...]
     outcome: str
@@ -60,23 +65,40 @@ class MediationResult:
     interaction: bool
     alpha: float
     n_obs: int
-    n_clusters: int | None
+    n_sites: int | None
     method: str
     scale: str
     assumptions: tuple[str, ...]
     warnings: tuple[str, ...] = ()
-    cluster: str | None = None
-    time: str | None = None
+    site: str | None = None
+    period: str | None = None
     models: Mapping[str, Any] = field(default_factory=dict, repr=False)
-    _data: MediationData | None = field(default=None, repr=False)
-    _call: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    mediator_family: Family = Family.GAUSSIAN
+    treatment_level: TreatmentLevel = TreatmentLevel.PATIENT
+    effect_model: EffectModel = EffectModel.CONSTANT
+    inference: Any = field(default=None, repr=False)
+    data: MediationData | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "effects", MappingProxyType(dict(self.effects)))
         object.__setattr__(self, "risk_ratios", MappingProxyType(dict(self.risk_ratios)))
-        object.__setattr__(self, "_call", MappingProxyType(dict(self._call)))
 
-    def __getitem__(self, name: str) -> Estimate:
+    @property
+    def n_clusters(self) -> int | None:
+        """Deprecated name of :attr:`n_sites` (removed in the next release)."""
+        return deprecated_alias(self.n_sites, "n_clusters", "n_sites")
+
+    @property
+    def cluster(self) -> str | None:
+        """Deprecated name of :attr:`site` (removed in the next release)."""
+        return deprecated_alias(self.site, "cluster", "site")
+
+    @property
+    def time(self) -> str | None:
+        """Deprecated name of :attr:`period` (removed in the next release)."""
+        return deprecated_alias(self.period, "time", "period")
+
+    def __getitem__(self, name: str | EffectKey) -> Estimate:
         return self.effects[name]
 
     def cov_params(self) -> pd.DataFrame:
@@ -97,32 +119,23 @@ class MediationResult:
         )
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per effect; columns ``estimate, std_error, ci_low, ci_high, p_value``."""
-        return estimates_frame(self.effects)
+        """One row per effect, indexed by its name; columns ``estimate, std_error, ci_low,
+        ci_high, p_value``."""
+        return estimates_frame({str(k): v for k, v in self.effects.items()})
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict: ``effects`` (name -> five fields), ``n_obs``, ``n_clusters``,
+        """JSON-ready dict: ``effects`` (name -> five fields), ``n_obs``, ``n_sites``,
         ``method``, ``assumptions``, ``warnings`` (the CLI's ``--json`` shape)."""
         return {
-            "effects": {k: v.to_dict() for k, v in self.effects.items()},
+            "effects": {str(k): v.to_dict() for k, v in self.effects.items()},
             "n_obs": int(self.n_obs),
-            "n_clusters": None if self.n_clusters is None else int(self.n_clusters),
+            "n_sites": None if self.n_sites is None else int(self.n_sites),
+            # deprecated duplicate of n_sites, kept in the JSON for one release
+            "n_clusters": None if self.n_sites is None else int(self.n_sites),
             "method": self.method,
             "assumptions": list(self.assumptions),
             "warnings": list(self.warnings),
         }
-
-    def _label(self, name: str) -> str:
-        if name in _LABELS:
-            return _LABELS[name]
-        if name.startswith("via:"):
-            return f"indirect via {name[4:]} (not via earlier mediators)"
-        if name.startswith("path:"):
-            return "path " + name[5:].replace(">", " -> ") + " (linear, no interaction)"
-        if "@" in name:
-            base, e = name.split("@", 1)
-            return f"{base} at exposure time {e}"
-        return name
 
     def summary(self) -> str:
         """A plain-text table of the effects with the method and assumptions."""
@@ -131,7 +144,7 @@ class MediationResult:
         lines = [
             f"Mediation of {self.treatment} -> {self.outcome} via {', '.join(self.mediators)}",
             f"{self.n_obs} observations"
-            + (f" in {self.n_clusters} sites" if self.n_clusters is not None else "")
+            + (f" in {self.n_sites} sites" if self.n_sites is not None else "")
             + f"; outcome {self.outcome_family}; effects on the {self.scale} scale",
             f"method: {self.method}",
             "",

@@ -79,9 +79,9 @@ def e_values(result: MediationResult) -> pd.DataFrame:
             est = result.risk_ratios[name]
             rows[name] = (est.estimate, est.ci_low, est.ci_high)
     else:
-        if result._data is None:
+        if result.data is None:
             raise EstimationError("the result carries no data; E-values need the outcome's SD")
-        sd = float(np.std(result._data.outcome, ddof=1))
+        sd = float(np.std(result.data.outcome, ddof=1))
         for name in ("total", "nde", "nie"):
             est = result.effects[name]
             rows[name] = tuple(
@@ -178,7 +178,7 @@ def rho_sensitivity(
     mediator : str, optional
         Must be the single mediator (kept for forward compatibility).
     """
-    mfam = str(result._call.get("mediator_family", "gaussian"))
+    mfam = str(result.mediator_family)
     if (result.outcome_family != "gaussian" or mfam != "gaussian" or result.interaction
             or len(result.mediators) != 1):
         raise EstimationError(
@@ -191,7 +191,7 @@ def rho_sensitivity(
         raise EstimationError(
             f"`mediator` {mediator!r} is not the analysed mediator {result.mediators[0]!r}"
         )
-    data = result._data
+    data = result.data
     if data is None:
         raise EstimationError("the result carries no data for the sensitivity analysis")
     if data.exposure is not None:

@@ -39,6 +39,7 @@ from facmech.mediation.effects import Layout
 from facmech.mediation.engine import _effects as engine_effects
 from facmech.mediation.exposure import ExposureLayout
 from facmech.mediation.formulas import quote
+from facmech.mediation.keys import Naming
 from facmech.mediation.mixed import fit_mixed, fixed_effects
 from facmech.mediation.spec import Family
 
@@ -287,8 +288,9 @@ class ModelSet(Mapping):
     def effect_draws(self, *, draws: int, seed: SeedLike, exposure: np.ndarray | None = None,
                      treatment: np.ndarray | None = None, window: int | None = None,
                      coefficients: bool = False):
-        """Plug-in effects and ``draws`` Monte Carlo draws of every effect (raw names as the
-        batched core: ``via:j``, ``path:j>l``, ``rr:...``, ``name@e``)."""
+        """Plug-in effects and ``draws`` Monte Carlo draws of every effect, keyed by
+        :class:`~facmech.mediation.keys.EffectKey` as the batched core keys them (mediators by
+        name)."""
         maps, params, C, layout, _ = self._layout()
         fam_m = self.families[self.roles.mediators[0]]
         fam_y = self.families[self.roles.outcome]
@@ -307,13 +309,14 @@ class ModelSet(Mapping):
         draw_c = [c[None] for c in np.split(drawn, split, axis=-1)]
         sig = self._sigmas()
         C3 = C[None]
+        naming = Naming(self.roles.mediators, self.roles.treatment, self.roles.outcome)
         if self.roles.exposure is not None:
             eti = ExposureLayout(exposure[None], treatment[None], layout, window)
-            point = eti.effects(point_c, sig, C3, None, fam_y, fam_m)
-            deff = eti.effects(draw_c, sig, C3, None, fam_y, fam_m)
+            point = eti.effects(point_c, sig, C3, None, fam_y, fam_m, naming)
+            deff = eti.effects(draw_c, sig, C3, None, fam_y, fam_m, naming)
         else:
-            point = _effects(point_c, sig, C3, layout, fam_y, fam_m)
-            deff = _effects(draw_c, sig, C3, layout, fam_y, fam_m)
+            point = _effects(point_c, sig, C3, layout, fam_y, fam_m, naming)
+            deff = _effects(draw_c, sig, C3, layout, fam_y, fam_m, naming)
         point = {k: float(v[0, 0]) for k, v in point.items()}
         deff = {k: v[0] for k, v in deff.items()}
         return point, deff, df
@@ -337,14 +340,14 @@ class ModelSet(Mapping):
                                    deff["nie_treated"] - deff["nie_control"], alpha=alpha)
 
 
-def _effects(coefs, sigmas, C, layout, family, mfamily):
+def _effects(coefs, sigmas, C, layout, family, mfamily, naming):
     """The batched core's effect formulas at covariate means (linear) or over all rows."""
     R, n = C.shape[:2]
     if family is Family.GAUSSIAN and mfamily is Family.GAUSSIAN:
         rows, roww = C.mean(axis=1)[:, None, None, :], np.ones((R, 1, 1))
     else:
         rows, roww = C[:, None], np.full((R, 1, n), 1.0 / n)
-    return engine_effects(coefs, sigmas, rows, roww, layout, family, mfamily)
+    return engine_effects(coefs, sigmas, rows, roww, layout, family, mfamily, naming)
 
 
 def roles(treatment: str, mediators: Sequence[str], outcome: str, *, control: float = 0.0,

@@ -13,7 +13,7 @@ effect).
 Simulation-based power for any design and analysis lives in :mod:`facmech.design`.
 
 >>> from facmech.power import crt_power
->>> round(crt_power(clusters=20, cluster_size=15, effect=0.629, icc=0.17).power, 2)
+>>> round(crt_power(sites=20, patients=15, effect=0.629, icc=0.17).power, 2)
 0.8
 """
 

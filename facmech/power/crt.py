@@ -24,10 +24,11 @@ et al.); ``"normal"`` uses the large-sample z test.
 from __future__ import annotations
 
 import math
-from enum import Enum
 
 from scipy import stats
 
+from facmech._choice import DesignChoice
+from facmech._deprecation import renamed
 from facmech.errors import DesignError
 from facmech.power._common import (
     check_alpha,
@@ -41,84 +42,76 @@ from facmech.power.results import PowerResult
 __all__ = ["Reference", "crt_mdes", "crt_power", "design_effect"]
 
 
-class Reference(str, Enum):
+class Reference(DesignChoice):
     """Reference distribution of the test statistic in :func:`crt_power`."""
 
     BETWEEN = "between"
     EFFECTIVE = "effective"
     NORMAL = "normal"
 
-    @classmethod
-    def parse(cls, value: Reference | str) -> Reference:
-        """Convert a string (``between``, ``effective``, ``normal``), with a clear error."""
-        if isinstance(value, cls):
-            return value
-        try:
-            return cls(str(value).lower())
-        except ValueError:
-            allowed = ", ".join(repr(m.value) for m in cls)
-            raise DesignError(f"`reference` must be one of {allowed} (got {value!r})") from None
 
-
-def design_effect(cluster_size: int, icc: float) -> float:
-    """Variance inflation ``1 + (m - 1) icc`` of cluster randomization with ``m`` per cluster.
+@renamed(cluster_size="patients")
+def design_effect(patients: int, icc: float) -> float:
+    """Variance inflation ``1 + (m - 1) icc`` of cluster randomization with ``m`` patients per
+    site (``patients``, formerly ``cluster_size``).
 
     Examples
     --------
-    Killip, Mahfoud & Pearce (2004), ICC 0.017, 10 per cluster:
+    Killip, Mahfoud & Pearce (2004), ICC 0.017, 10 per site:
 
     >>> round(design_effect(10, 0.017), 3)
     1.153
     """
-    m = check_count("cluster_size", cluster_size)
+    m = check_count("patients", patients)
     rho = check_icc(icc)
     return 1.0 + (m - 1) * rho
 
 
-def _crt_se(clusters: int, cluster_size: int, icc: float, sd: float) -> tuple[float, float]:
-    de = design_effect(cluster_size, icc)
-    return sd * math.sqrt(4.0 * de / (clusters * cluster_size)), de
+def _crt_se(sites: int, patients: int, icc: float, sd: float) -> tuple[float, float]:
+    de = design_effect(patients, icc)
+    return sd * math.sqrt(4.0 * de / (sites * patients)), de
 
 
-def _crt_df(reference: Reference, clusters: int, cluster_size: int, de: float) -> float | None:
+def _crt_df(reference: Reference, sites: int, patients: int, de: float) -> float | None:
     if reference is Reference.NORMAL:
         return None
     if reference is Reference.BETWEEN:
-        return float(clusters - 2)
-    return clusters * cluster_size / de - 2.0
+        return float(sites - 2)
+    return sites * patients / de - 2.0
 
 
-def _check_clusters(clusters: object) -> int:
-    j = check_count("clusters", clusters, minimum=4)
+def _check_sites(sites: object) -> int:
+    j = check_count("sites", sites, minimum=4)
     if j % 2:
-        raise DesignError(f"`clusters` must be even (half per arm) (got {j})")
+        raise DesignError(f"`sites` must be even (half per arm) (got {j})")
     return j
 
 
+@renamed(clusters="sites", cluster_size="patients")
 def crt_power(
     *,
-    clusters: int,
-    cluster_size: int,
+    sites: int,
+    patients: int,
     effect: float,
     icc: float,
     sd: float = 1.0,
     alpha: float = 0.05,
     reference: Reference | str = Reference.BETWEEN,
 ) -> PowerResult:
-    """Power of a two-arm parallel cluster-randomized trial, half the clusters per arm.
+    """Power of a two-arm parallel cluster-randomized trial, half the sites per arm.
 
     Parameters
     ----------
-    clusters : int
-        Total number of clusters (sites), even, at least 4.
-    cluster_size : int
-        Patients per cluster.
+    sites : int
+        Total number of sites (clusters), even, at least 4 (formerly ``clusters``).
+    patients : int
+        Patients per site (formerly ``cluster_size``).
     effect : float
         Difference in means between arms, in outcome units.
     icc : float
         Intraclass correlation of the outcome, in [0, 1).
     sd : float, default 1.0
-        Total standard deviation of the outcome (between plus within clusters).
+        Total standard deviation of the outcome (between plus within sites).
     alpha : float, default 0.05
         Two-sided significance level.
     reference : {"between", "effective", "normal"}, default "between"
@@ -133,12 +126,12 @@ def crt_power(
     --------
     PowerUpR ``power.cra2(es = .629, rho2 = .17, n = 15, J = 20)`` gives 0.80:
 
-    >>> r = crt_power(clusters=20, cluster_size=15, effect=0.629, icc=0.17)
+    >>> r = crt_power(sites=20, patients=15, effect=0.629, icc=0.17)
     >>> round(r.power, 2), r.df
     (0.8, 18.0)
     """
-    j = _check_clusters(clusters)
-    m = check_count("cluster_size", cluster_size)
+    j = _check_sites(sites)
+    m = check_count("patients", patients)
     delta = check_real("effect", effect)
     s = check_real("sd", sd, positive=True)
     a = check_alpha(alpha)
@@ -148,7 +141,7 @@ def crt_power(
     if df is not None and df < 1:
         raise DesignError(f"too few patients for the `effective` reference (df = {df:g})")
     label = {
-        Reference.BETWEEN: "noncentral t, df = clusters - 2",
+        Reference.BETWEEN: "noncentral t, df = sites - 2",
         Reference.EFFECTIVE: "noncentral t, df = effective sample size - 2",
         Reference.NORMAL: "normal approximation",
     }[ref]
@@ -163,10 +156,11 @@ def crt_power(
     )
 
 
+@renamed(clusters="sites", cluster_size="patients")
 def crt_mdes(
     *,
-    clusters: int,
-    cluster_size: int,
+    sites: int,
+    patients: int,
     icc: float,
     power: float = 0.8,
     sd: float = 1.0,
@@ -182,11 +176,11 @@ def crt_mdes(
     --------
     PowerUpR ``mdes.cra2(rho2 = .17, n = 15, J = 20)`` = 0.629:
 
-    >>> round(crt_mdes(clusters=20, cluster_size=15, icc=0.17), 3)
+    >>> round(crt_mdes(sites=20, patients=15, icc=0.17), 3)
     0.629
     """
-    j = _check_clusters(clusters)
-    m = check_count("cluster_size", cluster_size)
+    j = _check_sites(sites)
+    m = check_count("patients", patients)
     s = check_real("sd", sd, positive=True)
     a = check_alpha(alpha)
     target = check_real("power", power)

@@ -41,6 +41,7 @@ import math
 
 import numpy as np
 
+from facmech._deprecation import renamed
 from facmech._random import SeedLike, as_generator
 from facmech.errors import DesignError
 from facmech.estimation.intervals import indirect_interval, product_draws
@@ -129,9 +130,9 @@ def _feasible(name: str, variance: float) -> float:
     return math.sqrt(variance)
 
 
-def _common_checks(clusters: object, cluster_size: object, p: object, alpha: object, minimum: int):
-    j = check_count("clusters", clusters, minimum=minimum)
-    n = check_count("cluster_size", cluster_size)
+def _common_checks(sites: object, patients: object, p: object, alpha: object, minimum: int):
+    j = check_count("sites", sites, minimum=minimum)
+    n = check_count("patients", patients)
     pp = check_fraction("p", p, closed_low=False)
     return j, n, pp, check_alpha(alpha)
 
@@ -143,6 +144,7 @@ def _mc_checks(mc_sims: object, mc_draws: object) -> tuple[int, int]:
     return sims, check_count("mc_draws", mc_draws, minimum=10)
 
 
+@renamed(clusters="sites", cluster_size="patients")
 def mediation_221_power(
     *,
     a: float,
@@ -152,8 +154,8 @@ def mediation_221_power(
     r2_site_y: float = 0.0,
     r2_patient_y: float = 0.0,
     r2_site_m: float = 0.0,
-    clusters: int,
-    cluster_size: int,
+    sites: int,
+    patients: int,
     p: float = 0.5,
     alpha: float = 0.05,
     mc_sims: int = 1000,
@@ -164,7 +166,8 @@ def mediation_221_power(
 
     Parameters mirror PowerUpR's ``power.med221``: ``a`` = ``esa``, ``b`` = ``esb``, ``cprime`` =
     ``escp``, ``icc`` = ``rho2``, ``r2_site_y`` = ``r22``, ``r2_patient_y`` = ``r21``,
-    ``r2_site_m`` = ``r2m2``, ``clusters`` = ``J``, ``cluster_size`` = ``n``, ``p`` = ``p``.
+    ``r2_site_m`` = ``r2m2``, ``sites`` = ``J``, ``patients`` = ``n``, ``p`` = ``p`` (``sites`` and
+    ``patients`` were ``clusters`` and ``cluster_size``, deprecated aliases for one release).
 
     Parameters
     ----------
@@ -174,7 +177,7 @@ def mediation_221_power(
         Outcome ICC in [0, 1).
     r2_site_y, r2_patient_y, r2_site_m : float
         Variance explained by covariates: outcome at site and patient level, mediator at site level.
-    clusters, cluster_size : int
+    sites, patients : int
         Number of sites ``J`` (at least 6) and patients per site ``n``.
     p : float, default 0.5
         Proportion of sites treated.
@@ -191,12 +194,12 @@ def mediation_221_power(
     r21 = .40, r2m2 = .50, n = 100, J = 40, p = .5)``:
 
     >>> r = mediation_221_power(a=0.6596, b=0.1891, cprime=0.1, icc=0.15, r2_site_y=0.52,
-    ...                         r2_patient_y=0.40, r2_site_m=0.50, clusters=40,
-    ...                         cluster_size=100, mc_sims=0)
+    ...                         r2_patient_y=0.40, r2_site_m=0.50, sites=40,
+    ...                         patients=100, mc_sims=0)
     >>> round(r.paths["a"].std_error, 6), round(r.sobel, 4), round(r.joint, 4)
     (0.197796, 0.654, 0.8101)
     """
-    j, n, pp, al = _common_checks(clusters, cluster_size, p, alpha, minimum=6)
+    j, n, pp, al = _common_checks(sites, patients, p, alpha, minimum=6)
     sims, draws = _mc_checks(mc_sims, mc_draws)
     a_ = check_real("a", a)
     b_ = check_real("b", b)
@@ -232,11 +235,12 @@ def mediation_221_power(
         alpha=al,
         parameters={
             "a": a_, "b": b_, "cprime": c_, "icc": rho2, "r2_site_y": r22, "r2_patient_y": r21,
-            "r2_site_m": r2m2, "clusters": j, "cluster_size": n, "p": pp,
+            "r2_site_m": r2m2, "sites": j, "patients": n, "p": pp,
         },
     )
 
 
+@renamed(clusters="sites", cluster_size="patients")
 def mediation_211_power(
     *,
     a: float,
@@ -249,8 +253,8 @@ def mediation_211_power(
     r2_patient_y: float = 0.0,
     r2_site_m: float = 0.0,
     r2_patient_m: float = 0.0,
-    clusters: int,
-    cluster_size: int,
+    sites: int,
+    patients: int,
     p: float = 0.5,
     alpha: float = 0.05,
     mc_sims: int = 1000,
@@ -262,7 +266,7 @@ def mediation_211_power(
     Parameters mirror PowerUpR's ``power.med211``: ``a`` = ``esa``, ``b_within`` = ``esb1``,
     ``b_between`` = ``esB``, ``cprime`` = ``escp``, ``icc`` = ``rho2``, ``icc_m`` = ``rhom2``,
     ``r2_site_y`` = ``r22``, ``r2_patient_y`` = ``r21``, ``r2_site_m`` = ``r2m2``,
-    ``r2_patient_m`` = ``r2m1``, ``clusters`` = ``J``, ``cluster_size`` = ``n``.
+    ``r2_patient_m`` = ``r2m1``, ``sites`` = ``J``, ``patients`` = ``n``.
 
     The primary indirect effect (reported by ``power``, ``sobel``, ``joint``, ``monte_carlo``) is
     the *between* effect ``a * B``, through the site mean of the mediator, which is what a
@@ -277,11 +281,11 @@ def mediation_211_power(
 
     >>> r = mediation_211_power(a=0.4135, b_within=0.067, b_between=0.3595, cprime=0.1, icc=0.3,
     ...                         icc_m=0.3, r2_site_y=0.6, r2_patient_y=0.6, r2_site_m=0.6,
-    ...                         r2_patient_m=0.6, clusters=80, cluster_size=30, p=0.1, mc_sims=0)
+    ...                         r2_patient_m=0.6, sites=80, patients=30, p=0.1, mc_sims=0)
     >>> [round(r.indirect[k].joint, 4) for k in ("within", "contextual", "between")]
     [0.8092, 0.6638, 0.8112]
     """
-    j, n, pp, al = _common_checks(clusters, cluster_size, p, alpha, minimum=7)
+    j, n, pp, al = _common_checks(sites, patients, p, alpha, minimum=7)
     sims, draws = _mc_checks(mc_sims, mc_draws)
     a_ = check_real("a", a)
     b1 = check_real("b_within", b_within)
@@ -327,6 +331,6 @@ def mediation_211_power(
         parameters={
             "a": a_, "b_within": b1, "b_between": bb, "cprime": c_, "icc": rho2,
             "icc_m": rhom2, "r2_site_y": r22, "r2_patient_y": r21, "r2_site_m": r2m2,
-            "r2_patient_m": r2m1, "clusters": j, "cluster_size": n, "p": pp,
+            "r2_patient_m": r2m1, "sites": j, "patients": n, "p": pp,
         },
     )

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from facmech._deprecation import renamed
 from facmech.errors import DesignError
 from facmech.power._common import (
     check_alpha,
@@ -115,12 +116,13 @@ def hussey_hughes_variance(design: np.ndarray, *, sigma2: float, tau2: float) ->
     return float(n_i * sigma2 * (sigma2 + n_t * tau2) / denom)
 
 
+@renamed(cluster_size="patients")
 def stepped_wedge_power(
     *,
     sites: int,
     steps: int,
     periods: int | None = None,
-    cluster_size: int,
+    patients: int,
     effect: float,
     icc: float | None = None,
     sd: float | None = None,
@@ -133,13 +135,13 @@ def stepped_wedge_power(
     Parameters
     ----------
     sites : int
-        Number of clusters, split as evenly as possible over the steps.
+        Number of sites (clusters), split as evenly as possible over the steps.
     steps : int
         Number of crossover times.
     periods : int, optional
         Number of measurement periods (default ``steps + 1``: one baseline period).
-    cluster_size : int
-        Patients measured per site and period.
+    patients : int
+        Patients measured per site and period (formerly ``cluster_size``).
     effect : float
         Treatment effect: difference in means, or risk difference ``p1 - p0`` if ``baseline_risk``.
     icc : float, optional
@@ -165,13 +167,13 @@ def stepped_wedge_power(
     ``swPwr(swDsn(c(6,6,6,6)), distn = "binomial", n = 120, mu0 = 0.05, mu1 = 0.035, tau = 0.01,
     eta = 0, rho = 0, gamma = 0, alpha = 0.05)`` reports power 0.786:
 
-    >>> r = stepped_wedge_power(sites=24, steps=4, cluster_size=120, effect=-0.015,
+    >>> r = stepped_wedge_power(sites=24, steps=4, patients=120, effect=-0.015,
     ...                         tau=0.01, baseline_risk=0.05)
     >>> round(r.power, 3)
     0.786
     """
     design = stepped_wedge_design(sites, steps, periods)
-    m = check_count("cluster_size", cluster_size)
+    m = check_count("patients", patients)
     theta = check_real("effect", effect)
     a = check_alpha(alpha)
     if (icc is None) == (tau is None):

@@ -118,13 +118,13 @@ def power_table(
     for combo in itertools.product(*grid.values()):
         cell = dict(zip(names, combo, strict=True))
         if kind == "parallel":
-            r = crt_power(clusters=cell["sites"], cluster_size=cell["patients"], effect=total,
+            r = crt_power(sites=cell["sites"], patients=cell["patients"], effect=total,
                           icc=cell["icc"], alpha=alpha)
             rows.append({**cell, "estimand": "total", "power": r.power,
                          "std_error": r.std_error, "method": r.method})
             for name, a, b in mediators:
                 med = mediation_221_power(a=a, b=b, cprime=effect, icc=cell["icc"],
-                                          clusters=cell["sites"], cluster_size=cell["patients"],
+                                          sites=cell["sites"], patients=cell["patients"],
                                           alpha=alpha, mc_sims=0)
                 rows.append({**cell, "estimand": f"indirect:{name}", "power": med.joint,
                              "std_error": med.indirect["ab"].std_error,
@@ -132,7 +132,7 @@ def power_table(
         else:
             r = stepped_wedge_power(
                 sites=cell["sites"], steps=cell["steps"], periods=cell["periods"],
-                cluster_size=cell["patients"], effect=effect, icc=cell["icc"], tau=tau,
+                patients=cell["patients"], effect=effect, icc=cell["icc"], tau=tau,
                 baseline_risk=baseline_risk, alpha=alpha,
             )
             rows.append({**cell, "estimand": "total", "power": r.power,

@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from facmech._deprecation import renamed
 from facmech._files import write_atomic
 from facmech._random import SeedLike
 from facmech.design.model import TrialDesign
@@ -223,6 +224,7 @@ def _map_figure(mmap: MechanismMap, path: tuple[str, ...]) -> Figure:
         alt="mechanism map with the hypothesized path highlighted", dpi=150, wide=True)
 
 
+@renamed(cluster="site", time="period")
 def plan(
     map: MechanismMap | str | os.PathLike[str] = "facilitation",
     *,
@@ -232,8 +234,8 @@ def plan(
     design: TrialDesign | str | None = None,
     sites: Sequence[int] = (12, 24, 36),
     data: pd.DataFrame | str | os.PathLike[str] | None = None,
-    cluster: str | None = None,
-    time: str | None = None,
+    site: str | None = None,
+    period: str | None = None,
     exposure: str | None = None,
     out: str | os.PathLike[str] | None = None,
     seed: SeedLike = 20231127,
@@ -259,8 +261,9 @@ def plan(
     data : DataFrame or path to .csv/.parquet, optional
         Trial data (one row per patient, site-level columns repeated); adds estimates, sensitivity
         analysis and tests of the map's implications. Never modified.
-    cluster, time : str, optional
-        Site and period columns of ``data`` (``cluster`` is required with data).
+    site, period : str, optional
+        Site and period columns of ``data`` (``site`` is required with data; formerly
+        ``cluster`` and ``time``, deprecated aliases for one release).
     exposure : str, optional
         Column of ``data`` holding the two-valued randomized assignment when the treatment's own
         column is a dose (simulated trials: ``"exposed"``). Default: the treatment's column.
@@ -292,15 +295,16 @@ def plan(
     treatment, outcome = chain[0], chain[-1]
     d = TrialDesign.parse(design if design is not None else TrialDesign.STEPPED_WEDGE)
     df = load_data(data)
-    if df is not None and cluster is None:
-        raise FacmechError("`cluster` is required with `data`: name the site column (e.g. 'site')")
+    if df is not None and site is None:
+        raise FacmechError("`site` is required with `data`: name the site column (e.g. 'site')")
 
     path_id, total_id, paths, to_measure, note, imps = _identify(mmap, treatment, outcome, chain)
     adjustment = total_id.adjustment_sets[0] if total_id.adjustment_sets else ()
     schedule = measurement_schedule(mmap, path=chain, adjustment=adjustment, to_measure=to_measure,
                                     periodic=d is TrialDesign.STEPPED_WEDGE)
-    est_plan = estimation_plan(mmap, chain, design=d, cluster=cluster or "site",
-                               time=time or ("period" if d is TrialDesign.STEPPED_WEDGE else None),
+    est_plan = estimation_plan(mmap, chain, design=d, site=site or "site",
+                               period=period or ("period" if d is TrialDesign.STEPPED_WEDGE
+                                                 else None),
                                adjustment=adjustment, path_id=path_id, exposure=exposure,
                                to_measure=to_measure)
     curve = power_curve(sites=sites, design=d, assumptions=assumptions, seed=seed)
@@ -320,7 +324,7 @@ def plan(
     estimates = tests = None
     if df is not None:
         estimates, tests, section = results_section(
-            df, mmap, est_plan, cluster=cluster, time=time, seed=seed)
+            df, mmap, est_plan, site=site, period=period, seed=seed)
         sections.append(section)
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     from facmech import __version__
@@ -331,7 +335,7 @@ def plan(
         est_plan.command(map_arg=map if isinstance(map, (str, os.PathLike)) else None,
                          sites=tuple(int(s) for s in curve.frame['sites'].unique()),
                          data=data if isinstance(data, (str, os.PathLike)) else None,
-                         cluster=cluster, time=time),
+                         site=site, period=period),
     ]))
     report = PlanReport(
         title=title or f"Analysis plan: does {treatment} change {outcome} through "

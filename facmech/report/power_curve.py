@@ -189,17 +189,17 @@ def power_curve(
     rows: list[dict[str, object]] = []
     for s in grid:
         if d is TrialDesign.PARALLEL:
-            tot = crt_power(clusters=s, cluster_size=a.patients, effect=a.total_effect, icc=a.icc,
+            tot = crt_power(sites=s, patients=a.patients, effect=a.total_effect, icc=a.icc,
                             alpha=a.alpha)
             med = mediation_221_power(a=a.first_link, b=a.rest_of_path, cprime=a.other_routes,
-                                      icc=a.icc, clusters=s, cluster_size=a.patients,
+                                      icc=a.icc, sites=s, patients=a.patients,
                                       alpha=a.alpha, mc_sims=0)
             rows.append(dict(sites=s, estimand="path", effect=a.path_effect,
                              power=med.indirect["ab"].joint,
                              method="path: 2-2-1 closed form, joint significance "
                              "(Kelcey, Dong, Spybrook et al. 2017)"))
         else:
-            tot = stepped_wedge_power(sites=s, steps=a.steps, cluster_size=a.patients,
+            tot = stepped_wedge_power(sites=s, steps=a.steps, patients=a.patients,
                                       effect=a.total_effect, icc=a.icc, alpha=a.alpha)
         total_method = ("total: design effect 1 + (m - 1) ICC, t test on sites" if d is
                         TrialDesign.PARALLEL else "total: Hussey & Hughes (2007) closed form")

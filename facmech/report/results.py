@@ -10,7 +10,7 @@ mediation analysis on data, with its sensitivity analysis and the tests of the m
 
 >>> from facmech.formats import load_map
 >>> p = estimation_plan(load_map(), ("facilitation", "champions", "normalization", "uptake"),
-...                     design="stepped-wedge", cluster="site", time="period")
+...                     design="stepped-wedge", site="site", period="period")
 >>> p.chain, p.confounders
 (('champions', 'normalization'), ('leadership_engagement',))
 >>> p.mediators[:3]
@@ -30,10 +30,12 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
+from facmech._deprecation import deprecated_alias, renamed
 from facmech._random import SeedLike
 from facmech.design.model import TrialDesign
 from facmech.errors import DataError, FacmechError, NotIdentifiedError
 from facmech.maps import MechanismMap, Role
+from facmech.mediation.keys import EffectKey, EffectKind
 from facmech.report.document import (
     Bullets,
     Callout,
@@ -68,11 +70,21 @@ class EstimationPlan:
     covariates: tuple[str, ...]
     confounders: tuple[str, ...]
     design: TrialDesign
-    cluster: str
-    time: str | None
+    site: str
+    period: str | None
     exposure: str | None = None
     identified: bool = True
     added: tuple[str, ...] = ()
+
+    @property
+    def cluster(self) -> str:
+        """Deprecated name of :attr:`site` (removed in the next release)."""
+        return deprecated_alias(self.site, "cluster", "site")
+
+    @property
+    def time(self) -> str | None:
+        """Deprecated name of :attr:`period` (removed in the next release)."""
+        return deprecated_alias(self.period, "time", "period")
 
     @property
     def assignment(self) -> str:
@@ -80,9 +92,9 @@ class EstimationPlan:
         return self.exposure or self.treatment
 
     @property
-    def chain_key(self) -> str:
-        """The name of the hypothesized chain's effect in :class:`MediationResult` effects."""
-        return "path:" + ">".join((self.assignment, *self.chain, self.outcome))
+    def chain_key(self) -> EffectKey:
+        """The key of the hypothesized chain's effect in :class:`MediationResult` effects."""
+        return EffectKey.path(self.chain, ends=(self.assignment, self.outcome))
 
     def available(self, columns: Sequence[str]) -> EstimationPlan:
         """The plan restricted to data: nodes the plan adds but the data lack are dropped."""
@@ -112,7 +124,7 @@ class EstimationPlan:
             f"structural coefficient, and the hypothesized path is the product along "
             f"`{self.chain_key}`. Report it with the total, natural direct and indirect effects and "
             f"the effect via each mechanism.",
-            f"**Inference clustered by site** (`{self.cluster}`): Monte Carlo draws from a "
+            f"**Inference clustered by site** (`{self.site}`): Monte Carlo draws from a "
             f"site-clustered covariance, with the CR2 small-sample correction and t reference below "
             f"20 sites; never treat patients of one site as independent.",
         ]
@@ -121,7 +133,7 @@ class EstimationPlan:
                        + " (measured context that affects mechanisms and outcome).")
         if self.design is TrialDesign.STEPPED_WEDGE:
             out.append(
-                f"**Stepped wedge.** Include period fixed effects (`{self.time}`) in every model, so "
+                f"**Stepped wedge.** Include period fixed effects (`{self.period}`) in every model, so "
                 f"that secular trends are not confounded with the rollout, and exposure-time "
                 f"indicators (`effect_model=\"exposure_time\"`, Kenny et al. 2022): facilitation's "
                 f"effects build up with time since a site crossed over, and a single exposure "
@@ -140,7 +152,7 @@ class EstimationPlan:
                 f"**Adaptive dose (time-varying confounding).** In the map, {conf} feeds back into "
                 f"the next period's `{self.treatment}`: a confounder of later dose that earlier dose "
                 f"affects. For the effect of sustained dose strategies use the g-formula "
-                f"(`facmech.gformula`, unit `{self.cluster}`, time `{self.time or 'period'}`, "
+                f"(`facmech.gformula`, site `{self.site}`, period `{self.period or 'period'}`, "
                 f"confounders {conf}); adjusting for {conf} in a regression is biased.")
         return out
 
@@ -151,9 +163,9 @@ class EstimationPlan:
             "res = facmech.mediate(",
             f"    data, treatment={self.assignment!r}, mediators={list(self.mediators)!r},",
             f"    outcome={self.outcome!r}, covariates={list(self.covariates)!r},",
-            f"    cluster={self.cluster!r}, time={self.time!r},"
+            f"    site={self.site!r}, period={self.period!r},"
             + (' effect_model="exposure_time",' if self.design is TrialDesign.STEPPED_WEDGE
-               and self.time else "")
+               and self.period else "")
             + " seed=1)",
             "print(res.summary())",
         ]
@@ -162,7 +174,7 @@ class EstimationPlan:
             lines += [
                 "dose = 1.5  # the sustained dose to evaluate (e.g. facilitator hours per period)",
                 "g = facmech.gformula(",
-                f"    site_periods, unit={self.cluster!r}, time={(self.time or 'period')!r}, "
+                f"    site_periods, site={self.site!r}, period={(self.period or 'period')!r}, "
                 f"treatment={self.treatment!r},",
                 f"    confounders={list(self.confounders)!r}, outcome={self.outcome!r},",
                 f"    strategies=[f'{start}{{dose}}', 'never'], seed=1)",
@@ -170,8 +182,8 @@ class EstimationPlan:
             ]
         return "\n".join(lines)
 
-    def command(self, *, map_arg: Any, sites: Sequence[int], data: Any, cluster: str | None,
-                time: str | None) -> str:
+    def command(self, *, map_arg: Any, sites: Sequence[int], data: Any, site: str | None,
+                period: str | None) -> str:
         """The ``facmech plan`` command line that rebuilds the report."""
         parts = ["facmech plan", f"--treatment {self.treatment}", f"--outcome {self.outcome}",
                  f"--path {','.join(self.path)}", f"--design {self.design.value}",
@@ -179,9 +191,9 @@ class EstimationPlan:
         if isinstance(map_arg, (str, os.PathLike)) and str(map_arg) != "facilitation":
             parts.insert(1, f"--map {map_arg}")
         if data is not None:
-            parts += [f"--data {data}", f"--cluster {cluster}"]
-            if time:
-                parts.append(f"--time {time}")
+            parts += [f"--data {data}", f"--site {site}"]
+            if period:
+                parts.append(f"--period {period}")
             if self.exposure:
                 parts.append(f"--exposure {self.exposure}")
         parts.append("--out report.html")
@@ -199,13 +211,14 @@ class EstimationPlan:
         return Section("estimator", "Recommended estimator", tuple(blocks))
 
 
+@renamed(cluster="site", time="period")
 def estimation_plan(
     mmap: MechanismMap,
     path: Sequence[str],
     *,
     design: TrialDesign | str,
-    cluster: str = "site",
-    time: str | None = None,
+    site: str = "site",
+    period: str | None = None,
     adjustment: Sequence[str] = (),
     path_id: Any = None,
     exposure: str | None = None,
@@ -238,30 +251,31 @@ def estimation_plan(
         chain=tuple(m for m in chain[1:-1] if m in mediators),
         latent_mediators=tuple(m for m in chain[1:-1] if m not in measured),
         covariates=tuple(c for c in covs if c not in chain and c in measured),
-        confounders=confounders, design=TrialDesign.parse(design), cluster=cluster, time=time,
+        confounders=confounders, design=TrialDesign.parse(design), site=site, period=period,
         exposure=exposure, identified=True if path_id is None else bool(path_id.identifiable),
         added=tuple(m for m in added if m in mediators or m in covs),
     )
 
 
-def _needed(plan: EstimationPlan, cluster: str, time: str | None) -> list[tuple[str, str]]:
+def _needed(plan: EstimationPlan, site: str, period: str | None) -> list[tuple[str, str]]:
     need = [(plan.assignment, "randomized assignment"), (plan.outcome, "outcome")]
     need += [(m, "mechanism on the path" if m in plan.path else "mechanism between strategy "
               "and outcome") for m in plan.mediators]
     need += [(c, "adjustment covariate") for c in plan.covariates]
-    need.append((cluster, "site (cluster)"))
-    if time:
-        need.append((time, "period"))
+    need.append((site, "site"))
+    if period:
+        need.append((period, "period"))
     return need
 
 
+@renamed(cluster="site", time="period")
 def results_section(
     data: pd.DataFrame,
     mmap: MechanismMap,
     plan: EstimationPlan,
     *,
-    cluster: str,
-    time: str | None,
+    site: str,
+    period: str | None,
     seed: SeedLike = None,
 ) -> tuple[Any, Any, Section]:
     """Run the planned mediation analysis, its sensitivity analysis and the implication tests.
@@ -270,7 +284,7 @@ def results_section(
     raise one :class:`DataError` listing all of them.
     """
     plan = plan.available(data.columns)
-    missing_columns(data, _needed(plan, cluster, time))
+    missing_columns(data, _needed(plan, site, period))
     if not plan.chain:
         raise DataError("the path has no measured mechanism to estimate it through; measure at "
                         "least one node of the path (see 'What to measure')")
@@ -283,7 +297,7 @@ def results_section(
     blocks: list = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result, tests = _analyses(data, mmap, plan, blocks, cluster=cluster, time=time, seed=seed)
+        result, tests = _analyses(data, mmap, plan, blocks, site=site, period=period, seed=seed)
     notes = sorted({str(w.message) for w in caught})
     if notes:
         blocks.append(Bullets(tuple(f"Note: {n}" for n in notes)))
@@ -291,27 +305,27 @@ def results_section(
 
 
 def _analyses(data: pd.DataFrame, mmap: MechanismMap, plan: EstimationPlan, blocks: list, *,
-              cluster: str, time: str | None, seed: SeedLike) -> tuple[Any, Any]:
+              site: str, period: str | None, seed: SeedLike) -> tuple[Any, Any]:
     from facmech.mediation import mediate
 
     result = None
     try:
         result = mediate(
             data, treatment=plan.assignment, mediators=list(plan.mediators),
-            outcome=plan.outcome, covariates=list(plan.covariates), cluster=cluster,
-            time=time, graph=mmap if plan.exposure is None else None, seed=seed,
-            effect_model="exposure_time" if plan.design is TrialDesign.STEPPED_WEDGE and time
+            outcome=plan.outcome, covariates=list(plan.covariates), site=site,
+            period=period, graph=mmap if plan.exposure is None else None, seed=seed,
+            effect_model="exposure_time" if plan.design is TrialDesign.STEPPED_WEDGE and period
             else "constant")
     except NotIdentifiedError as exc:
         blocks.append(Callout(str(exc), CalloutKind.WARN, "Not estimated."))
     if result is not None:
         frame = result.to_frame()
         chain = plan.chain_key
-        keep = [k for k in frame.index if (not k.startswith("path:") or k == chain)
-                and (result.interaction or not k.endswith(("_control", "_treated")))]
+        keep = [str(k) for k in result.effects if (k.kind is not EffectKind.PATH or k == chain)
+                and (result.interaction or k.arm is None)]
         others = len(frame) - len(keep)
         binary = set(data[plan.outcome].dropna().unique()) <= {0, 1}
-        text = (f"{result.method}. {result.n_obs} observations in {result.n_clusters} sites. "
+        text = (f"{result.method}. {result.n_obs} observations in {result.n_sites} sites. "
                 f"Mechanisms in causal order: {', '.join(f'`{m}`' for m in plan.mediators)}; "
                 f"`via:M` is the effect through M and not through earlier mechanisms; `{chain}` is "
                 f"the hypothesized chain (product of its link coefficients; linear model without "
@@ -332,16 +346,16 @@ def _analyses(data: pd.DataFrame, mmap: MechanismMap, plan: EstimationPlan, bloc
                                     f"mechanisms; control and treated versions, equal without "
                                     f"interaction) are in the result object "
                                     f"(`report.estimates`)."))
-        blocks += _sensitivity_blocks(result, data, plan, cluster=cluster, time=time, seed=seed)
+        blocks += _sensitivity_blocks(result, data, plan, site=site, period=period, seed=seed)
         if result.warnings:
             blocks.append(Bullets(tuple(f"Warning: {w}" for w in result.warnings)))
     tests = None
     try:
         from facmech.identification.implications import test_implications
 
-        units = [cluster, time] if time else [cluster]
+        units = [site, period] if period else [site]
         means = data.groupby(units, sort=True).mean(numeric_only=True).reset_index()
-        tests = test_implications(mmap, means, cluster=cluster if time else None)
+        tests = test_implications(mmap, means, site=site if period else None)
     except FacmechError as exc:
         blocks.append(Callout(f"The map's implications were not tested: {exc}", CalloutKind.INFO))
     if tests is not None:
@@ -349,8 +363,8 @@ def _analyses(data: pd.DataFrame, mmap: MechanismMap, plan: EstimationPlan, bloc
     return result, tests
 
 
-def _sensitivity_blocks(result: Any, data: pd.DataFrame, plan: EstimationPlan, *, cluster: str,
-                        time: str | None, seed: SeedLike) -> list:
+def _sensitivity_blocks(result: Any, data: pd.DataFrame, plan: EstimationPlan, *, site: str,
+                        period: str | None, seed: SeedLike) -> list:
     """Imai-Keele-Yamamoto rho sensitivity (one mediator: the last mechanism before the outcome,
     earlier mechanisms collapsed into it) and E-values of the main analysis."""
     from facmech.mediation import mediate
@@ -359,7 +373,7 @@ def _sensitivity_blocks(result: Any, data: pd.DataFrame, plan: EstimationPlan, *
     single = result
     if len(plan.mediators) > 1:
         single = mediate(data, treatment=plan.assignment, mediators=[last], outcome=plan.outcome,
-                         covariates=list(plan.covariates), cluster=cluster, time=time, seed=seed)
+                         covariates=list(plan.covariates), site=site, period=period, seed=seed)
     blocks: list = []
     try:
         sens = single.sensitivity()

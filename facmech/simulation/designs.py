@@ -36,7 +36,6 @@ facmech.errors.DesignError: `sites` (3) must be at least `steps` (4) so every st
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -44,6 +43,7 @@ from typing import Any
 import numpy as np
 from scipy import special
 
+from facmech._choice import DesignChoice
 from facmech.errors import DesignError, closest
 from facmech.simulation.engine import Kind, Policy, Step, World
 
@@ -60,8 +60,12 @@ __all__ = [
 ]
 
 
-class DesignKind(str, enum.Enum):
-    """Design names accepted at the boundary (CLI ``--design`` and YAML ``design.type``)."""
+class DesignKind(DesignChoice):
+    """Design names accepted at the boundary (CLI ``--design`` and YAML ``design.type``).
+
+    >>> DesignKind.parse("SW"), DesignKind.parse("parallel_crt")
+    (<DesignKind.STEPPED_WEDGE: 'stepped-wedge'>, <DesignKind.PARALLEL: 'parallel'>)
+    """
 
     PARALLEL = "parallel"
     STEPPED_WEDGE = "stepped-wedge"
@@ -69,21 +73,15 @@ class DesignKind(str, enum.Enum):
     OBSERVATIONAL = "observational"
 
     @classmethod
-    def parse(cls, value: Any) -> DesignKind:
-        if isinstance(value, cls):
-            return value
-        text = str(value).strip().lower().replace("_", "-")
-        aliases = {"parallel-crt": "parallel", "crt": "parallel", "sw": "stepped-wedge",
-                   "steppedwedge": "stepped-wedge", "obs": "observational"}
-        text = aliases.get(text, text)
-        try:
-            return cls(text)
-        except ValueError:
-            allowed = " | ".join(m.value for m in cls)
-            raise DesignError(
-                f"`design`: unknown design {value!r}; allowed: {allowed}."
-                f"{closest(str(value), [m.value for m in cls])}"
-            ) from None
+    def aliases(cls) -> dict[str, str]:
+        return {"parallel-crt": "parallel", "crt": "parallel", "sw": "stepped-wedge",
+                "steppedwedge": "stepped-wedge", "obs": "observational"}
+
+    @classmethod
+    def parse(  # type: ignore[override]
+        cls, value: object, *, argument: str = "design"
+    ) -> DesignKind:
+        return super().parse(value, argument=argument)  # type: ignore[return-value]
 
 
 def _count(name: str, value: Any, minimum: int = 1) -> int:
@@ -408,7 +406,7 @@ def make_design(kind: str | DesignKind, **sizes: Any) -> Design:
     >>> make_design("crossover", sites=10)
     Traceback (most recent call last):
     ...
-    facmech.errors.DesignError: `design`: unknown design 'crossover'; allowed: parallel | ...
+    facmech.errors.DesignError: `design` must be one of 'parallel', 'stepped-wedge', 'smart', ...
     """
     k = DesignKind.parse(kind)
     cls = {DesignKind.PARALLEL: ParallelCRT, DesignKind.STEPPED_WEDGE: SteppedWedge,

@@ -59,7 +59,7 @@ from typing import Any
 
 import yaml
 
-from facmech._choice import Choice
+from facmech._choice import DesignChoice
 from facmech.errors import DesignError, MapError, UnknownNodeError, closest
 from facmech.formats import load_map
 from facmech.maps import Edge, Level, MechanismMap, Role
@@ -70,7 +70,7 @@ __all__ = ["DoseRule", "NodeType", "Scenario", "builtin_scenarios", "load_scenar
 _BUILTIN = Path(__file__).resolve().parent.parent / "scenarios"
 
 
-class NodeType(Choice):
+class NodeType(DesignChoice):
     """Distribution of a node given its linear predictor ``eta``.
 
     ``continuous``: ``eta + sd * N(0, 1)``; ``binary``: Bernoulli(logistic(``eta``)); ``count``:
@@ -80,10 +80,6 @@ class NodeType(Choice):
     CONTINUOUS = "continuous"
     BINARY = "binary"
     COUNT = "count"
-
-    @classmethod
-    def error_class(cls) -> type[DesignError]:
-        return DesignError
 
 
 @dataclass(frozen=True, kw_only=True)

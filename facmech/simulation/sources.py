@@ -47,8 +47,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from facmech._choice import Choice
-from facmech.errors import DesignError
+from facmech._choice import DesignChoice
 from facmech.mechanism_map import Role
 from facmech.simulation.scenario import NodeType, Scenario
 
@@ -58,7 +57,7 @@ __all__ = ["MANY_STAFF", "BiasSource", "switch_off"]
 MANY_STAFF = 1_000_000
 
 
-class BiasSource(Choice):
+class BiasSource(DesignChoice):
     """A source of bias that :func:`switch_off` can remove from a scenario."""
 
     MEASUREMENT = "measurement"
@@ -66,10 +65,6 @@ class BiasSource(Choice):
     LAGGED = "lagged"
     BUILDUP = "buildup"
     BINARY = "binary"
-
-    @classmethod
-    def error_class(cls) -> type[DesignError]:
-        return DesignError
 
 
 def switch_off(scenario: Scenario, *sources: BiasSource | str) -> Scenario:

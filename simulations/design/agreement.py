@@ -40,12 +40,12 @@ def main() -> None:
     sw = LinearTrial(design="stepped-wedge", sites=12, steps=3, patients=10, icc=0.1, effect=0.3)
     sim = _sim(sw, [6, 12, 24], "total", "total")
     for j, row in sim.iterrows():
-        ref = stepped_wedge_power(sites=j, steps=3, cluster_size=10, effect=0.3, icc=0.1)
+        ref = stepped_wedge_power(sites=j, steps=3, patients=10, effect=0.3, icc=0.1)
         rows.append(("stepped wedge, total (Hussey & Hughes)", j, ref.power, row))
     par = LinearTrial(design="parallel", sites=20, patients=15, icc=0.17, effect=0.5)
     sim = _sim(par, [10, 20, 40], "total", "total")
     for j, row in sim.iterrows():
-        ref = crt_power(clusters=j, cluster_size=15, effect=0.5, icc=0.17)
+        ref = crt_power(sites=j, patients=15, effect=0.5, icc=0.17)
         rows.append(("parallel, total (design effect, t(J-2))", j, ref.power, row))
     a, b, c, icc, n = 0.6, 0.5, 0.1, 0.1, 20
     med = LinearTrial(design="parallel", sites=40, patients=n, icc=icc, effect=c,
@@ -57,8 +57,8 @@ def main() -> None:
     rho2 = (pq * (a * b + c) ** 2 + b**2 + icc) / var_y
     for j, row in sim.iterrows():
         ref = mediation_221_power(a=a / sd_m, b=b * sd_m / math.sqrt(var_y),
-                                  cprime=c / math.sqrt(var_y), icc=rho2, clusters=j,
-                                  cluster_size=n, mc_sims=0)
+                                  cprime=c / math.sqrt(var_y), icc=rho2, sites=j,
+                                  patients=n, mc_sims=0)
         rows.append(("parallel, 2-2-1 indirect (Kelcey joint)", j, ref.joint, row))
     table = pd.DataFrame(
         [{"check": name, "sites": j, "analytic": ref, "simulated": r["power"],

@@ -38,7 +38,7 @@ from facmech.report.render import markdown_table
 from facmech.simulation import DoseRule, ParallelCRT, load_scenario, simulate
 
 HERE = Path(__file__).parent
-KW = dict(unit="site", time="period", treatment="facilitation",
+KW = dict(site="site", period="period", treatment="facilitation",
           confounders=["leadership_engagement"], outcome="uptake")
 
 
@@ -63,13 +63,13 @@ def study_a(reps: int, draws: int) -> list[dict]:
     res: dict[str, list] = {k: [] for k in ("parametric", "ice", "ipw", "naive (adjusts for L)")}
     truth = None
     for r in range(reps):
-        df, t = adaptive_dose_data(n_units=200, n_periods=4, adapt=0.5, seed=10_000 + r)
+        df, t = adaptive_dose_data(sites=200, periods=4, adapt=0.5, seed=10_000 + r)
         truth = t["always - never"]
         res["parametric"].append(as_row(gformula(df, **KW, inference=draws, seed=r).contrast))
         res["ice"].append(as_row(gformula(df, **KW, method="ice", inference=draws,
                                           seed=r).contrast))
         res["ipw"].append(as_row(msm(df, **KW, inference=draws, seed=r).contrast))
-        res["naive (adjusts for L)"].append(as_row(naive_regression(df, **KW, draws=draws,
+        res["naive (adjusts for L)"].append(as_row(naive_regression(df, **KW, inference=draws,
                                                                     seed=r)))
     return [summarize(v, "A adaptive dose (own DGP)", k, truth) for k, v in res.items()]
 
@@ -78,7 +78,7 @@ def study_b(reps: int, draws: int) -> list[dict]:
     res: dict[str, list] = {"history=all": [], "history=1": []}
     truth = None
     for r in range(reps):
-        df, t = adaptive_dose_data(n_units=500, n_periods=4, adapt=0.5, trait_sd=1.0,
+        df, t = adaptive_dose_data(sites=500, periods=4, adapt=0.5, trait_sd=1.0,
                                    trait_outcome=1.0, rho=0.2, seed=20_000 + r)
         truth = t["always - never"]
         for h, key in ((None, "history=all"), (1, "history=1")):
@@ -94,9 +94,9 @@ def study_c(reps: int, draws: int) -> list[dict]:
         "linear": zambia.replace(types={}, dose=DoseRule(base=1.5, taper=0.25, sd=0.2, floor=None)),
         "default": zambia,
     }
-    kw = dict(unit="site", time="period", treatment="facilitation",
+    kw = dict(site="site", period="period", treatment="facilitation",
               confounders=["leadership_engagement"], outcome="patient_outcomes",
-              nested="patient", timing="after", outcome_at="mean")
+              patient="patient", timing="after", outcome_at="mean")
     design = ParallelCRT(sites=100, patients=10, periods=4)
     out = []
     for name, sc in variants.items():
@@ -107,7 +107,7 @@ def study_c(reps: int, draws: int) -> list[dict]:
             res["parametric (= ICE here)"].append(as_row(gformula(
                 data, **kw, strategies=["always:1.5", "never"], inference=draws, seed=r).contrast))
             res["naive (adjusts for L)"].append(as_row(naive_regression(
-                data, **kw, level=1.5, draws=draws, seed=r)))
+                data, **kw, level=1.5, inference=draws, seed=r)))
         out += [summarize(v, f"C simulator zambia ({name})", k, truth) for k, v in res.items()]
     return out
 
@@ -116,9 +116,9 @@ def study_d(reps: int, draws: int) -> list[dict]:
     from facmech.simulation import SteppedWedge
 
     zambia = load_scenario("zambia")
-    kw = dict(unit="site", time="period", treatment="facilitation",
+    kw = dict(site="site", period="period", treatment="facilitation",
               confounders=["leadership_engagement"], outcome="patient_outcomes",
-              nested="patient", timing="after", outcome_at="mean")
+              patient="patient", timing="after", outcome_at="mean")
     out = []
     for sites in (24, 200):
         design = SteppedWedge(sites=sites, steps=4, patients=40)
@@ -129,7 +129,7 @@ def study_d(reps: int, draws: int) -> list[dict]:
             res["parametric (= ICE here)"].append(as_row(gformula(
                 data, **kw, strategies=["from:1:1.5", "never"], inference=draws, seed=r).contrast))
             res["naive (adjusts for L)"].append(as_row(naive_regression(
-                data, **kw, level=1.5, draws=draws, seed=r)))
+                data, **kw, level=1.5, inference=draws, seed=r)))
         out += [summarize(v, f"D zambia stepped wedge, {sites} sites", k, truth)
                 for k, v in res.items()]
     return out

@@ -9,8 +9,8 @@ Two data sources:
   ``simulate(...).truth`` (its own large truth population). Each replicate is analysed exactly as
   a user would: ``mediate(data, treatment="exposed",
   mediators=["leadership_engagement", "champions"], outcome="patient_outcomes",
-  covariates=["outer_context", "inner_context"], cluster="site",
-  time="period" if several periods)``.
+  covariates=["outer_context", "inner_context"], site="site",
+  period="period" if several periods)``.
 * ``synthetic``: the linear-Gaussian DGP of ``facmech.mediation.synthetic`` (site random effects in
   every model; exact truth), analysed in batches with ``mediate_arrays``; also with a binary
   outcome (latent-probit with a site effect; truth by the mediation formula).
@@ -93,8 +93,8 @@ def simulator_setting(scenario, design, label, covariance):
     for r in range(SIM_REPS):
         df = simulate(sc, design, seed=10_000 + r, truth=False).data
         res = mediate(df, treatment="exposed", mediators=list(sc.mediators), outcome=sc.outcome,
-                      covariates=["outer_context", "inner_context"], cluster="site",
-                      time="period" if df["period"].nunique() > 1 else None,
+                      covariates=["outer_context", "inner_context"], site="site",
+                      period="period" if df["period"].nunique() > 1 else None,
                       inference=MonteCarlo(DRAWS, covariance), seed=r)
         for j, e in enumerate(EFFECTS):
             out[:, r, j] = (res[e].estimate, res[e].ci_low, res[e].ci_high, res[e].std_error)
@@ -112,7 +112,7 @@ def synthetic_setting(label, inference, name, reps=SYN_REPS, chunk=500,
     for ss in seeds:
         tr = synthetic_trials(replicates=chunk, seed=np.random.default_rng(ss), **kw)
         res = mediate_arrays(tr.treatment, tr.mediators, tr.outcome, tr.covariates,
-                             cluster=tr.cluster, inference=inference,
+                             site=tr.cluster, inference=inference,
                              outcome_family=kw.get("outcome_family", "gaussian"),
                              seed=np.random.default_rng(ss))
         idx = [res.names.index(e) for e in EFFECTS]
@@ -162,7 +162,7 @@ def exposure_time_setting(sc, design, label, scenario_name, reps=ETI_REPS, chunk
     for c in range(reps // chunk):
         A, M, Y, X, codes, ex = _trial_arrays(sc, design, chunk, seed=70_000 + c * chunk)
         for model in parts:
-            res = mediate_arrays(A, M, Y, X, cluster=codes, inference=MonteCarlo(DRAWS),
+            res = mediate_arrays(A, M, Y, X, site=codes, inference=MonteCarlo(DRAWS),
                                  exposure=ex if model == "exposure_time" else None, seed=c)
             idx = [res.names.index(e) for e in EFFECTS]
             parts[model]["est"].append(res.estimate[:, idx])

@@ -53,7 +53,7 @@ def mediate_analysis(trial: MapTrial, reps: int, seed: int, effect_model: str) -
         g = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0, r)))
         sp = simulate(trial.scenario, trial.design, seed=g, truth=False).site_periods
         res = mediate(sp, treatment="exposed", mediators=list(trial.mediators),
-                      outcome=trial.scenario.outcome, cluster="site", time="period",
+                      outcome=trial.scenario.outcome, site="site", period="period",
                       effect_model=effect_model, seed=g, alpha=ALPHA).to_frame()
         for key, name in (("total", "total"), ("direct", "nde"), ("indirect", "nie")):
             row = res.loc[name]

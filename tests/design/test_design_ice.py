@@ -17,7 +17,7 @@ from facmech.gmethods.data import prepare
 from facmech.gmethods.ice import ice_contrast, ice_means
 from facmech.gmethods.strategies import parse_strategies
 
-KW = dict(unit="site", time="period", treatment="facilitation",
+KW = dict(site="site", period="period", treatment="facilitation",
           confounders=["leadership_engagement"], outcome="patient_outcomes", timing="after",
           outcome_at="mean", method="ice", inference=None)
 
@@ -94,7 +94,7 @@ def test_jackknife_equals_refit_loop(one_dosed_site):
         for i in range(12):
             sub = frame[frame["site"] != i]
             if one_dosed_site:
-                d = prepare(sub, unit="site", time="period", treatment="facilitation",
+                d = prepare(sub, site="site", period="period", treatment="facilitation",
                             confounders=["leadership_engagement"], outcome="patient_outcomes",
                             every_period_outcome=True)
                 means = ice_means(d, parse_strategies(["from:1:1.5", "never"]), np.ones((1, d.n)),

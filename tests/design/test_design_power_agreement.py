@@ -31,7 +31,7 @@ def test_stepped_wedge_total_effect_matches_hussey_hughes():
     res = design_study(trial, analysis="total", reps=REPS, seed=2026, progress=False)
     row = _row(res, "total")
     # Hussey & Hughes (2007) closed form, same model: tau^2 = icc, sigma_e^2 = 1 - icc.
-    hh = stepped_wedge_power(sites=12, steps=3, cluster_size=10, effect=0.3, icc=0.1)
+    hh = stepped_wedge_power(sites=12, steps=3, patients=10, effect=0.3, icc=0.1)
     _within(row["power"], hh.power)
     assert row["empirical_se"] == pytest.approx(hh.std_error, rel=0.07)  # SD of SD: ~2.2% at R=1000
     assert abs(row["bias"]) < 3 * row["bias_mc_se"]
@@ -44,7 +44,7 @@ def test_parallel_total_effect_matches_design_effect_formula():
     row = _row(res, "total")
     # Design-effect power with a t(J - 2) reference, = PowerUpR power.cra2(es = .5, rho2 = .17,
     # n = 15, J = 20): the model's total outcome variance is 1 (icc between, 1 - icc within).
-    _within(row["power"], crt_power(clusters=20, cluster_size=15, effect=0.5, icc=0.17).power)
+    _within(row["power"], crt_power(sites=20, patients=15, effect=0.5, icc=0.17).power)
     assert abs(row["coverage"] - 0.95) < 3 * math.sqrt(0.95 * 0.05 / REPS)
 
 
@@ -61,8 +61,8 @@ def test_221_indirect_effect_matches_kelcey_joint_significance():
     var_y = pq * (a * b + c) ** 2 + b**2 + 1
     rho2 = (pq * (a * b + c) ** 2 + b**2 + icc) / var_y
     ref = mediation_221_power(a=a / sd_m, b=b * sd_m / math.sqrt(var_y),
-                              cprime=c / math.sqrt(var_y), icc=rho2, clusters=sites,
-                              cluster_size=n, mc_sims=0)
+                              cprime=c / math.sqrt(var_y), icc=rho2, sites=sites,
+                              patients=n, mc_sims=0)
     _within(row["power"], ref.joint)
     assert abs(row["bias"]) < 3 * row["bias_mc_se"]
     assert abs(row["coverage"] - 0.95) < 3 * math.sqrt(0.95 * 0.05 / REPS)

@@ -34,7 +34,7 @@ def test_simulator_stepped_wedge_matches_hussey_hughes():
     row = design_study(trial, analysis="total", reps=REPS, seed=3, progress=False).to_frame()
     row = row.iloc[0]
     assert row["truth"] == pytest.approx(0.3, abs=1e-9)
-    hh = stepped_wedge_power(sites=12, steps=3, cluster_size=10, effect=0.3, icc=0.1)
+    hh = stepped_wedge_power(sites=12, steps=3, patients=10, effect=0.3, icc=0.1)
     se = math.sqrt(hh.power * (1 - hh.power) / REPS)
     assert abs(row["power"] - hh.power) < 3 * se
     assert abs(row["coverage"] - 0.95) < 3 * math.sqrt(0.95 * 0.05 / REPS)

@@ -10,13 +10,13 @@ from facmech.cli import main
 from facmech.gmethods import gformula
 from facmech.gmethods.simulate import adaptive_dose_data
 
-BASE = ["--unit", "site", "--time", "period", "--treatment", "facilitation",
+BASE = ["--site", "site", "--period", "period", "--treatment", "facilitation",
         "--confounder", "leadership_engagement", "--outcome", "uptake"]
 
 
 @pytest.fixture(scope="module")
 def csv(tmp_path_factory):
-    df, _ = adaptive_dose_data(n_units=80, n_periods=3, adapt=0.5, seed=4)
+    df, _ = adaptive_dose_data(sites=80, periods=3, adapt=0.5, seed=4)
     path = tmp_path_factory.mktemp("gf") / "trial.csv"
     df.to_csv(path, index=False)
     return path, df
@@ -37,7 +37,7 @@ def test_json_shape_and_values(csv, capsys, method):
     assert out["contrast"]["estimate"] == pytest.approx(
         s["always"]["estimate"] - s["never"]["estimate"])
     if method != "ipw":  # the CLI prints what the library returns
-        lib = gformula(df, unit="site", time="period", treatment="facilitation",
+        lib = gformula(df, site="site", period="period", treatment="facilitation",
                        confounders="leadership_engagement", outcome="uptake", method=method,
                        inference=50, seed=3)
         assert out["contrast"]["estimate"] == pytest.approx(lib.contrast.estimate, rel=1e-12)
@@ -85,9 +85,9 @@ def test_simulated_trial_csv_with_patients(tmp_path, capsys):
     trial = simulate("zambia", ParallelCRT(sites=40, patients=5, periods=3), seed=2, truth=False)
     path = tmp_path / "zambia.csv"
     trial.data.to_csv(path, index=False)
-    code = main(["gformula", str(path), "--unit", "site", "--time", "period", "--treatment",
+    code = main(["gformula", str(path), "--site", "site", "--period", "period", "--treatment",
                  "facilitation", "--confounder", "leadership_engagement", "--outcome",
-                 "patient_outcomes", "--nested", "patient", "--timing", "after", "--outcome-at",
+                 "patient_outcomes", "--patient", "patient", "--timing", "after", "--outcome-at",
                  "mean", "--strategy", "always:1.5", "--strategy", "never", "--method", "ice",
                  "--draws", "20", "--seed", "1", "--json"])
     assert code == 0

@@ -6,28 +6,28 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from facmech.errors import DataError, EstimationError, PositivityWarning
+from facmech.errors import ArgumentError, DataError, EstimationError, PositivityWarning
 from facmech.gmethods import Dynamic, Stabilized, gformula, msm, parse_strategy
 from facmech.gmethods.simulate import adaptive_dose_data
 
-KW = dict(unit="site", time="period", treatment="facilitation",
+KW = dict(site="site", period="period", treatment="facilitation",
           confounders=["leadership_engagement"], outcome="uptake", inference=None)
 
 
 @pytest.fixture()
 def df():
-    return adaptive_dose_data(n_units=60, n_periods=3, adapt=0.5, seed=0)[0]
+    return adaptive_dose_data(sites=60, periods=3, adapt=0.5, seed=0)[0]
 
 
 def test_gap_in_periods(df):
     bad = df.drop(index=df.index[(df.site == 4) & (df.period == 1)])
-    with pytest.raises(DataError, match=r"unit 4 has periods \[0, 2\].*gaps"):
+    with pytest.raises(DataError, match=r"site 4 has periods \[0, 2\].*gaps"):
         gformula(bad, **KW)
 
 
 def test_duplicate_unit_period_rows(df):
     bad = pd.concat([df, df.iloc[[5]]])
-    with pytest.raises(DataError, match=r"share a \(site, period\) pair.*`nested`"):
+    with pytest.raises(DataError, match=r"share a \(site, period\) pair.*`patient`"):
         gformula(bad, **KW)
 
 
@@ -55,7 +55,7 @@ def test_constant_or_missing_confounder(df):
 
 
 def test_dose_treatment_with_binary_only_strategy():
-    dose, _ = adaptive_dose_data(n_units=60, n_periods=3, dose=True, seed=0)
+    dose, _ = adaptive_dose_data(sites=60, periods=3, dose=True, seed=0)
     with pytest.raises(DataError, match=r"strategy `always` is binary-only.*dose"):
         gformula(dose, **KW, strategies=["always", "never"])
     with pytest.raises(DataError, match=r"binary-only"):
@@ -72,7 +72,7 @@ def test_strategy_naming_unknown_column(df):
 
 
 def test_other_arguments(df):
-    with pytest.raises(DataError, match=r"`method` must be one of 'parametric', 'ice'"):
+    with pytest.raises(ArgumentError, match=r"`method` must be one of 'parametric', 'ice'"):
         gformula(df, **KW, method="ipw")
     with pytest.raises(DataError, match=r"`history` must be None"):
         gformula(df, **KW, history=-1)
@@ -80,7 +80,7 @@ def test_other_arguments(df):
         msm(df, **KW, strategies=[Dynamic("leadership_engagement"), "never"])
     with pytest.raises(DataError, match=r"`truncate`"):
         msm(df, **KW, weights=Stabilized(truncate=(0.9, 0.1)))
-    with pytest.raises(DataError, match=r"baseline covariate `v` changes within unit"):
+    with pytest.raises(DataError, match=r"baseline covariate `v` changes within site"):
         gformula(df.assign(v=df.period), **{**KW, "baseline": ["v"]})
     with pytest.raises(DataError, match=r"more than one role"):
         gformula(df, **{**KW, "confounders": ["uptake"]})
@@ -98,14 +98,14 @@ def test_strategy_without_data_support_in_a_period(df):
     sw = df.copy()
     sw.loc[sw.period == 0, "facilitation"] = 0.0
     with pytest.raises(DataError, match=r"strategy `always` sets facilitation=1 in period 0, but "
-                                        r"every unit has facilitation=0 there.*positivity"):
+                                        r"every site has facilitation=0 there.*positivity"):
         gformula(sw, **KW, strategies=["always", "never"])
     res = gformula(sw, **KW, strategies=["from:1", "never"])
     assert np.isfinite(res.contrast.estimate)
 
 
 def test_dose_level_outside_observed_range_warns():
-    dose, _ = adaptive_dose_data(n_units=60, n_periods=3, dose=True, seed=0)
+    dose, _ = adaptive_dose_data(sites=60, periods=3, dose=True, seed=0)
     with pytest.warns(PositivityWarning, match=r"outside the observed range"):
         res = gformula(dose, **KW, strategies=["always:50", "never"])
     assert any("extrapolation" in w for w in res.warnings)
@@ -114,7 +114,7 @@ def test_dose_level_outside_observed_range_warns():
 def test_per_period_outcome_needed_for_mean(df):
     bad = df.copy()
     bad.loc[(bad.site == 3) & (bad.period == 0), "uptake"] = np.nan
-    with pytest.raises(DataError, match=r"missing in 1 unit-period\(s\) \(e.g. site=3, period=0\)"):
+    with pytest.raises(DataError, match=r"missing in 1 site-period\(s\) \(e.g. site=3, period=0\)"):
         gformula(bad, **KW, outcome_at="mean")
-    with pytest.raises(DataError, match=r"`timing` must be one of 'before', 'after'"):
+    with pytest.raises(ArgumentError, match=r"`timing` must be one of 'before', 'after'"):
         gformula(df, **KW, timing="during")

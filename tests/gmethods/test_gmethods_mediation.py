@@ -11,7 +11,7 @@ from facmech.errors import DataError
 from facmech.gmethods.mediation import mediational_gformula
 from facmech.gmethods.simulate import _mediation_means, mediation_data
 
-KW = dict(unit="site", time="period", treatment="facilitation", mediator="trust",
+KW = dict(site="site", period="period", treatment="facilitation", mediator="trust",
           confounders="leadership_engagement", outcome="uptake")
 
 
@@ -46,7 +46,7 @@ def test_truth_by_propagation_matches_simulated_worlds():
 
 
 def test_point_estimates_and_decomposition():
-    df, truth = mediation_data(n_units=8000, n_periods=3, seed=4)
+    df, truth = mediation_data(sites=8000, periods=3, seed=4)
     res = mediational_gformula(df, **KW, inference=None)
     e = {k: v.estimate for k, v in res.effects.items()}
     assert e["overall"] == pytest.approx(e["direct"] + e["indirect"], abs=1e-10)
@@ -60,7 +60,7 @@ def test_bias_and_coverage_over_replicates():
     reps = 100
     est, cover = [], []
     for r in range(reps):
-        df, truth = mediation_data(n_units=300, n_periods=3, seed=500 + r)
+        df, truth = mediation_data(sites=300, periods=3, seed=500 + r)
         res = mediational_gformula(df, **KW, inference=200, seed=r)
         ind = res.effects["indirect"]
         est.append(ind.estimate)
@@ -71,14 +71,14 @@ def test_bias_and_coverage_over_replicates():
 
 
 def test_no_mediator_effect_gives_null_indirect():
-    df, truth = mediation_data(n_units=6000, n_periods=3, gamma=0.0, omega=0.0, seed=2)
+    df, truth = mediation_data(sites=6000, periods=3, gamma=0.0, omega=0.0, seed=2)
     assert truth["indirect"] == 0.0
     res = mediational_gformula(df, **KW, inference=None)
     assert res.effects["indirect"].estimate == pytest.approx(0.0, abs=0.05)
 
 
 def test_binary_confounder_uses_monte_carlo():
-    df, _ = mediation_data(n_units=400, n_periods=2, seed=3)
+    df, _ = mediation_data(sites=400, periods=2, seed=3)
     df = df.assign(leadership_engagement=(df.leadership_engagement > 0).astype(float))
     res = mediational_gformula(df, **KW, inference=None, monte_carlo=4000, seed=1)
     assert res.simulation.startswith("Monte Carlo")
@@ -87,7 +87,7 @@ def test_binary_confounder_uses_monte_carlo():
 
 
 def test_errors():
-    df, _ = mediation_data(n_units=50, n_periods=2, seed=0)
+    df, _ = mediation_data(sites=50, periods=2, seed=0)
     with pytest.raises(DataError, match=r"also listed in `confounders`"):
         mediational_gformula(df, **{**KW, "confounders": ["leadership_engagement", "trust"]})
     with pytest.raises(DataError, match=r"static strategies"):

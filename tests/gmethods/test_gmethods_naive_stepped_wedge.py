@@ -12,7 +12,7 @@ import facmech
 from facmech.estimates import Estimate, estimates_frame
 from facmech.gmethods.naive import NaiveEstimate, naive_regression
 
-KW = dict(unit="site", time="period", treatment="facilitation",
+KW = dict(site="site", period="period", treatment="facilitation",
           confounders=["leadership_engagement"], outcome="uptake")
 
 
@@ -34,7 +34,7 @@ def _ols_sum(sp, s):
 
 
 def test_last_period_outcome_drops_period_zero(zambia):
-    e = naive_regression(zambia, **KW, level=1.5, draws=50, seed=1)
+    e = naive_regression(zambia, **KW, level=1.5, inference=50, seed=1)
     assert isinstance(e, NaiveEstimate) and isinstance(e, Estimate)
     assert e.estimate == pytest.approx(1.5 * _ols_sum(zambia, 4), abs=1e-10)
     assert np.isfinite([e.std_error, e.ci_low, e.ci_high, e.p_value]).all()
@@ -46,14 +46,14 @@ def test_last_period_outcome_drops_period_zero(zambia):
 
 def test_mean_outcome_counts_period_zero_as_no_effect(zambia):
     # the period-0 outcome has no estimable dose coefficient: under "from:1" its effect is 0
-    e = naive_regression(zambia, **KW, outcome_at="mean", draws=50, seed=1)
+    e = naive_regression(zambia, **KW, outcome_at="mean", inference=50, seed=1)
     ref = np.mean([0.0] + [_ols_sum(zambia, s) for s in range(1, 5)])
     assert e.estimate == pytest.approx(ref, abs=1e-10)
     assert e.contrast == "from:1 vs never"
 
 
 def test_result_is_json_ready_and_frames(zambia):
-    e = naive_regression(zambia, **KW, draws=20, seed=2)
+    e = naive_regression(zambia, **KW, inference=20, seed=2)
     d = json.loads(json.dumps(e.to_dict()))
     assert d["constant_periods"] == [0] and d["contrast"] == "from:1 vs never"
     assert d["estimate"] == pytest.approx(e.estimate)
@@ -63,14 +63,14 @@ def test_result_is_json_ready_and_frames(zambia):
 
 def test_no_constant_period_states_always(zambia):
     later = zambia[zambia.period > 0]
-    e = naive_regression(later, **KW, draws=20, seed=3)
+    e = naive_regression(later, **KW, inference=20, seed=3)
     assert e.constant_periods == () and e.note == "" and e.contrast == "always vs never"
 
 
 def test_constant_period_in_the_middle_is_described(zambia):
     # every site at dose 1 in period 2: held at the observed value, not "never"
     sp = zambia.assign(facilitation=zambia.facilitation.where(zambia.period != 2, 1.0))
-    e = naive_regression(sp, **KW, draws=20, seed=4)
+    e = naive_regression(sp, **KW, inference=20, seed=4)
     assert e.constant_periods == (0, 2)
     assert e.contrast == "1 vs 0 in periods 1, 3, 4 (periods 0, 2 as observed)"
-    assert "the same for every unit in periods 0, 2" in e.note
+    assert "the same for every site in periods 0, 2" in e.note

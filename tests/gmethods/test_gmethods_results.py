@@ -14,13 +14,13 @@ from facmech.gmethods.simulate import adaptive_dose_data
 
 matplotlib.use("Agg")
 
-KW = dict(unit="site", time="period", treatment="facilitation",
+KW = dict(site="site", period="period", treatment="facilitation",
           confounders=["leadership_engagement"], outcome="uptake")
 
 
 @pytest.fixture(scope="module")
 def result():
-    df, _ = adaptive_dose_data(n_units=150, n_periods=3, adapt=0.5, seed=6)
+    df, _ = adaptive_dose_data(sites=150, periods=3, adapt=0.5, seed=6)
     return gformula(df, **KW, strategies=["always", "never", "from:1"], inference=40, seed=2)
 
 
@@ -32,7 +32,7 @@ def test_frame_dict_summary_html_plot(result):
     d = result.to_dict()
     json.dumps(d, allow_nan=False)
     assert d["contrast"] == result.contrast.to_dict()
-    assert "bootstrap over units, 40 draws" in result.summary()
+    assert "bootstrap over sites, 40 draws" in result.summary()
     assert "<table" in result._repr_html_()
     ax = result.plot()
     assert len(ax.get_yticks()) == 3
@@ -44,7 +44,7 @@ def test_contrast_equals_difference_of_means_in_every_draw(result):
 
 
 def test_baseline_covariate_is_used_and_harmless():
-    df, truth = adaptive_dose_data(n_units=3000, n_periods=3, adapt=0.5, seed=12)
+    df, truth = adaptive_dose_data(sites=3000, periods=3, adapt=0.5, seed=12)
     rng = np.random.default_rng(1)
     df = df.assign(region=np.repeat(rng.normal(size=3000), 3))  # unrelated site covariate
     res = gformula(df, **KW, baseline=["region"], inference=None)

@@ -16,8 +16,8 @@ from facmech.gmethods import gformula
 from facmech.gmethods.naive import naive_regression
 from facmech.simulation import DoseRule, ParallelCRT, load_scenario, simulate
 
-KW = dict(unit="site", time="period", treatment="facilitation",
-          confounders=["leadership_engagement"], outcome="patient_outcomes", nested="patient",
+KW = dict(site="site", period="period", treatment="facilitation",
+          confounders=["leadership_engagement"], outcome="patient_outcomes", patient="patient",
           timing="after", outcome_at="mean")
 
 
@@ -42,5 +42,5 @@ def test_sustained_and_dynamic_strategies_recover_the_truth(trial, method):
 
 def test_naive_adjustment_for_leadership_is_biased(trial):
     truth = trial.truth["sustained"]["contrast"]
-    naive = naive_regression(trial.data, **KW, level=1.5, draws=200, seed=1)
+    naive = naive_regression(trial.data, **KW, level=1.5, inference=200, seed=1)
     assert naive.ci_high < truth  # adjusting for leadership engagement blocks part of the effect

@@ -47,7 +47,7 @@ def table_21_1() -> pd.DataFrame:
     })
 
 
-KW = dict(unit="id", time="t", treatment="A", confounders="L", outcome="Y",
+KW = dict(site="id", period="t", treatment="A", confounders="L", outcome="Y",
           strategies=STRATEGIES, inference=None)
 
 
@@ -91,9 +91,9 @@ def test_parametric_gformula_reproduces_60_within_monte_carlo_error(table_21_1):
 
 def test_naive_adjustment_is_not_null(table_21_1):
     # Within levels of L1, mean Y is 8 lower for A0 = 1 and equal across A1 (Table 21.1).
-    naive = naive_regression(table_21_1, unit="id", time="t", treatment="A", confounders="L",
-                             outcome="Y", draws=20, seed=0)
+    naive = naive_regression(table_21_1, site="id", period="t", treatment="A", confounders="L",
+                             outcome="Y", inference=20, seed=0)
     assert naive.estimate == pytest.approx(-8.0, abs=1e-8)
-    unadjusted = naive_regression(table_21_1, unit="id", time="t", treatment="A",
-                                  confounders="L", outcome="Y", adjust=False, draws=20, seed=0)
+    unadjusted = naive_regression(table_21_1, site="id", period="t", treatment="A",
+                                  confounders="L", outcome="Y", adjust=False, inference=20, seed=0)
     assert abs(unadjusted.estimate) > 1.0

@@ -44,8 +44,8 @@ POWER = ["power", "--design", "parallel", "--sites", "12", "--reps", "10", "--se
 STUDY = ["power", "--design", "parallel", "--sites", "12", "--reps", "200", "--seed", "1",
          "--no-progress", "--checkpoint", "ck.jsonl"]
 MEDIATE = ["mediate", "d.csv", "--treatment", "x", "--mediator", "m", "--outcome", "y",
-           "--cluster", "site", "--draws", "200", "--seed", "1"]
-GFORMULA = ["gformula", "g.csv", "--unit", "site", "--time", "period", "--treatment", "a",
+           "--site", "site", "--draws", "200", "--seed", "1"]
+GFORMULA = ["gformula", "g.csv", "--site", "site", "--period", "period", "--treatment", "a",
             "--confounder", "l", "--outcome", "y", "--draws", "0"]
 
 
@@ -268,7 +268,7 @@ CASES: list[Case] = [
          needle="--map", setup=_map_as("m.svg")),
     Case("plan-onto-map", 3, [*PLAN, "--map", "m.md", "--out", "m.md"], needle="--map",
          setup=_map_as("m.md")),
-    Case("plan-onto-data-symlink", 3, [*PLAN, "--data", "d.csv", "--cluster", "site",
+    Case("plan-onto-data-symlink", 3, [*PLAN, "--data", "d.csv", "--site", "site",
                                        "--out", "link.md"],
          needle="--data", setup=_both(_frame(), _symlink("d.csv", "link.md"))),
     Case("power-checkpoint-is-out", 3, [*POWER, "--checkpoint", "X.csv", "--out", "X.csv"],
@@ -311,9 +311,9 @@ CASES: list[Case] = [
          setup=_write("d.csv", "")),
     Case("implications-ragged-csv", 6, ["implications", "--data", "d.csv"], needle="line",
          setup=_write("d.csv", "a,b\n1,2\n3,4,5,6\n")),
-    Case("plan-empty-csv", 6, [*PLAN, "--data", "d.csv", "--cluster", "site", "--out", "r.md"],
+    Case("plan-empty-csv", 6, [*PLAN, "--data", "d.csv", "--site", "site", "--out", "r.md"],
          needle="d.csv", setup=_write("d.csv", "")),
-    Case("plan-ragged-csv", 6, [*PLAN, "--data", "d.csv", "--cluster", "site", "--out", "r.md"],
+    Case("plan-ragged-csv", 6, [*PLAN, "--data", "d.csv", "--site", "site", "--out", "r.md"],
          needle="line", setup=_write("d.csv", "site,x\n1,2\n3,4,5\n")),
     Case("gformula-empty-csv", 6, GFORMULA, needle="g.csv", setup=_write("g.csv", "")),
     Case("gformula-text-periods", 6, GFORMULA, needle="period",
@@ -331,7 +331,7 @@ CASES: list[Case] = [
     Case("gformula-duplicated-column", 7, GFORMULA, needle="duplicated",
          setup=lambda d: (_gdata(d), (d / "g.csv").write_text(
              (d / "g.csv").read_text().replace("site,period,a,l,y", "site,period,a,l,l", 1)))),
-    Case("plan-duplicated-column", 7, [*PLAN, "--data", "d.csv", "--cluster", "site",
+    Case("plan-duplicated-column", 7, [*PLAN, "--data", "d.csv", "--site", "site",
                                        "--out", "r.md"], needle="duplicated",
          setup=_write("d.csv", "site,site,x\n1,2,3\n")),
     Case("simulate-periods-zero", 7, ["simulate", "--design", "stepped-wedge", "--sites", "4",
@@ -346,7 +346,7 @@ CASES: list[Case] = [
     Case("power-reps-negative", 7, [*POWER[:-3], "--reps", "-5"], needle="reps"),
     Case("mediate-bootstrap-prop-mediated", 7,
          ["mediate", "d.csv", "--treatment", "x", "--mediator", "m", "--outcome", "y",
-          "--cluster", "site", "--bootstrap", "--draws", "200", "--seed", "1", "--json"],
+          "--site", "site", "--bootstrap", "--draws", "200", "--seed", "1", "--json"],
          setup=_bootstrap_zero_total, check=_warned("proportion mediated")),
     # 8. unclear messages, where they surface in the CLI
     Case("mediate-inf-covariate", 8, [*MEDIATE, "--covariate", "c"], needle="inf",
@@ -354,7 +354,7 @@ CASES: list[Case] = [
     Case("mediate-text-in-numeric-covariate", 8, [*MEDIATE, "--covariate", "c"], needle="`c`",
          setup=_frame(edit=lambda f: f.assign(c=f["c"].astype(object).where(f.index != 4, "high"))),
          tags=("medapi",)),
-    Case("mediate-missing-column", 8, [*MEDIATE[:-8], "--outcome", "yy", "--cluster", "site"],
+    Case("mediate-missing-column", 8, [*MEDIATE[:-8], "--outcome", "yy", "--site", "site"],
          needle="yy", setup=_frame()),
     Case("gformula-missing-file", 8, GFORMULA, needle="g.csv"),
     # 9. Markdown report escapes HTML

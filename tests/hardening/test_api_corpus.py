@@ -187,8 +187,8 @@ def test_gformula_text_periods_named():
 
     f = pd.DataFrame({"site": [0, 0, 1, 1], "period": ["a", "b", "a", "b"], "a": [0, 1, 0, 1],
                       "l": [0.1, 0.2, 0.3, 0.4], "y": [1.0, 2.0, 3.0, 4.0]})
-    with pytest.raises(DataError, match=r"`time` column `period` must hold integer periods .*'a'"):
-        gformula(f, unit="site", time="period", treatment="a", confounders=["l"], outcome="y",
+    with pytest.raises(DataError, match=r"`period` column `period` must hold integer periods .*'a'"):
+        gformula(f, site="site", period="period", treatment="a", confounders=["l"], outcome="y",
                  inference=None)
 
 
@@ -197,7 +197,7 @@ def test_silent_sizes_refused():
         SteppedWedge(sites=4, steps=2, patients=5, periods=0)
     assert SteppedWedge(sites=4, steps=2, patients=5).periods == 3  # the default is still steps + 1
     with pytest.raises(DesignError, match=r"`tau` is a standard deviation and must be >= 0"):
-        stepped_wedge_power(sites=12, steps=4, cluster_size=20, effect=0.3, tau=-1)
+        stepped_wedge_power(sites=12, steps=4, patients=20, effect=0.3, tau=-1)
 
 
 def test_bootstrap_prop_mediated_never_nan_without_warning():
@@ -207,7 +207,7 @@ def test_bootstrap_prop_mediated_never_nan_without_warning():
     m = rng.normal(size=site.size) + 0.5 * x
     y = (rng.random(site.size) < 0.2).astype(int)
     res = mediate(pd.DataFrame({"site": site, "x": x, "m": m, "y": y}), treatment="x",
-                  mediators=["m"], outcome="y", cluster="site", inference=Bootstrap(draws=200),
+                  mediators=["m"], outcome="y", site="site", inference=Bootstrap(draws=200),
                   seed=1)
     assert "prop_mediated" not in res.effects
     assert any("proportion mediated not reported" in w for w in res.warnings)

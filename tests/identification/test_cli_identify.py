@@ -93,6 +93,6 @@ def test_implications_list_and_data(capsys, tmp_path):
     data = tmp_path / "d.csv"
     pd.DataFrame({"site": np.repeat(np.arange(40), 10), "x": x, "m": m, "y": y}).to_csv(data)
     code, out, _ = _run(capsys, "implications", "--map", str(f), "--data", str(data),
-                        "--cluster", "site", "--json")
+                        "--site", "site", "--json")
     d = json.loads(out)
     assert code == 0 and d["falsified"] is False and len(d["tests"]) == 1

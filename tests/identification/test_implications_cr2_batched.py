@@ -96,7 +96,7 @@ def test_batched_matches_dense(cluster):
     df = _clustered_data()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FewClustersWarning)
-        ours = test_implications(_graph(), df, cluster=cluster).to_frame()
+        ours = test_implications(_graph(), df, site=cluster).to_frame()
     ref = _dense_table(_graph(), df, cluster)
     assert len(ours) == len(ref) > 5
     got = ours[["estimate", "std_error", "ci_low", "ci_high", "p_value"]].to_numpy()
@@ -153,7 +153,7 @@ def test_binary_cluster_regressor_closed_forms(g0, g1, size):
     g.add_nodes_from(["d", "y"])  # d _||_ y: the regression of y on d
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FewClustersWarning)
-        row = test_implications(g, df, cluster="site").to_frame().iloc[0]
+        row = test_implications(g, df, site="site").to_frame().iloc[0]
     means = y.reshape(n_sites, size).mean(axis=1)
     welch = means[:g0].var(ddof=1) / g0 + means[g0:].var(ddof=1) / g1
     k_bm = n_sites**2 * (g0 - 1) * (g1 - 1) / (g1**2 * (g1 - 1) + g0**2 * (g0 - 1))

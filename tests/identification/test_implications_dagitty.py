@@ -73,7 +73,7 @@ def test_size_cluster_robust_vs_naive():
         warnings.simplefilter("ignore", FewClustersWarning)
         for _ in range(reps):
             df = _sim(rng, 30, 10, direct=0.0)
-            rej_cl += test_implications(g, df, cluster="site").falsified
+            rej_cl += test_implications(g, df, site="site").falsified
             rej_naive += test_implications(g, df).falsified
     # binomial SE at 5% with 300 reps is 1.3 points: allow 3 SE
     assert abs(rej_cl / reps - 0.05) < 0.04
@@ -83,7 +83,7 @@ def test_size_cluster_robust_vs_naive():
 def test_power_detects_missing_arrow():
     g = nx.DiGraph([("x", "m"), ("m", "y")])
     df = _sim(np.random.default_rng(7), 40, 10, direct=1.0)
-    res = test_implications(g, df, cluster="site")
+    res = test_implications(g, df, site="site")
     assert res.falsified
     row = res.to_frame().iloc[0]
     assert row["implication"] == "x _||_ y | m"

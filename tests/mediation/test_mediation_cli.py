@@ -26,11 +26,11 @@ def csv(tmp_path_factory):
 
 def test_json_output(csv, capsys):
     code = main(["mediate", csv, "--treatment", "fac", "--mediator", "lead", "--outcome",
-                 "uptake", "--covariate", "region", "--cluster", "site", "--time", "period",
+                 "uptake", "--covariate", "region", "--site", "site", "--period", "period",
                  "--draws", "200", "--seed", "1", "--json"])
     assert code == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["n_clusters"] == 24 and out["n_obs"] == 720
+    assert out["n_sites"] == 24 and out["n_obs"] == 720
     for key in ("total", "nde", "nie", "nde_control", "nde_treated", "nie_control",
                 "nie_treated", "prop_mediated"):
         assert set(out["effects"][key]) == {"estimate", "std_error", "ci_low", "ci_high",
@@ -40,7 +40,7 @@ def test_json_output(csv, capsys):
 
 def test_text_output_and_seed_reproducible(csv, capsys):
     args = ["mediate", csv, "--treatment", "fac", "--mediator", "lead", "--outcome", "uptake",
-            "--cluster", "site", "--time", "period", "--draws", "100", "--seed", "5"]
+            "--site", "site", "--period", "period", "--draws", "100", "--seed", "5"]
     assert main(args) == 0
     first = capsys.readouterr().out
     assert main(args) == 0
@@ -53,7 +53,7 @@ def test_text_output_and_seed_reproducible(csv, capsys):
     [
         (["--mediator", "leed"], "missing column(s) 'leed'"),
         (["--mediator", "lead", "--outcome-family", "probit"], "must be 0/1"),
-        (["--mediator", "lead", "--cluster", "region"], "2 sites; at least 4"),
+        (["--mediator", "lead", "--site", "region"], "2 sites; at least 4"),
     ],
 )
 def test_bad_input_exit_2(csv, capsys, extra, message):

@@ -18,7 +18,7 @@ R = 1000
 
 def _check(trials, inference, seed):
     out = mediate_arrays(trials.treatment, trials.mediators, trials.outcome, trials.covariates,
-                         cluster=trials.cluster, inference=inference, seed=seed)
+                         site=trials.cluster, inference=inference, seed=seed)
     cover, bias, mcsd = {}, {}, {}
     for name in ("total", "nde", "nie"):
         i = out.names.index(name)
@@ -58,7 +58,7 @@ def test_nine_sites_small_sample_correction():
 def test_two_ordered_mediators_decomposition_unbiased():
     trials = synthetic_trials(replicates=400, sites=40, patients=20, mediators=2, seed=77)
     out = mediate_arrays(trials.treatment, trials.mediators, trials.outcome, trials.covariates,
-                         cluster=trials.cluster, inference=None)
+                         site=trials.cluster, inference=None)
     for name in ("via:0", "via:1", "path:0", "path:0>1", "path:1", "nie", "nde"):
         est = out.estimate[:, out.names.index(name)]
         assert abs(est.mean() - trials.truth[name]) < 4 * est.std() / np.sqrt(400), name
@@ -71,7 +71,7 @@ def test_probit_outcome_plugin_unbiased(design, sites, patients):
     trials = synthetic_trials(replicates=400, sites=sites, patients=patients, design=design,
                               c=0.2, outcome_family="probit", seed=31)
     out = mediate_arrays(trials.treatment, trials.mediators, trials.outcome, trials.covariates,
-                         cluster=trials.cluster, outcome_family="probit", inference=None)
+                         site=trials.cluster, outcome_family="probit", inference=None)
     for name in ("total", "nde", "nie"):
         est = out.estimate[:, out.names.index(name)]
         assert abs(est.mean() - trials.truth[name]) < 4 * est.std() / np.sqrt(400), name

@@ -65,8 +65,8 @@ def test_treatment_varying_within_site(trial):
     df = trial.copy()
     df.loc[0, "fac"] = 1.0
     with pytest.raises(DataError, match=r"varies within 1 site\(s\) but is declared site-level"):
-        _call(df, cluster="site")
-    _call(df, cluster="site", treatment_level="patient")  # individually randomized: fine
+        _call(df, site="site")
+    _call(df, site="site", treatment_level="patient")  # individually randomized: fine
 
 
 def test_constant_mediator(trial):
@@ -84,12 +84,12 @@ def test_binary_outcome_must_be_01(trial):
 def test_fewer_than_four_sites(trial):
     df = trial[trial["site"] < 3]
     with pytest.raises(DataError, match="3 sites; at least 4"):
-        _call(df, cluster="site")
+        _call(df, site="site")
 
 
 def test_few_sites_warn(trial):
     with pytest.warns(FewClustersWarning, match="only 12 sites"):
-        res = _call(trial, cluster="site", inference=MonteCarlo(draws=50), seed=1)
+        res = _call(trial, site="site", inference=MonteCarlo(draws=50), seed=1)
     assert "CR2" in res.method
     assert any("only 12 sites" in w for w in res.warnings)
 
@@ -109,8 +109,8 @@ def test_unknown_family_and_bad_options(trial):
         Bootstrap(draws=1)
     with pytest.raises(DataError, match="both as `mediators` and as `covariates`"):
         _call(trial, covariates=["eng"])
-    with pytest.raises(DataError, match="requires `cluster`"):
-        _call(trial, time="site")
+    with pytest.raises(DataError, match="requires `site`"):
+        _call(trial, period="site")
 
 
 def test_collinear_covariate(trial):
@@ -120,11 +120,11 @@ def test_collinear_covariate(trial):
 
 def test_categorical_covariate_expanded(trial):
     res = _call(trial, covariates=["region", "age"])
-    assert res._data.covariate_names == ("region=S", "age")
+    assert res.data.covariate_names == ("region=S", "age")
 
 
 @pytest.mark.filterwarnings("ignore:only 12 sites")
 def test_bootstrap_with_few_sites_warns(trial):
     with pytest.warns(FewClustersWarning, match="site bootstrap under-covers"):
-        res = _call(trial, cluster="site", inference=Bootstrap(draws=50), seed=1)
+        res = _call(trial, site="site", inference=Bootstrap(draws=50), seed=1)
     assert any("site bootstrap" in w for w in res.warnings)

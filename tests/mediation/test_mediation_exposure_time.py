@@ -70,7 +70,7 @@ def test_point_estimates_equal_statsmodels_eti_fits(trial):
     # mediation formula: nde@e = c_e, nie@e = alpha_e * b; and total@e is the ETI coefficient of
     # the model without the mediator, Y ~ C(period) + C(expo) + age (Kenny et al.'s delta(e)).
     res = mediate(trial, treatment="fac", mediators="lead", outcome="y", covariates=["age"],
-                  cluster="site", time="period", effect_model="exposure_time", inference=None)
+                  site="site", period="period", effect_model="exposure_time", inference=None)
     fm = sm.OLS.from_formula("lead ~ C(period) + C(expo) + age", trial).fit()
     fy = sm.OLS.from_formula("y ~ C(period) + C(expo) + age + lead", trial).fit()
     fr = sm.OLS.from_formula("y ~ C(period) + C(expo) + age", trial).fit()
@@ -89,7 +89,7 @@ def test_point_estimates_equal_statsmodels_eti_fits(trial):
     assert res["nie"].estimate == pytest.approx(np.mean(nie), abs=1e-10)
     assert res["prop_mediated"].estimate == pytest.approx(np.mean(nie) / np.mean(tot))
     two = mediate(trial, treatment="fac", mediators="lead", outcome="y", covariates=["age"],
-                  cluster="site", time="period", effect_model="eti", exposure_window=2,
+                  site="site", period="period", effect_model="eti", exposure_window=2,
                   inference=None)
     assert two["total"].estimate == pytest.approx(np.mean(tot[:2]), abs=1e-10)
     assert two["total@4"].estimate == pytest.approx(tot[3], abs=1e-10)
@@ -98,14 +98,14 @@ def test_point_estimates_equal_statsmodels_eti_fits(trial):
 
 def test_given_exposure_column_equals_derived_and_data_untouched(trial):
     before = trial.copy()
-    kw = dict(treatment="fac", mediators="lead", outcome="y", cluster="site", time="period",
+    kw = dict(treatment="fac", mediators="lead", outcome="y", site="site", period="period",
               inference=MonteCarlo(draws=200), seed=4)
     derived = mediate(trial, effect_model="exposure_time", **kw)
     given = mediate(trial, exposure_time="expo", **kw)  # a column implies the ETI model
     assert derived.to_frame().equals(given.to_frame())
     pd.testing.assert_frame_equal(trial, before)
     assert "exposure-time indicators" in given.method
-    assert given._call["effect_model"] is EffectModel.EXPOSURE_TIME
+    assert given.effect_model is EffectModel.EXPOSURE_TIME
 
 
 def test_probit_outcome_matches_hand_mediation_formula():
@@ -113,8 +113,8 @@ def test_probit_outcome_matches_hand_mediation_formula():
     # psi(aY, aM) = mean over rows at exposure time e of Phi((eta + b m) / sqrt(1 + b^2 s^2))
     # (Imai, Keele & Tingley 2010), with every other exposure indicator at 0.
     df = _trial(seed=8, binary=True)
-    res = mediate(df, treatment="fac", mediators="lead", outcome="y", cluster="site",
-                  time="period", outcome_family="probit", effect_model="exposure_time",
+    res = mediate(df, treatment="fac", mediators="lead", outcome="y", site="site",
+                  period="period", outcome_family="probit", effect_model="exposure_time",
                   inference=None)
     X = pd.get_dummies(df[["period", "expo"]].astype("category"), drop_first=True).astype(float)
     X.insert(0, "const", 1.0)
@@ -143,7 +143,7 @@ def test_probit_outcome_matches_hand_mediation_formula():
 
 
 def test_bootstrap_and_monte_carlo_agree_roughly(trial):
-    kw = dict(treatment="fac", mediators="lead", outcome="y", cluster="site", time="period",
+    kw = dict(treatment="fac", mediators="lead", outcome="y", site="site", period="period",
               effect_model="exposure_time", seed=5)
     mc = mediate(trial, inference=MonteCarlo(draws=400), **kw)
     bs = mediate(trial, inference=Bootstrap(draws=200), **kw)
@@ -156,33 +156,33 @@ def test_bootstrap_and_monte_carlo_agree_roughly(trial):
 
 def test_bad_input_errors(trial):
     kw = dict(treatment="fac", mediators="lead", outcome="y")
-    with pytest.raises(DataError, match="needs `time`"):
-        mediate(trial, cluster="site", effect_model="exposure_time", **kw)
+    with pytest.raises(DataError, match="needs `period`"):
+        mediate(trial, site="site", effect_model="exposure_time", **kw)
     with pytest.raises(DataError, match="site-level treatment"):
-        mediate(trial, cluster="site", time="period", effect_model="exposure_time",
+        mediate(trial, site="site", period="period", effect_model="exposure_time",
                 treatment_level="patient", **kw)
     with pytest.raises(FacmechError, match="`effect_model` must be one of"):
-        mediate(trial, cluster="site", time="period", effect_model="bogus", **kw)
+        mediate(trial, site="site", period="period", effect_model="bogus", **kw)
     with pytest.raises(FacmechError, match=r"`exposure_window` \(2\) is only used"):
-        mediate(trial, cluster="site", time="period", exposure_window=2, **kw)
+        mediate(trial, site="site", period="period", exposure_window=2, **kw)
     with pytest.raises(DataError, match="`exposure_window` must be an integer from 1 to 4"):
-        mediate(trial, cluster="site", time="period", effect_model="eti", exposure_window=5,
+        mediate(trial, site="site", period="period", effect_model="eti", exposure_window=5,
                 **kw)
     bad = trial.assign(expo=trial["expo"] + (trial["fac"] == 0))
     with pytest.raises(DataError, match="'expo' must be 0 exactly in untreated rows"):
-        mediate(bad, cluster="site", time="period", exposure_time="expo", **kw)
+        mediate(bad, site="site", period="period", exposure_time="expo", **kw)
     with pytest.raises(DataError, match="integers >= 0"):
-        mediate(trial.assign(expo=trial["expo"] * 0.5), cluster="site", time="period",
+        mediate(trial.assign(expo=trial["expo"] * 0.5), site="site", period="period",
                 exposure_time="expo", **kw)
     with pytest.raises(DataError, match="only used with"):
-        mediate(trial, cluster="site", time="period", effect_model="constant",
+        mediate(trial, site="site", period="period", effect_model="constant",
                 exposure_time="expo", **kw)
     # site 0 returns to control in the last period after crossing over (at period <= 4)
     back = trial.assign(fac=np.where((trial["site"] == 0) & (trial["period"] == 4), 0,
                                      trial["fac"]))
     with pytest.raises(DataError, match="stay treated"):
-        mediate(back, cluster="site", time="period", effect_model="eti", **kw)
-    res = mediate(trial, cluster="site", time="period", effect_model="eti",
+        mediate(back, site="site", period="period", effect_model="eti", **kw)
+    res = mediate(trial, site="site", period="period", effect_model="eti",
                   inference=MonteCarlo(draws=50), seed=1, **kw)
     with pytest.raises(EstimationError, match="constant-effect model"):
         res.sensitivity()
@@ -203,7 +203,7 @@ def test_cli_exposure_time(tmp_path, capsys, trial):
     path = tmp_path / "sw.csv"
     trial.to_csv(path, index=False)
     base = ["mediate", str(path), "--treatment", "fac", "--mediator", "lead", "--outcome", "y",
-            "--cluster", "site", "--time", "period", "--draws", "100", "--seed", "1"]
+            "--site", "site", "--period", "period", "--draws", "100", "--seed", "1"]
     assert main([*base, "--effect-model", "exposure_time", "--exposure-window", "3",
                  "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
@@ -263,9 +263,9 @@ def test_eti_unbiased_with_nominal_coverage_constant_model_biased():
     A, M, Y, X, codes, ex = _batch(sc, design, R, seed=50_000)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        eti = mediate_arrays(A, M, Y, X, cluster=codes, exposure=ex,
+        eti = mediate_arrays(A, M, Y, X, site=codes, exposure=ex,
                              inference=MonteCarlo(draws=1000), seed=7)
-        const = mediate_arrays(A, M, Y, X, cluster=codes, inference=MonteCarlo(draws=200),
+        const = mediate_arrays(A, M, Y, X, site=codes, inference=MonteCarlo(draws=200),
                                seed=7)
     for name in ("total", "nde", "nie"):
         t = truth[f"{name}_eti"]

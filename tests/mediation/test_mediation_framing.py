@@ -123,4 +123,4 @@ def test_categorical_covariates_expanded_and_frame_untouched(framing):
     res = mediate(framing, treatment="treat", mediators="emo", outcome="cong_mesg",
                   covariates=COVS, outcome_family="probit", inference=None)
     pd.testing.assert_frame_equal(framing, before)
-    assert res._data.covariates.shape[1] == 1 + 3 + 1 + 1  # age, educ (4 levels), gender, income
+    assert res.data.covariates.shape[1] == 1 + 3 + 1 + 1  # age, educ (4 levels), gender, income

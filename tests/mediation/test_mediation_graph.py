@@ -80,11 +80,11 @@ def test_mediate_with_builtin_map():
                        "inner_context": inner})
     res = mediate(df, treatment="facilitation", mediators=["leadership_engagement", "acceptance"],
                   outcome="uptake", covariates=["outer_context", "inner_context"],
-                  cluster="site", graph=fmap, seed=1, inference=None)
+                  site="site", graph=fmap, seed=1, inference=None)
     assert res.assumptions[0].startswith("identification checked in the supplied mechanism map")
     assert "via:leadership_engagement" in res.effects
     assert "path:facilitation>leadership_engagement>acceptance>uptake" in res.effects
     with pytest.raises(DataError, match="out of causal order"):
         mediate(df, treatment="facilitation", mediators=["acceptance", "leadership_engagement"],
                 outcome="uptake", covariates=["outer_context", "inner_context"],
-                cluster="site", graph=fmap, inference=None)
+                site="site", graph=fmap, inference=None)

@@ -110,10 +110,10 @@ def test_bootstrap_weights_stratified_by_arm():
 def test_same_seed_same_numbers_and_bootstrap_close_to_monte_carlo():
     tr = synthetic_trials(replicates=1, sites=30, patients=20, seed=4)
     args = (tr.treatment, tr.mediators, tr.outcome, tr.covariates)
-    a = mediate_arrays(*args, cluster=tr.cluster, inference=MonteCarlo(500), seed=9)
-    b = mediate_arrays(*args, cluster=tr.cluster, inference=MonteCarlo(500), seed=9)
+    a = mediate_arrays(*args, site=tr.cluster, inference=MonteCarlo(500), seed=9)
+    b = mediate_arrays(*args, site=tr.cluster, inference=MonteCarlo(500), seed=9)
     np.testing.assert_array_equal(a.ci_low, b.ci_low)
-    boot = mediate_arrays(*args, cluster=tr.cluster, inference=Bootstrap(2000), seed=9)
+    boot = mediate_arrays(*args, site=tr.cluster, inference=Bootstrap(2000), seed=9)
     np.testing.assert_array_equal(boot.estimate, a.estimate)
     i = a.names.index("nie")
     # two consistent estimators of the same SE: agree within ~20% at 30 sites
@@ -123,7 +123,7 @@ def test_same_seed_same_numbers_and_bootstrap_close_to_monte_carlo():
 def test_bootstrap_binary_outcome_batched_irls():
     tr = synthetic_trials(replicates=1, sites=20, patients=30, seed=5)
     y01 = (tr.outcome > 0.5).astype(float)
-    out = mediate_arrays(tr.treatment, tr.mediators, y01, tr.covariates, cluster=tr.cluster,
+    out = mediate_arrays(tr.treatment, tr.mediators, y01, tr.covariates, site=tr.cluster,
                          outcome_family="probit", inference=Bootstrap(300), seed=2,
                          keep_draws=True)
     assert out.failed_draws[0] == 0

@@ -28,7 +28,7 @@ def two_mediator_frame() -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def result(two_mediator_frame):
     return mediate(two_mediator_frame, treatment="fac", mediators=["lead", "trust"],
-                   outcome="uptake", covariates=["x"], cluster="site",
+                   outcome="uptake", covariates=["x"], site="site",
                    inference=MonteCarlo(400), seed=3)
 
 
@@ -48,8 +48,9 @@ def test_effect_names_and_frame(result):
 
 def test_to_dict_is_the_cli_json_shape(result):
     d = json.loads(json.dumps(result.to_dict()))
-    assert set(d) == {"effects", "n_obs", "n_clusters", "method", "assumptions", "warnings"}
-    assert d["n_obs"] == 360 and d["n_clusters"] == 30
+    assert set(d) == {"effects", "n_obs", "n_sites", "n_clusters", "method", "assumptions",
+                      "warnings"}
+    assert d["n_obs"] == 360 and d["n_sites"] == 30 and d["n_clusters"] == 30
     assert set(d["effects"]["nie"]) == set(ESTIMATE_COLUMNS)
     assert "CR2" in d["method"]
 
@@ -74,7 +75,7 @@ def test_result_is_frozen(result):
 
 def test_interaction_versions_differ_and_no_paths(two_mediator_frame):
     res = mediate(two_mediator_frame, treatment="fac", mediators=["lead", "trust"],
-                  outcome="uptake", covariates=["x"], cluster="site", interaction=True,
+                  outcome="uptake", covariates=["x"], site="site", interaction=True,
                   inference=None)
     assert res["nde_control"].estimate != res["nde_treated"].estimate
     assert not any(k.startswith("path:") for k in res.effects)

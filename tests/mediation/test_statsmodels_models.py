@@ -76,13 +76,13 @@ def test_statsmodels_models_equal_batched_fits(family, interaction, eti):
     df = _stepped(family=family)
     meds = ["m1", "m2"]
     kw = dict(treatment="fac", mediators=meds, outcome="y", covariates=["x", "grp"],
-              cluster="site", time="period", outcome_family=family, interaction=interaction)
+              site="site", period="period", outcome_family=family, interaction=interaction)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = mediate(df, **kw, inference=None,
                       effect_model="exposure_time" if eti else None)
         prep = prepare(df, treatment="fac", mediators=meds, outcome="y", covariates=["x", "grp"],
-                       cluster="site", time="period", outcome_family=Family.parse(family),
+                       site="site", period="period", outcome_family=Family.parse(family),
                        mediator_family=Family.GAUSSIAN, treatment_level=TreatmentLevel.SITE,
                        control=None, treated=None, missing="raise",
                        effect_model=EffectModel.EXPOSURE_TIME if eti else EffectModel.CONSTANT)
@@ -117,7 +117,7 @@ def test_formula_path_gives_the_batched_effects(family, interaction):
     core's to 1e-8, and formulas name the model that was fitted."""
     df = _stepped(family=family)
     kw = dict(treatment="fac", mediators=["m1", "m2"], outcome="y", covariates=["x", "grp"],
-              cluster="site", time="period", outcome_family=family, interaction=interaction,
+              site="site", period="period", outcome_family=family, interaction=interaction,
               inference=None)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -136,7 +136,7 @@ def test_formulas_with_different_covariates_per_model():
     res = mediate(DATA, treatment="facilitation", mediators="trust",
                   mediator_formula="trust ~ facilitation",
                   outcome_formula="uptake ~ facilitation + trust + readiness + C(region)",
-                  cluster="site", inference=None)
+                  site="site", inference=None)
     a = smf.ols("trust ~ facilitation", DATA).fit().params["facilitation"]
     b = smf.ols("uptake ~ facilitation + trust + readiness + C(region)", DATA).fit().params
     assert res.outcome == "uptake"
@@ -172,7 +172,7 @@ def _mc_close(est, r_summary, r_sd, name):
 
 
 def _mixed(case, **kw):
-    return mediate(DATA, mediators="trust", outcome="uptake", cluster="site",
+    return mediate(DATA, mediators="trust", outcome="uptake", site="site",
                    random_intercept=True, seed=11, inference=MonteCarlo(draws=DRAWS), **kw)
 
 
@@ -252,7 +252,7 @@ def test_interaction_test_and_continuous_treatment_match_r(case):
 
 def test_cov_params_blocks_match_statsmodels_and_clubsandwich():
     kw = dict(treatment="facilitation", mediators="trust", outcome="uptake",
-              covariates=["readiness", "region"], interaction=True, cluster="site", seed=1)
+              covariates=["readiness", "region"], interaction=True, site="site", seed=1)
     cr2 = mediate(DATA, **kw).cov_params()
     assert cr2.index.names == ["model", "term"]
     assert list(cr2.loc["uptake"].index) == list(cr2.loc["uptake", "uptake"].columns)
@@ -278,7 +278,7 @@ def test_cov_params_blocks_match_statsmodels_and_clubsandwich():
 def test_formula_and_standard_paths_agree_on_intervals():
     """Same models, same covariance: Monte Carlo standard errors agree within Monte Carlo error
     (20000 draws each: SE of an SD about 0.5%)."""
-    kw = dict(treatment="facilitation", mediators="trust", outcome="uptake", cluster="site",
+    kw = dict(treatment="facilitation", mediators="trust", outcome="uptake", site="site",
               inference=MonteCarlo(draws=DRAWS))
     a = mediate(DATA, **kw, covariates=["readiness"], seed=1)
     b = mediate(DATA, **kw, outcome_formula="uptake ~ facilitation + trust + readiness",
@@ -289,7 +289,7 @@ def test_formula_and_standard_paths_agree_on_intervals():
 
 def test_models_are_fitted_lazily_and_once():
     res = mediate(DATA, treatment="facilitation", mediators="trust", outcome="uptake",
-                  cluster="site", inference=None)
+                  site="site", inference=None)
     assert res.models._cache == {}
     first = res.models["uptake"]
     assert res.models["uptake"] is first and len(res.models) == 2
@@ -299,7 +299,7 @@ def test_models_are_fitted_lazily_and_once():
 
 
 def test_bad_model_arguments():
-    base = dict(treatment="facilitation", mediators="trust", outcome="uptake", cluster="site")
+    base = dict(treatment="facilitation", mediators="trust", outcome="uptake", site="site")
     with pytest.raises(DataError, match=r"names 'readines'.*Did you mean 'readiness'"):
         mediate(DATA, **base, outcome_formula="uptake ~ facilitation + trust + readines")
     with pytest.raises(DataError, match="does not contain the treatment 'facilitation'"):
@@ -318,12 +318,12 @@ def test_bad_model_arguments():
         mediate(DATA, **base, outcome_formula=3)
     with pytest.raises(ArgumentError, match="`random_intercept` must be True or False"):
         mediate(DATA, **base, random_intercept="yes")
-    with pytest.raises(ArgumentError, match="needs `cluster`"):
+    with pytest.raises(ArgumentError, match="needs `site`"):
         mediate(DATA, treatment="facilitation", mediators="trust", outcome="uptake",
                 random_intercept=True)
     with pytest.raises(ArgumentError, match="must be 'gaussian'"):
         mediate(DATA, treatment="facilitation", mediators="trust", outcome="adopted",
-                cluster="site", random_intercept=True, outcome_family="binomial")
+                site="site", random_intercept=True, outcome_family="binomial")
     with pytest.raises(ArgumentError, match="not available with formulas"):
         mediate(DATA, **base, random_intercept=True, inference=Bootstrap(draws=10))
     with pytest.raises(ArgumentError, match="mixed models' covariance"):

@@ -13,7 +13,7 @@ KILLIP = [(10, 1.153, 0.29), (20, 1.323, 0.47), (40, 1.663, 0.67), (80, 2.343, 0
 @pytest.mark.parametrize(("m", "de", "power"), KILLIP)
 def test_killip_design_effects_and_power(m, de, power):
     assert design_effect(m, 0.017) == pytest.approx(de, abs=5e-4)
-    r = crt_power(clusters=4, cluster_size=m, effect=0.5, icc=0.017, reference="effective")
+    r = crt_power(sites=4, patients=m, effect=0.5, icc=0.017, reference="effective")
     assert r.design_effect == pytest.approx(de, abs=5e-4)
     # Killip et al. truncate the effective sample size per arm before a t-test: a few points.
     assert r.power == pytest.approx(power, abs=0.015)
@@ -22,8 +22,8 @@ def test_killip_design_effects_and_power(m, de, power):
 def test_powerupr_cra2_mdes_and_power():
     # PowerUpR ?cra2: mdes.cra2(rho2 = .17, n = 15, J = 20) = 0.629 and
     # power.cra2(es = .629, rho2 = .17, n = 15, J = 20) = 0.80 (printed to 3 decimals).
-    assert crt_mdes(clusters=20, cluster_size=15, icc=0.17) == pytest.approx(0.629, abs=5e-4)
-    r = crt_power(clusters=20, cluster_size=15, effect=0.629, icc=0.17)
+    assert crt_mdes(sites=20, patients=15, icc=0.17) == pytest.approx(0.629, abs=5e-4)
+    r = crt_power(sites=20, patients=15, effect=0.629, icc=0.17)
     assert r.power == pytest.approx(0.80, abs=5e-3)
     assert r.df == 18
     # Standardized SE of PowerUpR's cra2r2: sqrt(rho2/(pq J) + (1-rho2)/(pq J n)) with p = .5.
@@ -31,10 +31,10 @@ def test_powerupr_cra2_mdes_and_power():
 
 
 def test_sd_scales_effect_and_normal_reference_is_larger():
-    a = crt_power(clusters=20, cluster_size=15, effect=0.5, icc=0.1)
-    b = crt_power(clusters=20, cluster_size=15, effect=1.0, icc=0.1, sd=2.0)
+    a = crt_power(sites=20, patients=15, effect=0.5, icc=0.1)
+    b = crt_power(sites=20, patients=15, effect=1.0, icc=0.1, sd=2.0)
     assert a.power == pytest.approx(b.power, rel=1e-12)
-    z = crt_power(clusters=20, cluster_size=15, effect=0.5, icc=0.1, reference=Reference.NORMAL)
+    z = crt_power(sites=20, patients=15, effect=0.5, icc=0.1, reference=Reference.NORMAL)
     assert z.df is None and z.power > a.power
 
 
@@ -43,21 +43,21 @@ def test_sd_scales_effect_and_normal_reference_is_larger():
     [
         ({"icc": 1.0}, r"`icc` must be in \[0, 1\) \(got 1\)"),
         ({"icc": -0.1}, r"`icc`"),
-        ({"clusters": 5}, r"`clusters` must be even"),
-        ({"clusters": 2}, r"`clusters` must be an integer >= 4"),
-        ({"cluster_size": 0}, r"`cluster_size`"),
+        ({"sites": 5}, r"`sites` must be even"),
+        ({"sites": 2}, r"`sites` must be an integer >= 4"),
+        ({"patients": 0}, r"`patients`"),
         ({"alpha": 1.5}, r"`alpha`"),
         ({"reference": "exact"}, r"`reference` must be one of 'between', 'effective', 'normal'"),
     ],
 )
 def test_bad_input(kwargs, match):
-    base = {"clusters": 20, "cluster_size": 15, "effect": 0.3, "icc": 0.1}
+    base = {"sites": 20, "patients": 15, "effect": 0.3, "icc": 0.1}
     with pytest.raises(DesignError, match=match):
         crt_power(**{**base, **kwargs})
 
 
 def test_result_record():
-    r = crt_power(clusters=20, cluster_size=15, effect=0.629, icc=0.17)
+    r = crt_power(sites=20, patients=15, effect=0.629, icc=0.17)
     d = r.to_dict()
     assert set(d) >= {"power", "std_error", "ncp", "df", "design_effect"}
     assert "power 0.8" in r.summary()

@@ -9,13 +9,13 @@ from facmech.power import mediation_211_power, mediation_221_power
 # r21 = .40, r2m2 = .50, n = 100, J = 40, p = .5)
 EX221 = dict(
     a=0.6596, b=0.1891, cprime=0.1, icc=0.15, r2_site_y=0.52, r2_patient_y=0.40, r2_site_m=0.50,
-    clusters=40, cluster_size=100, p=0.5,
+    sites=40, patients=100, p=0.5,
 )
 # PowerUpR manual: power.med211(esa = .4135, esb1 = .0670, esB = .3595, escp = .1, rhom2 = .3,
 # rho2 = .3, r22 = .6, r21 = .6, r2m2 = .6, r2m1 = .6, n = 30, J = 80, p = .1)
 EX211 = dict(
     a=0.4135, b_within=0.067, b_between=0.3595, cprime=0.1, icc=0.3, icc_m=0.3, r2_site_y=0.6,
-    r2_patient_y=0.6, r2_site_m=0.6, r2_patient_m=0.6, clusters=80, cluster_size=30, p=0.1,
+    r2_patient_y=0.6, r2_site_m=0.6, r2_patient_m=0.6, sites=80, patients=30, p=0.1,
 )
 
 
@@ -66,7 +66,7 @@ def test_to_frame_and_dict():
     ("kwargs", "match"),
     [
         ({"icc": 1.0}, r"`icc` must be in \[0, 1\)"),
-        ({"clusters": 5}, r"`clusters` must be an integer >= 6"),
+        ({"sites": 5}, r"`sites` must be an integer >= 6"),
         ({"p": 1.0}, r"`p` must be in \(0, 1\)"),
         ({"a": 3.0}, r"design not feasible: the variance of path `a`"),
         ({"mc_sims": 5}, r"`mc_sims` must be 0 \(skip\) or at least 10"),

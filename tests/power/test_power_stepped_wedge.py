@@ -28,7 +28,7 @@ def test_swpwr_binomial_example():
     assert (x.sum(axis=0) ** 2).sum() == 1080
     assert (x.sum(axis=1) ** 2).sum() == 180
     r = stepped_wedge_power(
-        sites=24, steps=4, cluster_size=120, effect=0.035 - 0.05, tau=0.01, baseline_risk=0.05
+        sites=24, steps=4, patients=120, effect=0.035 - 0.05, tau=0.01, baseline_risk=0.05
     )
     assert r.std_error**2 == pytest.approx(2.968231e-05, rel=1e-6)
     assert r.power == pytest.approx(0.786, abs=5e-4)
@@ -48,15 +48,15 @@ def test_closed_form_equals_numeric_gls(sites, steps, periods, sigma2, tau2):
 
 def test_icc_parameterisation_matches_tau():
     # icc with total SD 1: tau^2 = icc, sigma_e^2 = 1 - icc; same as tau = sqrt(icc), sd = sigma_e.
-    a = stepped_wedge_power(sites=12, steps=3, cluster_size=20, effect=0.3, icc=0.05)
+    a = stepped_wedge_power(sites=12, steps=3, patients=20, effect=0.3, icc=0.05)
     b = stepped_wedge_power(
-        sites=12, steps=3, cluster_size=20, effect=0.3, tau=0.05**0.5, sd=0.95**0.5
+        sites=12, steps=3, patients=20, effect=0.3, tau=0.05**0.5, sd=0.95**0.5
     )
     assert a.power == pytest.approx(b.power, rel=1e-12)
     # Binary with icc: tau^2 = icc mu(1-mu)/(1-icc).
     mu = 0.0425
     c = stepped_wedge_power(
-        sites=24, steps=4, cluster_size=120, effect=-0.015, baseline_risk=0.05,
+        sites=24, steps=4, patients=120, effect=-0.015, baseline_risk=0.05,
         icc=1e-4 / (1e-4 + mu * (1 - mu)),
     )
     assert c.power == pytest.approx(0.786, abs=5e-4)
@@ -80,6 +80,6 @@ def test_uneven_split_and_extra_periods():
     ],
 )
 def test_bad_input(kwargs, match):
-    base = {"sites": 24, "steps": 4, "cluster_size": 20, "effect": 0.2, "icc": 0.05}
+    base = {"sites": 24, "steps": 4, "patients": 20, "effect": 0.2, "icc": 0.05}
     with pytest.raises(DesignError, match=match):
         stepped_wedge_power(**{**base, **kwargs})

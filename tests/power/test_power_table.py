@@ -17,7 +17,7 @@ def test_rows_equal_the_single_calls():
                         effect=0.3, icc=[0.1])
     assert len(frame) == 4
     row = frame[(frame["sites"] == 24) & (frame["patients"] == 20)].iloc[0]
-    ref = stepped_wedge_power(sites=24, steps=3, cluster_size=20, effect=0.3, icc=0.1)
+    ref = stepped_wedge_power(sites=24, steps=3, patients=20, effect=0.3, icc=0.1)
     assert row["power"] == ref.power
 
 
@@ -25,11 +25,11 @@ def test_parallel_with_mediator_total_is_direct_plus_indirect():
     frame = power_table(design="parallel", sites=[40], patients=[100], icc=[0.15], effect=0.1,
                         mediators=[("m", 0.6596, 0.1891)])
     total = frame[frame["estimand"] == "total"].iloc[0]
-    assert total["power"] == crt_power(clusters=40, cluster_size=100, icc=0.15,
+    assert total["power"] == crt_power(sites=40, patients=100, icc=0.15,
                                        effect=0.1 + 0.6596 * 0.1891).power
     ind = frame[frame["estimand"] == "indirect:m"].iloc[0]
-    ref = mediation_221_power(a=0.6596, b=0.1891, cprime=0.1, icc=0.15, clusters=40,
-                              cluster_size=100, mc_sims=0)
+    ref = mediation_221_power(a=0.6596, b=0.1891, cprime=0.1, icc=0.15, sites=40,
+                              patients=100, mc_sims=0)
     assert ind["power"] == ref.joint
 
 

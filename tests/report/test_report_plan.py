@@ -30,7 +30,7 @@ def report(trial):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return plan(treatment="facilitation", outcome="uptake", path=PATH, sites=(8, 12),
-                    data=trial.data, cluster="site", time="period", exposure="exposed",
+                    data=trial.data, site="site", period="period", exposure="exposed",
                     assumptions=SMALL, seed=5)
 
 
@@ -61,7 +61,7 @@ def test_plan_estimates_are_the_planned_mediation(report, trial):
         warnings.simplefilter("ignore")  # FewClustersWarning: 12 sites, as the plan notes
         direct = mediate(trial.data, treatment="exposed", mediators=meds, outcome="uptake",
                          covariates=["outer_context", "inner_context", "readiness"],
-                         cluster="site", time="period", seed=5,
+                         site="site", period="period", seed=5,
                          effect_model="exposure_time")  # stepped wedge: Kenny et al. 2022 ETI
     chain = ("path:exposed>leadership_engagement>acceptance>coherence>capacity>trust>"
              "normalization>uptake")
@@ -125,17 +125,17 @@ def test_bad_input(trial, tmp_path):
         plan(treatment="facilitation", outcome="uptake", path=["leadership", "acceptance"])
     with pytest.raises(FacmechError, match="does not exist"):
         plan(treatment="facilitation", outcome="uptake", path=PATH, out=tmp_path / "no" / "r.html")
-    with pytest.raises(FacmechError, match="`cluster` is required"):
+    with pytest.raises(FacmechError, match="`site` is required"):
         plan(treatment="facilitation", outcome="uptake", path=PATH, data=trial.data)
     thin = trial.data.drop(columns=["trust", "period"])
     with pytest.raises(DataError) as err:
-        plan(treatment="facilitation", outcome="uptake", path=PATH, data=thin, cluster="site",
-             time="period", exposure="exposed", sites=(8,), assumptions=SMALL)
+        plan(treatment="facilitation", outcome="uptake", path=PATH, data=thin, site="site",
+             period="period", exposure="exposed", sites=(8,), assumptions=SMALL)
     assert "`trust` (mechanism on the path)" in str(err.value)
     assert "`period` (period)" in str(err.value)
     with pytest.raises(DataError, match="pass `exposure=`"):
-        plan(treatment="facilitation", outcome="uptake", path=PATH, data=trial.data, cluster="site",
-             time="period", sites=(8,), assumptions=SMALL)
+        plan(treatment="facilitation", outcome="uptake", path=PATH, data=trial.data, site="site",
+             period="period", sites=(8,), assumptions=SMALL)
 
 
 def test_caller_frame_untouched(trial):
@@ -144,7 +144,7 @@ def test_caller_frame_untouched(trial):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         plan(treatment="facilitation", outcome="uptake", path="champions,normalization", data=df,
-             cluster="site", time="period", exposure="exposed", sites=(8,), assumptions=SMALL)
+             site="site", period="period", exposure="exposed", sites=(8,), assumptions=SMALL)
     pd.testing.assert_frame_equal(df, before)
 
 
@@ -153,8 +153,8 @@ def test_cli_plan(trial, tmp_path, capsys):
     trial.data.to_csv(csv, index=False)
     out = tmp_path / "r.html"
     code = main(["plan", "--treatment", "facilitation", "--outcome", "uptake", "--path",
-                 "champions,normalization", "--sites", "8,12", "--data", str(csv), "--cluster",
-                 "site", "--time", "period", "--exposure", "exposed", "--out", str(out), "--json"])
+                 "champions,normalization", "--sites", "8,12", "--data", str(csv), "--site",
+                 "site", "--period", "period", "--exposure", "exposed", "--out", str(out), "--json"])
     assert code == 0 and out.exists()
     payload = json.loads(capsys.readouterr().out)
     assert payload["path"] == ["facilitation", "champions", "normalization", "uptake"]
@@ -167,7 +167,7 @@ def test_cli_plan(trial, tmp_path, capsys):
         (["--path", "trust,champions"], "no arrow trust -> champions"),
         (["--path", "champions,normalization", "--out", "/nonexistent-dir/r.html"], "does not exist"),
         (["--path", "champions,normalization", "--out", "r.pdf"], "must end in .html"),
-        (["--path", "champions,normalization", "--data", "DATA", "--cluster", "site"],
+        (["--path", "champions,normalization", "--data", "DATA", "--site", "site"],
          "lacks 1 column(s) the plan needs: `period`"),
     ],
 )
@@ -178,7 +178,7 @@ def test_cli_plan_errors(args, message, trial, tmp_path, capsys):
     if "--out" not in args:
         args += ["--out", str(tmp_path / "r.html")]
     if "--data" in args:
-        args += ["--time", "period", "--exposure", "exposed"]
+        args += ["--period", "period", "--exposure", "exposed"]
     code = main(["plan", "--treatment", "facilitation", "--outcome", "uptake", "--sites", "8",
                  *args])
     err = capsys.readouterr().err

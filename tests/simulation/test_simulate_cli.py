@@ -54,7 +54,7 @@ def test_parquet_and_json(tmp_path, capsys) -> None:
     [
         (["--design", "stepped-wedge", "--sites", "3", "--steps", "4"],
          "`sites` (3) must be at least `steps` (4)"),
-        (["--design", "crossover", "--sites", "3"], "unknown design 'crossover'"),
+        (["--design", "crossover", "--sites", "3"], "(got 'crossover')"),
         (["--design", "parallel", "--sites", "-4"], "`sites` must be an integer >= 1 (got -4)"),
         (["--scenario", "zambia", "--patients", "-1"], "`patients` must be an integer >= 1"),
         (["--scenario", "nope"], "no built-in scenario by that name"),
