@@ -7,7 +7,7 @@ import pytest
 from facmech.cli import main
 from facmech.errors import ArgumentError
 from facmech.gmethods import (
-    UnitBootstrap,
+    Bootstrap,
     gformula,
     mediational_gformula,
     msm,
@@ -68,10 +68,10 @@ def test_naive_regression_draws_is_inference(df):
 
 @pytest.mark.parametrize("bad", ["bootstrap", 1, 2.5, True])
 def test_one_inference_argument(df, bad):
-    with pytest.raises(ArgumentError, match=r"`inference` must be UnitBootstrap\(\.\.\.\), a "
+    with pytest.raises(ArgumentError, match=r"`inference` must be Bootstrap\(\.\.\.\), a "
                        r"number of draws \(an integer of at least 2\) or None"):
         gformula(df, **NEW, **REST, inference=bad)
-    assert gformula(df, **NEW, **REST, inference=UnitBootstrap(20), seed=3).to_frame().equals(
+    assert gformula(df, **NEW, **REST, inference=Bootstrap(20), seed=3).to_frame().equals(
         gformula(df, **NEW, **REST, inference=20, seed=3).to_frame())
 
 

@@ -137,5 +137,5 @@ def test_bell_mccaffrey_df_is_refused_for_monte_carlo_draws():
 
     tr = synthetic_trials(replicates=1, sites=12, patients=5, seed=1)
     with pytest.raises(ArgumentError, match="one df per coefficient"):
-        mediate_arrays(tr.treatment, tr.mediators, tr.outcome, tr.covariates, cluster=tr.cluster,
+        mediate_arrays(tr.treatment, tr.mediators, tr.outcome, tr.covariates, site=tr.cluster,
                        inference=MonteCarlo(50, Clustered(df="bell-mccaffrey")), seed=1)
