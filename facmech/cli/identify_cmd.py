@@ -4,7 +4,7 @@
 
     facmech identify --treatment X --outcome Y [--effect total|nde|nie|cde|path] [--mediator M ...]
                      [--path a,b,c] [--latent N ...] [--observed N ...] [--map PATH] [--periods K]
-                     [--variants [--min-confidence M]] [--json]
+                     [--variants [--min-confidence M]] [--cross-check dowhy] [--json]
     facmech paths --treatment X --outcome Y [...same options] [--json]
     facmech measure --treatment X --outcome Y [...same options] [--cost N=C ...]
                     [--unmeasurable N ...] [--json]
@@ -75,6 +75,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        "arrows dropped, uncertain directions reversed)")
     ident.add_argument("--min-confidence", default="M", choices=("L", "M", "H"),
                        help="with --variants: arrows below this are optional (default M)")
+    ident.add_argument("--cross-check", choices=("dowhy",), action="append", default=None,
+                       metavar="LIBRARY", help="also ask DoWhy's identifier (dowhy) and print its "
+                       "verdict beside facmech's, with the reason where they differ")
     ident.set_defaults(func=_identify)
 
     paths = subparsers.add_parser(
@@ -156,6 +159,8 @@ def _identify(args: argparse.Namespace) -> int:
     from facmech.identification.variants import identify_across_variants
 
     if args.variants:
+        if args.cross_check:
+            raise FacmechError("`--cross-check` applies to a single query; drop `--variants`")
         raw = load_map(args.map)
         _fill_ends(args, raw)
         rep = identify_across_variants(raw, *_ends(args),
@@ -166,7 +171,8 @@ def _identify(args: argparse.Namespace) -> int:
         else:
             print(rep.summary())
         return 0
-    res = identify(_graph(args), *_ends(args), **_query_kwargs(args))
+    res = identify(_graph(args), *_ends(args), **_query_kwargs(args),
+                   cross_check=args.cross_check)
     if args.json:
         emit_json(res.to_dict())
     else:

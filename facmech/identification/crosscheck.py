@@ -251,6 +251,10 @@ def _natural(ident: Identification, version: str) -> CrossCheck:
                   + (f"identified ({other.strategy})" if other.identifiable else
                      "not identified" + (f", witness {other.witness}" if other.witness else ""))
                   + ")")
+        hidden = [m for m in meds if m in ident.latent]
+        if hidden:
+            reason += (f"; DoWhy's mediator {_fmt(hidden)} is not even measured (its mediator "
+                       "search ignores which nodes are observed)")
     elif theirs and not ident.identifiable:
         w = ident.witness or ""
         if w.startswith("recanting district"):

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from facmech._dowhy import quiet
@@ -86,8 +87,10 @@ class DoWhyHandover:
     model : dowhy.CausalModel
         On the identification's DAG with the measured columns of the data (a copy).
     estimand : dowhy.causal_identifier.IdentifiedEstimand
-        The estimand facmech identified; DoWhy's ``estimate_effect`` mutates the estimand it is
-        given, so pass ``copy.deepcopy(estimand)`` to reuse it (:meth:`estimate` does).
+        The estimand facmech identified, its ``identifier_method`` set to the strategy
+        (``backdoor``, ``frontdoor``, ``iv``). DoWhy's ``estimate_effect`` mutates the estimand it
+        is given; :meth:`estimate` and :meth:`refute` work on copies (:meth:`copy_estimand`:
+        DoWhy's own ``__deepcopy__`` drops the front-door stage confounders).
     method : str
         DoWhy's linear estimator for this strategy (``backdoor.linear_regression``,
         ``frontdoor.two_stage_regression`` or ``iv.instrumental_variable``).
@@ -102,8 +105,19 @@ class DoWhyHandover:
     def strategy(self) -> Strategy:
         return self.identification.strategy  # type: ignore[return-value]
 
-    def estimate(self, *, method: str | None = None, control: Any = 0, treated: Any = 1) -> Any:
-        """DoWhy's ``CausalModel.estimate_effect`` on (a copy of) the estimand.
+    def copy_estimand(self) -> IdentifiedEstimand:
+        """A deep copy of :attr:`estimand` that keeps every field (DoWhy's ``__deepcopy__`` drops
+        ``mediation_first_stage_confounders`` and ``mediation_second_stage_confounders``, which
+        its front-door estimator reads)."""
+        out = copy.deepcopy(self.estimand)
+        for name in ("mediation_first_stage_confounders", "mediation_second_stage_confounders",
+                     "no_directed_path"):
+            setattr(out, name, copy.deepcopy(getattr(self.estimand, name)))
+        return out
+
+    def estimate(self, *, method: str | None = None, control: Any = 0, treated: Any = 1,
+                 effect_modifiers: Sequence[str] = ()) -> Any:
+        """DoWhy's ``CausalModel.estimate_effect`` on a copy of the estimand.
 
         Parameters
         ----------
@@ -111,6 +125,12 @@ class DoWhyHandover:
             A DoWhy method name for this strategy (default :attr:`method`).
         control, treated
             Treatment values compared (DoWhy's ``control_value`` / ``treatment_value``).
+        effect_modifiers : sequence of str
+            Passed to DoWhy (default none: the average effect of the adjustment regression).
+            DoWhy's own default (``None`` in ``estimate_effect``) adds a treatment-by-modifier
+            term for every ancestor of the outcome that is neither an ancestor of the treatment
+            nor on a causal path (found by listing all simple paths, slow on unrolled maps); the
+            average effect then differs in finite samples from the adjustment regression's.
 
         Returns
         -------
@@ -124,8 +144,9 @@ class DoWhyHandover:
         with quiet():
             try:
                 est = self.model.estimate_effect(
-                    copy.deepcopy(self.estimand), method_name=name, control_value=control,
-                    treatment_value=treated, test_significance=False)
+                    self.copy_estimand(), method_name=name, control_value=control,
+                    treatment_value=treated, test_significance=False,
+                    effect_modifiers=list(effect_modifiers))
             except (ValueError, KeyError, TypeError) as exc:
                 raise EstimationError(f"DoWhy's {name} failed: {exc}") from exc
         if est.value is None:
@@ -160,9 +181,10 @@ class DoWhyHandover:
         Returns
         -------
         Refutation
-            One row per refuter (effect ``total``): ``estimate``, ``new_effect`` (DoWhy's), its
-            ``p_value`` and ``passed`` (a placebo passes when DoWhy finds the estimate
-            significantly different from the placebo effects; the others when it does not).
+            One row per refuter (effect ``total``): ``estimate``, ``new_effect`` (DoWhy's mean
+            over simulations), DoWhy's ``p_value`` and ``passed`` (DoWhy's test is not
+            significant: for the placebo, zero is consistent with the placebo effects; for the
+            others, the estimate is consistent with the re-estimates).
         """
         methods = tuple(methods)
         bad = [m for m in methods if m not in REFUTERS]
@@ -174,15 +196,17 @@ class DoWhyHandover:
         rng = as_generator(seed)
         rows = []
         for name in methods:
-            kwargs: dict[str, Any] = {"num_simulations": sims,
-                                      "random_state": int(rng.integers(2**31 - 1))}
+            # a RandomState, not an int: DoWhy's data-subset refuter reseeds every simulation
+            # with an int seed (the same subset each time)
+            state = np.random.RandomState(int(rng.integers(2**31 - 1)))
+            kwargs: dict[str, Any] = {"num_simulations": sims, "random_state": state}
             if name == "placebo_treatment_refuter":
                 kwargs["placebo_type"] = "permute"
             elif name == "data_subset_refuter":
                 kwargs["subset_fraction"] = float(subset_fraction)
             with quiet():
                 try:
-                    res = self.model.refute_estimate(copy.deepcopy(self.estimand), est,
+                    res = self.model.refute_estimate(self.copy_estimand(), est,
                                                      method_name=name, **kwargs)
                 except (ValueError, KeyError, TypeError) as exc:
                     raise EstimationError(f"DoWhy's {name} failed: {exc}") from exc
@@ -191,8 +215,7 @@ class DoWhyHandover:
             rows.append({"refuter": name, "effect": "total", "estimate": float(est.value),
                          "new_effect": float(res.new_effect),
                          "p_value": float(test.get("p_value", float("nan"))),
-                         "passed": significant if name == "placebo_treatment_refuter"
-                         else not significant})
+                         "passed": not significant})
         return Refutation(pd.DataFrame(rows).set_index(["refuter", "effect"]), sims)
 
 
@@ -246,9 +269,11 @@ def _estimand(ident: Identification, x: str, y: str, *, backdoor: Sequence[str] 
         e["assumptions"] = {**e["assumptions"], **assumptions}
         estimands["iv"] = e
         kw["instrumental_variables"] = [instrument]
+    method = "backdoor" if backdoor is not None else "frontdoor" if frontdoor is not None \
+        else "iv"
     return IdentifiedEstimand(None, treatment_variable=[x], outcome_variable=[y],
                               estimand_type=EstimandType.NONPARAMETRIC_ATE, estimands=estimands,
-                              **kw)
+                              identifier_method=method, **kw)
 
 
 def to_dowhy(
