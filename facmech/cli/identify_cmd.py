@@ -2,7 +2,8 @@
 
 ::
 
-    facmech identify --treatment X --outcome Y [--effect total|nde|nie|cde|path] [--mediator M ...]
+    facmech identify --treatment X --outcome Y [--effect total|nde|nie|cde|path|mediation]
+                     [--mediator M ...]
                      [--path a,b,c] [--latent N ...] [--observed N ...] [--map PATH] [--periods K]
                      [--variants [--min-confidence M]] [--cross-check dowhy] [--json]
     facmech paths --treatment X --outcome Y [...same options] [--json]
@@ -43,10 +44,11 @@ def _add_query(p: argparse.ArgumentParser, *, effect: bool = True) -> None:
     p.add_argument("--outcome", metavar="Y",
                    help="outcome node (default: the last node of --path, else the map's [outcome])")
     if effect:
-        p.add_argument("--effect", default=None, choices=("total", "nde", "nie", "cde", "path"),
+        p.add_argument("--effect", default=None,
+                       choices=("total", "nde", "nie", "cde", "path", "mediation"),
                        help="effect to identify (default: path with --path, else total)")
         p.add_argument("--mediator", nargs="+", action="extend", default=[], metavar="M",
-                       help="mediator node(s) for nde, nie and cde")
+                       help="mediator node(s) for nde, nie, cde and mediation (in causal order)")
         p.add_argument("--path", type=name_list, default=None, metavar="A,B,C",
                        help="hypothesized path: a directed path, or waypoints (consecutive nodes "
                        "not adjacent) meaning every directed path through them in this order")

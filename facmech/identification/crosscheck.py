@@ -127,8 +127,9 @@ def cross_check(identification: Identification, *, library: str | Library = "dow
         return _total(ident, version)
     if ident.effect in (Effect.NDE, Effect.NIE):
         return _natural(ident, version)
-    what = ("controlled direct effects of the given mediators" if ident.effect is Effect.CDE
-            else "path-specific effects")
+    what = {Effect.CDE: "controlled direct effects of the given mediators",
+            Effect.MEDIATION: "the decomposition through ordered mediators"}.get(
+        ident.effect, "path-specific effects")
     return CrossCheck("dowhy", version, None, agrees=True,
                       reason=f"DoWhy has no identifier for {what}; nothing to compare")
 

@@ -189,6 +189,7 @@ def identify(
     path: Sequence[str] | Sequence[tuple[str, str]] | None = None,
     observed: Iterable[str] | None = None,
     latent: Iterable[str] | None = None,
+    covariates: Sequence[str] | None = None,
     cross_check: str | Sequence[str] | None = None,
 ) -> Identification:
     """Decide whether an effect is identified from the observed nodes of a mechanism map.
@@ -203,12 +204,14 @@ def identify(
         the first node of ``path``.
     outcome : str, optional
         Default: the last node of ``path``.
-    effect : {"total", "nde", "nie", "cde", "path"}, optional
+    effect : {"total", "nde", "nie", "cde", "path", "mediation"}, optional
         Total, natural direct/indirect (through ``mediators``), controlled direct (mediators
-        fixed) or path-specific (along ``path``) effect. Default: ``"path"`` when a ``path`` is
-        given, else ``"total"``.
+        fixed) or path-specific (along ``path``) effect, or ``mediation``: the natural effects
+        through ordered ``mediators`` and their decomposition as :func:`facmech.mediate`
+        estimates them (:mod:`facmech.identification.sequential`). Default: ``"path"`` when a
+        ``path`` is given, else ``"total"``.
     mediators : str or sequence of str, optional
-        Mediators for ``nde``, ``nie`` and ``cde``.
+        Mediators for ``nde``, ``nie``, ``cde`` and ``mediation`` (in causal order).
     path : sequence of str, or sequence of (str, str)
         For ``effect="path"``: a directed path as a node sequence, or a set of edges (the effect
         along every directed path made only of these edges). A node sequence whose consecutive
@@ -219,6 +222,9 @@ def identify(
         Exactly the measured nodes (default: the graph's own flags).
     latent : iterable of str, optional
         Nodes to treat as unmeasured on top of the graph's flags.
+    covariates : sequence of str, optional
+        For ``mediation``: the covariates the analysis adjusts for, checked (default: the valid
+        sets are found, the first to use).
     cross_check : {"dowhy"} or sequence of them, optional
         Also ask DoWhy's identifier the same question; its verdict, and why it differs from
         facmech's where it does, is added to the record's ``cross_checks`` (printed by
@@ -255,8 +261,12 @@ def identify(
                        argument="effect")
     libraries = _cross_check_libraries(cross_check)
     q = prepare_graph(graph, observed=observed, latent=latent)
-    res = dataclasses.replace(_identify_query(q, eff, treatment, outcome, mediators, path),
-                              graph=q.graph, latent=q.latent)
+    if covariates is not None and eff is not Effect.MEDIATION:
+        raise QueryError(f"`covariates` are given but `effect` is {eff.value!r}; covariates go "
+                         "with effect='mediation'")
+    res = dataclasses.replace(
+        _identify_query(q, eff, treatment, outcome, mediators, path, covariates),
+        graph=q.graph, latent=q.latent)
     for library in libraries:
         res = res.cross_check(library)
     return res
@@ -272,7 +282,7 @@ def _cross_check_libraries(cross_check: str | Sequence[str] | None) -> tuple[str
 
 
 def _identify_query(q: GraphInput, eff: Effect, treatment: Any, outcome: Any, mediators: Any,
-                    path: Any) -> Identification:
+                    path: Any, covariates: Any) -> Identification:
     treatment, outcome, path = _path_ends(treatment, outcome, path)
     xs = q.check_nodes(as_names(treatment), argument="treatment")
     if not xs:
@@ -290,7 +300,8 @@ def _identify_query(q: GraphInput, eff: Effect, treatment: Any, outcome: Any, me
         raise QueryError(f"`path` is given but `effect` is {eff.value!r}; use effect='path'")
     if meds and eff in (Effect.TOTAL, Effect.PATH):
         raise QueryError(
-            f"`mediators` are given but `effect` is {eff.value!r}; mediators go with nde, nie or cde"
+            f"`mediators` are given but `effect` is {eff.value!r}; mediators go with nde, nie, cde "
+            "or mediation"
         )
     if eff is Effect.TOTAL:
         return identify_total(q, xs, y)
@@ -300,6 +311,14 @@ def _identify_query(q: GraphInput, eff: Effect, treatment: Any, outcome: Any, me
         )
     from facmech.identification import mediation
 
+    if eff is Effect.MEDIATION:
+        from facmech.identification.sequential import identify_mediation
+
+        if not meds:
+            raise QueryError("`mediators`: effect 'mediation' needs at least one mediator")
+        mediation.check_mediators(q, xs, y, meds)
+        return identify_mediation(q, xs[0], y, meds,
+                                  None if covariates is None else as_names(covariates))
     if eff in (Effect.NDE, Effect.NIE, Effect.CDE):
         if not meds:
             raise QueryError(f"`mediators`: effect {eff.value!r} needs at least one mediator")

@@ -48,6 +48,9 @@ class Effect(_Choice):
     NIE = "nie"
     CDE = "cde"
     PATH = "path"
+    #: the natural effects through ordered mediators and their decomposition, as
+    #: :func:`facmech.mediate` estimates them (:mod:`facmech.identification.sequential`)
+    MEDIATION = "mediation"
 
 
 class Strategy(_Choice):
@@ -104,7 +107,9 @@ class Identification:
     strategy : Strategy or None
         How it is identified (``iv`` flags an instrument that needs extra parametric assumptions).
     adjustment_sets : tuple of tuple of str
-        All minimal valid adjustment sets (back-door), or the mediation covariate sets.
+        All minimal valid adjustment sets (back-door), or the mediation covariate sets; for
+        ``mediation`` the valid covariate sets, the first the one to use
+        (:mod:`facmech.identification.sequential`).
     estimand : str
         The identifying formula as text ("" when not identified).
     assumptions : tuple of Assumption
@@ -176,6 +181,9 @@ class Identification:
                     f"{' -> '.join(self.path)}")
         if self.effect is Effect.PATH and self.path:
             return f"path-specific effect along {' -> '.join(self.path)}"
+        if self.effect is Effect.MEDIATION:
+            return (f"natural effects of {self.treatment} on {self.outcome} through the ordered "
+                    f"mediators ({', '.join(self.mediators)}) and their decomposition")
         names = {Effect.TOTAL: "total effect", Effect.NDE: "natural direct effect",
                  Effect.NIE: "natural indirect effect", Effect.CDE: "controlled direct effect",
                  Effect.PATH: "path-specific effect"}

@@ -26,7 +26,15 @@ from facmech.errors import (
 from facmech.estimates import Estimate
 from facmech.mediation.data import FEW_SITES, prepare
 from facmech.mediation.engine import mediate_arrays
-from facmech.mediation.graph import as_digraph, check_identification, implied_graph
+from facmech.mediation.graph import (
+    IMPLIED,
+    IN_MAP,
+    as_digraph,
+    consume_identification,
+    implied_graph,
+    mediation_identification,
+    require_identified,
+)
 from facmech.mediation.inference import Bootstrap, MonteCarlo
 from facmech.mediation.model_input import batch_effects, model_set, resolve
 from facmech.mediation.results import MediationResult
@@ -51,10 +59,10 @@ def _treatment_level(level: object, graph: object, treatment: str, cluster: str 
 def mediate(
     data: pd.DataFrame | None = None,
     *,
-    treatment: str,
-    mediators: str | Sequence[str],
+    treatment: str | None = None,
+    mediators: str | Sequence[str] | None = None,
     outcome: str | None = None,
-    covariates: Sequence[str] = (),
+    covariates: Sequence[str] | None = None,
     cluster: str | None = None,
     time: str | None = None,
     outcome_family: Family | str = "gaussian",
@@ -75,6 +83,7 @@ def mediate(
     outcome_formula: str | None = None,
     models: Sequence[Any] | None = None,
     random_intercept: bool = False,
+    identification: Any = None,
 ) -> MediationResult:
     """Natural direct and indirect effects, ordered-mediator decomposition and path effects.
 
@@ -96,8 +105,10 @@ def mediate(
         Mediator column(s) in causal order.
     outcome : str
         Outcome column (0/1 for binary families).
-    covariates : sequence of str
-        Pre-treatment covariates; string/categorical columns are expanded into dummies.
+    covariates : sequence of str, optional
+        Pre-treatment covariates; string/categorical columns are expanded into dummies. Default:
+        with a ``graph`` or an ``identification``, the covariate set the identification finds
+        (the first of its ``adjustment_sets`` the data have); else none.
     cluster : str, optional
         Site column: inference then resamples or clusters by site (never treats patients of one
         site as independent). At least 4 sites; below 20 a small-sample correction is the default.
@@ -117,7 +128,13 @@ def mediate(
         :math:`G - 2` in a parallel trial) when ``cluster`` is given, HC3 otherwise. ``None`` gives
         point estimates only.
     graph : MechanismMap or networkx.DiGraph, optional
-        Mechanism map in which identification is checked; without it, the DAG implied by the call.
+        Mechanism map in which identification is computed
+        (``identify(graph, ..., effect="mediation")``); without it, the DAG implied by the call.
+    identification : Identification, optional
+        A record from ``facmech.identify(..., effect="mediation", mediators=[...])`` (or an
+        ``nde``/``nie`` record) to consume instead of a ``graph``: its treatment, mediators,
+        outcome and covariate set are used (any given must agree) and its assumptions are the
+        result's. Either way the record is ``result.identification``.
     alpha : float
         1 - confidence level.
     seed : int, Generator or None
@@ -174,8 +191,13 @@ def mediate(
             "`inference` must be MonteCarlo(...), Bootstrap(...) or None "
             f"(got {type(inference).__name__})"
         )
-    meds = [mediators] if isinstance(mediators, str) else list(mediators)
-    covs = [covariates] if isinstance(covariates, str) else list(covariates)
+    ident, treatment, meds, outcome, chosen = consume_identification(
+        identification, graph=graph, treatment=treatment, mediators=mediators, outcome=outcome,
+        covariates=covariates, columns=getattr(data, "columns", ()))
+    if treatment is None or not meds:
+        missing = "treatment" if treatment is None else "mediators"
+        raise ArgumentError(f"`{missing}` is required (or pass `identification=`)")
+    covs = list(chosen or ())
     cov_obj = getattr(inference, "covariance", None)
     by = getattr(inference, "by", None) or getattr(cov_obj, "by", None)
     if by is not None:
@@ -230,22 +252,16 @@ def mediate(
         warnings.warn(msg, FewClustersWarning, stacklevel=2)
         notes.append(msg)
 
-    if graph is not None:
-        assumptions = check_identification(
-            graph, treatment=treatment, mediators=meds, outcome=outcome, covariates=covs
-        )
-        assumptions = ("identification checked in the supplied mechanism map", *assumptions)
+    if ident is None and graph is not None:
+        ident = mediation_identification(graph, treatment=treatment, mediators=meds,
+                                         outcome=outcome, covariates=covs)
+    if ident is not None:
+        assumptions = (IN_MAP, *require_identified(ident))
     else:
-        assumptions = check_identification(
-            implied_graph(treatment, meds, outcome, covs),
-            treatment=treatment, mediators=meds, outcome=outcome, covariates=covs,
-            use_engine=False,
-        )
-        assumptions = (
-            "no map given: the DAG implied by the call is assumed (covariates cause everything; "
-            "treatment and earlier mediators cause later mediators and the outcome)",
-            *assumptions,
-        )
+        ident = mediation_identification(
+            implied_graph(treatment, meds, outcome, covs), treatment=treatment,
+            mediators=meds, outcome=outcome, covariates=covs)
+        assumptions = (IMPLIED, *require_identified(ident))
     model_set_ = model_set(
         source, prepared, treatment=treatment, mediators=meds, covariates=source.covariates,
         time=time, outcome_family=family, mediator_family=mfamily, interaction=interaction,
@@ -351,7 +367,7 @@ def mediate(
         method=method,
         scale="mean difference" if family is Family.GAUSSIAN else "risk difference",
         assumptions=tuple(assumptions), warnings=tuple(notes), cluster=cluster, time=time,
-        models=model_set_,
+        models=model_set_, identification=ident,
         _data=prepared,
         _call={"outcome_family": family, "mediator_family": mfamily,
                "interaction": interaction, "inference": inference,

@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from facmech.estimates import Estimate, estimates_frame
+from facmech.identification.assumptions import Assumption, AssumptionKind, as_assumptions
 
 if TYPE_CHECKING:  # pragma: no cover
+    from facmech.identification import Identification
     from facmech.mediation.data import MediationData
 
 __all__ = ["MediationResult"]
@@ -47,7 +49,14 @@ class MediationResult:
         ``"mean difference"`` or ``"risk difference"``.
     method : str
         Models and inference used.
-    assumptions, warnings : tuple of str
+    assumptions : tuple of Assumption
+        What the estimates rest on, as data (:mod:`facmech.identification.assumptions`): the
+        identifying assumptions of :attr:`identification`, then the statistical-model ones
+        (strings given here become assumptions of kind ``model``).
+    warnings : tuple of str
+    identification : Identification or None
+        The identification record the analysis consumed (``effect="mediation"``: its covariate
+        set, mediators and assumptions), in the supplied map or in the DAG the call implies.
     """
 
     effects: Mapping[str, Estimate]
@@ -63,11 +72,12 @@ class MediationResult:
     n_clusters: int | None
     method: str
     scale: str
-    assumptions: tuple[str, ...]
+    assumptions: tuple[Assumption, ...]
     warnings: tuple[str, ...] = ()
     cluster: str | None = None
     time: str | None = None
     models: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    identification: Identification | None = field(default=None, repr=False)
     _data: MediationData | None = field(default=None, repr=False)
     _call: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
@@ -75,6 +85,8 @@ class MediationResult:
         object.__setattr__(self, "effects", MappingProxyType(dict(self.effects)))
         object.__setattr__(self, "risk_ratios", MappingProxyType(dict(self.risk_ratios)))
         object.__setattr__(self, "_call", MappingProxyType(dict(self._call)))
+        object.__setattr__(self, "assumptions",
+                           as_assumptions(self.assumptions, kind=AssumptionKind.MODEL))
 
     def __getitem__(self, name: str) -> Estimate:
         return self.effects[name]
@@ -108,7 +120,7 @@ class MediationResult:
             "n_obs": int(self.n_obs),
             "n_clusters": None if self.n_clusters is None else int(self.n_clusters),
             "method": self.method,
-            "assumptions": list(self.assumptions),
+            "assumptions": [a.text for a in self.assumptions],
             "warnings": list(self.warnings),
         }
 
@@ -145,7 +157,7 @@ class MediationResult:
             se = f"{row.std_error:.4f}" if pd.notna(row.std_error) else ""
             p = f"{row.p_value:.3g}" if pd.notna(row.p_value) else ""
             lines.append(f"{name:<34}{row.estimate:>10.4f}{se:>10}{ci:>22}{p:>8}")
-        lines += ["", "assumptions:"] + [f"  - {a}" for a in self.assumptions]
+        lines += ["", "assumptions:"] + [f"  - {a.text}" for a in self.assumptions]
         if self.warnings:
             lines += ["warnings:"] + [f"  - {w}" for w in self.warnings]
         return "\n".join(lines)
@@ -155,7 +167,7 @@ class MediationResult:
 
     def _repr_html_(self) -> str:
         table = self.to_frame().to_html(float_format=lambda v: f"{v:.4f}", na_rep="")
-        items = "".join(f"<li>{html.escape(a)}</li>" for a in self.assumptions)
+        items = "".join(f"<li>{html.escape(a.text)}</li>" for a in self.assumptions)
         warn = "".join(f"<li>{html.escape(w)}</li>" for w in self.warnings)
         head = html.escape(
             f"Mediation of {self.treatment} -> {self.outcome} via {', '.join(self.mediators)}"

@@ -39,8 +39,7 @@ def test_exposure_induced_confounder_is_recanting_witness():
 def test_post_treatment_covariate_refused():
     G = nx.DiGraph([("A", "M"), ("M", "Y"), ("A", "Y"), ("A", "D"), ("D", "Y")])
     with pytest.raises(NotIdentifiedError, match="descendants of treatment"):
-        check_identification(G, treatment="A", mediators=["M"], outcome="Y", covariates=["D"],
-                             use_engine=False)
+        check_identification(G, treatment="A", mediators=["M"], outcome="Y", covariates=["D"])
 
 
 def test_mediators_out_of_causal_order():
@@ -58,8 +57,8 @@ def test_unknown_node_suggests_closest():
 def test_implied_graph_always_identified():
     G = implied_graph("A", ["M1", "M2"], "Y", ["C"])
     out = check_identification(G, treatment="A", mediators=["M1", "M2"], outcome="Y",
-                               covariates=["C"], use_engine=False)
-    assert any("cross-world" in a for a in out)
+                               covariates=["C"])
+    assert any("cross-world" in a.text for a in out)
 
 
 @pytest.mark.filterwarnings("ignore::facmech.errors.FewClustersWarning")
@@ -81,7 +80,8 @@ def test_mediate_with_builtin_map():
     res = mediate(df, treatment="facilitation", mediators=["leadership_engagement", "acceptance"],
                   outcome="uptake", covariates=["outer_context", "inner_context"],
                   cluster="site", graph=fmap, seed=1, inference=None)
-    assert res.assumptions[0].startswith("identification checked in the supplied mechanism map")
+    assert res.assumptions[0].text.startswith(
+        "identification checked in the supplied mechanism map")
     assert "via:leadership_engagement" in res.effects
     assert "path:facilitation>leadership_engagement>acceptance>uptake" in res.effects
     with pytest.raises(DataError, match="out of causal order"):
