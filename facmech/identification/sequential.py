@@ -63,7 +63,7 @@ from facmech.identification.identify import render_path
 from facmech.identification.path_specific import PathSet, path_criterion
 from facmech.identification.result import Alternative, Effect, Identification, Strategy
 
-__all__ = ["causal_order", "identify_mediation"]
+__all__ = ["baseline_parents", "causal_order", "identify_mediation"]
 
 
 def _fmt(nodes: Sequence[str]) -> str:
@@ -160,14 +160,28 @@ def _class_failure(q: GraphInput, x: str, y: str, meds: Sequence[str],
     return None
 
 
+def baseline_parents(graph: nx.DiGraph, treatment: str, mediators: Sequence[str], outcome: str,
+                     *, observed: Sequence[str] | set[str]) -> tuple[str, ...]:
+    """The measured parents of the mediators and the outcome that the treatment does not affect
+    (in the graph's node order): the covariate set tried first.
+
+    >>> g = nx.DiGraph([("c", "m"), ("d", "y"), ("a", "m"), ("m", "y"), ("a", "y")])
+    >>> baseline_parents(g, "a", ["m"], "y", observed=set(g))
+    ('c', 'd')
+    """
+    obs = set(observed)
+    affected = descendants_of(graph, [treatment])
+    parents = {p for v in (*mediators, outcome) for p in graph.predecessors(v)
+               if p not in affected and p in obs}
+    return tuple(n for n in graph.nodes if n in parents)
+
+
 def _candidates(q: GraphInput, x: str, y: str, meds: Sequence[str],
                 sets: Sequence[Sequence[str]]) -> list[tuple[str, ...]]:
-    order = {n: i for i, n in enumerate(q.admg.nodes)}
-    affected = descendants_of(q.graph, [x])
-    parents = {p for v in (*meds, y) for p in q.graph.predecessors(v)
-               if p not in affected and p in q.observed}
-    out = [tuple(sorted(parents, key=order.__getitem__))]
-    out += [tuple(s) for s in sets if tuple(s) not in out]
+    out = [baseline_parents(q.graph, x, meds, y, observed=q.observed)]
+    for s in sets:
+        if tuple(s) not in out:
+            out.append(tuple(s))
     return out
 
 
