@@ -116,16 +116,21 @@ def _sequential_failure(g: nx.DiGraph, x: str, meds: Sequence[str], y: str,
     return None
 
 
+def _hits(q: GraphInput, u: str, used: set[str], district: frozenset[str]) -> set[str]:
+    """Nodes of ``district`` that ``u`` reaches through nodes outside ``used`` only."""
+    g = q.graph
+    unused = set(g.nodes) - used
+    inner = descendants_of(g.subgraph(unused), [u])
+    return {c for n in inner for c in g.successors(n) if c in district}
+
+
 def _hidden_sources(q: GraphInput, x: str, used: set[str], district: frozenset[str]) -> list[str]:
     """Nodes outside ``used`` that reach two nodes of ``district`` through unused nodes only,
     those affected by ``x`` first."""
     g = q.graph
-    unused = set(g.nodes) - used
-    sub = g.subgraph(unused | set(district))
     down = descendants_of(g, [x])
     order = {n: i for i, n in enumerate(nx.topological_sort(g))}
-    found = [u for u in unused
-             if len(descendants_of(sub, [u], blocked=district) & set(district)) > 1]
+    found = [u for u in set(g.nodes) - used if len(_hits(q, u, used, district)) > 1]
     return sorted(found, key=lambda u: (u not in down, order[u]))
 
 
@@ -148,8 +153,7 @@ def _class_failure(q: GraphInput, x: str, y: str, meds: Sequence[str],
         sources = _hidden_sources(q, x, used, pc.recanting)
         if sources:
             w = sources[0]
-            hits = sorted(pc.recanting & descendants_of(q.graph.subgraph(
-                (set(q.graph) - used) | set(pc.recanting)), [w], blocked=pc.recanting))
+            hits = sorted(_hits(q, w, used, pc.recanting))
             affected = w in descendants_of(q.graph, [x])
             return (f"{w!r} is {'affected by ' + repr(x) + ' and ' if affected else ''}leads to "
                     f"{hits} without passing through a listed mediator (a recanting witness / "
