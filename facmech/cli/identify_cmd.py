@@ -2,9 +2,10 @@
 
 ::
 
-    facmech identify --treatment X --outcome Y [--effect total|nde|nie|cde|path] [--mediator M ...]
+    facmech identify --treatment X --outcome Y [--effect total|nde|nie|cde|path|mediation]
+                     [--mediator M ...]
                      [--path a,b,c] [--latent N ...] [--observed N ...] [--map PATH] [--periods K]
-                     [--variants [--min-confidence M]] [--json]
+                     [--variants [--min-confidence M]] [--cross-check dowhy] [--json]
     facmech paths --treatment X --outcome Y [...same options] [--json]
     facmech measure --treatment X --outcome Y [...same options] [--cost N=C ...]
                     [--unmeasurable N ...] [--json]
@@ -43,10 +44,11 @@ def _add_query(p: argparse.ArgumentParser, *, effect: bool = True) -> None:
     p.add_argument("--outcome", metavar="Y",
                    help="outcome node (default: the last node of --path, else the map's [outcome])")
     if effect:
-        p.add_argument("--effect", default=None, choices=("total", "nde", "nie", "cde", "path"),
+        p.add_argument("--effect", default=None,
+                       choices=("total", "nde", "nie", "cde", "path", "mediation"),
                        help="effect to identify (default: path with --path, else total)")
         p.add_argument("--mediator", nargs="+", action="extend", default=[], metavar="M",
-                       help="mediator node(s) for nde, nie and cde")
+                       help="mediator node(s) for nde, nie, cde and mediation (in causal order)")
         p.add_argument("--path", type=name_list, default=None, metavar="A,B,C",
                        help="hypothesized path: a directed path, or waypoints (consecutive nodes "
                        "not adjacent) meaning every directed path through them in this order")
@@ -75,6 +77,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        "arrows dropped, uncertain directions reversed)")
     ident.add_argument("--min-confidence", default="M", choices=("L", "M", "H"),
                        help="with --variants: arrows below this are optional (default M)")
+    ident.add_argument("--cross-check", choices=("dowhy",), action="append", default=None,
+                       metavar="LIBRARY", help="also ask DoWhy's identifier (dowhy) and print its "
+                       "verdict beside facmech's, with the reason where they differ")
     ident.set_defaults(func=_identify)
 
     paths = subparsers.add_parser(
@@ -156,6 +161,8 @@ def _identify(args: argparse.Namespace) -> int:
     from facmech.identification.variants import identify_across_variants
 
     if args.variants:
+        if args.cross_check:
+            raise FacmechError("`--cross-check` applies to a single query; drop `--variants`")
         raw = load_map(args.map)
         _fill_ends(args, raw)
         rep = identify_across_variants(raw, *_ends(args),
@@ -166,7 +173,8 @@ def _identify(args: argparse.Namespace) -> int:
         else:
             print(rep.summary())
         return 0
-    res = identify(_graph(args), *_ends(args), **_query_kwargs(args))
+    res = identify(_graph(args), *_ends(args), **_query_kwargs(args),
+                   cross_check=args.cross_check)
     if args.json:
         emit_json(res.to_dict())
     else:

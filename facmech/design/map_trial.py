@@ -65,6 +65,24 @@ MAP_GRID_PARAMETERS = (
 )
 
 
+def _check_identification(ident: Any, scenario: Any, mediators: Any) -> tuple[str, ...]:
+    """The mediators of an identification record for ``scenario`` (checked)."""
+    from facmech.identification import Effect, Identification
+
+    if not isinstance(ident, Identification) or ident.effect not in (
+            Effect.NIE, Effect.NDE, Effect.MEDIATION):
+        raise DesignError("`identification` must be an nie, nde or mediation record from "
+                          f"facmech.identify (got {getattr(ident, 'effect', type(ident).__name__)})")
+    if (ident.treatment, ident.outcome) != (scenario.strategy, scenario.outcome):
+        raise DesignError(
+            f"`identification` is for {ident.treatment} -> {ident.outcome}, the scenario's "
+            f"strategy and outcome are {scenario.strategy} -> {scenario.outcome}")
+    if mediators is not None and tuple(mediators) != ident.mediators:
+        raise DesignError(f"`mediators` {list(mediators)} differ from the identification's "
+                          f"{list(ident.mediators)}")
+    return ident.mediators
+
+
 def _rebuild(spec: dict[str, Any], design: Any, mediators: tuple[str, ...], truth_sites: int,
              truth: dict[str, float]) -> MapTrial:
     out = MapTrial(_sim().Scenario(**spec), design, mediators=mediators, truth_sites=truth_sites)
@@ -124,9 +142,15 @@ class MapTrial:
         default: the scenario file's ``design:`` block, with ``sites``/``steps``/``periods``/
         ``patients`` overriding it.
     mediators : tuple of str, optional
-        Observed site-level nodes analysed as mediators (default: the scenario's ``mediators``).
+        Observed site-level nodes analysed as mediators (default: the scenario's ``mediators``,
+        or the ``identification``'s).
     truth_sites : int, default 2000
         Size of the truth population.
+    identification : Identification, optional
+        ``facmech.identify(scenario.map, strategy, outcome, effect="nie", mediators=[...])`` (or
+        ``nde``/``mediation``) for the analysed mediators; computed from the scenario's map when
+        not given. Its mediators are the analysed ones and its assumptions are the study's
+        (:attr:`assumptions`, carried into :attr:`facmech.design.StudyResult.assumptions`).
     """
 
     scenario: Any
@@ -137,6 +161,7 @@ class MapTrial:
     periods: int | None = None
     patients: int | None = None
     truth_sites: int = 2000
+    identification: Any = field(default=None, repr=False)
     _truth: dict[str, float] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -172,7 +197,11 @@ class MapTrial:
                 f"design studies of map scenarios support parallel, stepped-wedge and smart "
                 f"designs (got {name})"
             )
-        meds = scenario.mediators if self.mediators is None else tuple(self.mediators)
+        ident = self.identification
+        if ident is not None:
+            meds = _check_identification(ident, scenario, self.mediators)
+        else:
+            meds = scenario.mediators if self.mediators is None else tuple(self.mediators)
         observed = [
             n.id for n in scenario.map.nodes
             if n.observed and n.level.value in ("site", "staff") and n.role.value
@@ -188,6 +217,12 @@ class MapTrial:
         set_(self, "scenario", scenario)
         set_(self, "design", design)
         set_(self, "mediators", tuple(meds))
+        if ident is None:
+            from facmech.identification import identify
+
+            ident = identify(scenario.map, scenario.strategy, scenario.outcome,
+                             **({"effect": "nie", "mediators": list(meds)} if meds else {}))
+        set_(self, "identification", ident)
         for k in ("sites", "periods", "patients"):
             set_(self, k, getattr(design, k))
         set_(self, "steps", getattr(design, "steps", None))
@@ -198,6 +233,11 @@ class MapTrial:
         spec = self.scenario.to_dict()
         spec["map"] = self.scenario.map
         return (_rebuild, (spec, self.design, self.mediators, self.truth_sites, dict(self._truth)))
+
+    @property
+    def assumptions(self) -> tuple[Any, ...]:
+        """The identifying assumptions of the analysed effects (:attr:`identification`'s)."""
+        return self.identification.assumptions
 
     @property
     def mediator_names(self) -> tuple[str, ...]:

@@ -103,6 +103,9 @@ class StudyResult:
         Description of the base scenario.
     analysis : Mapping
         Description of the analysis.
+    assumptions : tuple of Assumption
+        The identifying assumptions of the analysed effects in the scenario's map (map-based
+        scenarios; :attr:`facmech.design.MapTrial.identification`).
     """
 
     table: pd.DataFrame
@@ -111,6 +114,7 @@ class StudyResult:
     seed: int
     scenario: Mapping[str, Any] = field(default_factory=dict)
     analysis: Mapping[str, Any] = field(default_factory=dict)
+    assumptions: tuple[Any, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "table", self.table.copy())
@@ -151,6 +155,7 @@ class StudyResult:
             "grid": {k: [_clean(v) for v in vals] for k, vals in self.grid.items()},
             "scenario": dict(self.scenario),
             "analysis": dict(self.analysis),
+            "assumptions": [a.text for a in self.assumptions],
         }
 
     def summary(self) -> str:

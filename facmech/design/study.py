@@ -239,4 +239,5 @@ def design_study(
         scenario=model.to_dict(),
         analysis={"parts": [p.value for p in ana.parts], "alpha": ana.alpha,
                   "mc_draws": ana.mc_draws, "gformula_se": ana.gformula_se},
+        assumptions=tuple(getattr(model, "assumptions", ())),
     )

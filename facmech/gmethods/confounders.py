@@ -21,14 +21,21 @@ later treatments removed, the outcome must be d-separated from ``A_t`` by the ob
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 
-from facmech.errors import MapError, UnknownNodeError, closest
+from facmech.errors import ArgumentError, MapError, NotIdentifiedError, UnknownNodeError, closest
 
-__all__ = ["ConfounderReport", "PeriodConfounders", "time_varying_confounders"]
+__all__ = [
+    "ConfounderReport",
+    "PeriodConfounders",
+    "strategy_identification",
+    "time_varying_confounders",
+]
 
 
 @dataclass(frozen=True)
@@ -158,3 +165,54 @@ def time_varying_confounders(
         baseline=baseline, timing=timing,
         feedback=any(r.affected_by_treatment for r in rows),
     )
+
+
+_COPY = re.compile(r"^(?P<base>.+)_t(?P<period>\d+)$")
+
+
+def _base(node: str) -> str:
+    m = _COPY.match(node)
+    return m.group("base") if m else node
+
+
+def strategy_identification(identification: Any, *, treatment: str, outcome: str) -> Any:
+    """Check that ``identification`` identifies the effect of the strategies a g-method compares.
+
+    ``identification`` is ``facmech.identify(unrolled_map, [A_t0, A_t1, ...], Y)``: the total
+    effect of the joint treatment copies ``<treatment>_t<k>`` of an unrolled map on the outcome
+    (by the ID algorithm when treatment-confounder feedback leaves no adjustment set: the
+    g-formula's functional, Shpitser & Pearl 2006). Returns it when it is identified and about
+    ``treatment`` and ``outcome``.
+
+    >>> import networkx as nx
+    >>> from facmech.identification import identify
+    >>> g = nx.DiGraph([("a_t0", "l_t1"), ("l_t1", "a_t1"), ("l_t1", "y"), ("a_t1", "y")])
+    >>> strategy_identification(identify(g, ["a_t0", "a_t1"], "y"), treatment="a",
+    ...                         outcome="y").strategy.value
+    'id'
+
+    Raises
+    ------
+    ArgumentError
+        Not a total-effect record of copies of ``treatment`` on ``outcome``.
+    NotIdentifiedError
+        The joint effect is not identified (the message gives the engine's reason).
+    """
+    from facmech.identification import Effect, Identification
+
+    if not isinstance(identification, Identification) or identification.effect is not Effect.TOTAL:
+        raise ArgumentError(
+            "`identification` must be the total-effect record of the treatment copies, "
+            "facmech.identify(unrolled_map, [A_t0, A_t1, ...], outcome) (got "
+            f"{getattr(identification, 'effect', type(identification).__name__)})")
+    nodes = identification.treatment.split(", ")
+    bases = {_base(n) for n in nodes}
+    if bases != {treatment} or _base(identification.outcome) != outcome:
+        raise ArgumentError(
+            f"`identification` is for {identification.treatment} -> {identification.outcome}, "
+            f"not the copies of {treatment!r} -> {outcome!r}")
+    if not identification.identifiable:
+        raise NotIdentifiedError(
+            f"the effect of the {treatment} strategies on {outcome} is not identified: "
+            f"{identification.reason}", identification=identification)
+    return identification

@@ -20,6 +20,7 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,6 +34,7 @@ from facmech.errors import DataError, EstimationError, PositivityWarning
 from facmech.estimates import Estimate
 from facmech.estimation.fit import with_single_thread_blas
 from facmech.estimation.resampling import Bootstrap, bootstrap_weights
+from facmech.gmethods.confounders import strategy_identification
 from facmech.gmethods.data import LongData, prepare
 from facmech.gmethods.ice import ice_means, ice_models
 from facmech.gmethods.options import OutcomeAt, Timing
@@ -163,6 +165,7 @@ def gformula(
     monte_carlo: int = 10_000,
     alpha: float = 0.05,
     seed: SeedLike = None,
+    identification: Any = None,
 ) -> StrategyResult:
     """Mean end-of-study outcome under each treatment strategy, by the g-formula.
 
@@ -203,11 +206,18 @@ def gformula(
     alpha : float
         1 - confidence level of the percentile intervals.
     seed : int, Generator or None
+    identification : Identification, optional
+        ``facmech.identify(unrolled_map, [A_t0, A_t1, ...], outcome)``, the identification of the
+        joint effect the strategies contrast (checked by
+        :func:`facmech.gmethods.confounders.strategy_identification`); the result carries it and
+        its assumptions (``result.assumptions``).
 
     Returns
     -------
     StrategyResult
     """
+    ident = None if identification is None else strategy_identification(
+        identification, treatment=treatment, outcome=outcome)
     tim = Timing.parse(timing)
     out_at = OutcomeAt.parse(outcome_at)
     d = prepare(data, site=site, period=period, treatment=treatment, confounders=confounders,
@@ -252,6 +262,7 @@ def gformula(
         warnings=tuple(notes),
         extra={**by_period_extra(names, per_period, d, out_at, alpha=alpha, inference=boot),
                "simulation": simulation},
+        identification=ident,
     )
 
 

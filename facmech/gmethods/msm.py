@@ -28,6 +28,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,7 @@ from facmech._random import SeedLike, as_generator
 from facmech.errors import DataError, EstimationError, PositivityWarning
 from facmech.estimation.fit import design_keep, irls, with_single_thread_blas, wls
 from facmech.estimation.resampling import Bootstrap
+from facmech.gmethods.confounders import strategy_identification
 from facmech.gmethods.data import LongData, prepare
 from facmech.gmethods.design import build_design, term_names, terms_before
 from facmech.gmethods.gformula import (
@@ -177,6 +179,7 @@ def msm(
     positivity: float = 0.01,
     alpha: float = 0.05,
     seed: SeedLike = None,
+    identification: Any = None,
 ) -> StrategyResult:
     """IPW marginal structural model for the end-of-study outcome under static strategies.
 
@@ -186,8 +189,11 @@ def msm(
     Parameters are as in :func:`facmech.gmethods.gformula`, plus ``weights`` (a
     :class:`Stabilized` with optional truncation), ``form`` (``"each"`` or ``"cumulative"``) and
     ``positivity`` (the probability below which a fitted treatment probability counts as a near
-    violation). Dynamic strategies are not supported (use :func:`gformula`).
+    violation), and ``identification`` (carried with its assumptions). Dynamic strategies are not
+    supported (use :func:`gformula`).
     """
+    ident = None if identification is None else strategy_identification(
+        identification, treatment=treatment, outcome=outcome)
     tim = Timing.parse(timing)
     out_at = OutcomeAt.parse(outcome_at)
     d = prepare(data, site=site, period=period, treatment=treatment, confounders=confounders,
@@ -284,5 +290,6 @@ def msm(
         n_periods=d.T, draws=boot.draws if boot else 0, alpha=alpha, history=hist,
         warnings=tuple(warn), diagnostics=diag,
         extra=by_period_extra(names, per_period, d, out_at, alpha=alpha, inference=boot),
+        identification=ident,
     )
 

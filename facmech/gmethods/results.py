@@ -77,6 +77,13 @@ class StrategyResult:
     warnings: tuple[str, ...] = ()
     diagnostics: WeightDiagnostics | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: the identification of the joint treatment effect the strategies contrast (when given)
+    identification: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def assumptions(self) -> tuple[Any, ...]:
+        """The identifying assumptions (:attr:`identification`'s; empty without one)."""
+        return () if self.identification is None else self.identification.assumptions
 
     @property
     def n_units(self) -> int:

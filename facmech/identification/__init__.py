@@ -6,6 +6,10 @@
 - :func:`measurement_plan`: the cheapest set of unmeasured nodes to measure.
 - :func:`implications` / :func:`test_implications`: testable independencies and tests on data.
 - :func:`identify_across_variants`: robustness of a verdict to map uncertainty.
+- :class:`Assumption`: what a verdict rests on, as data (:mod:`~facmech.identification.assumptions`).
+- :meth:`Identification.to_dowhy` / :meth:`Identification.cross_check`: the hand-over to DoWhy
+  (:mod:`~facmech.identification.dowhy_handover`) and DoWhy's verdict beside facmech's
+  (:mod:`~facmech.identification.crosscheck`).
 
 >>> import networkx as nx
 >>> from facmech.identification import identify
@@ -14,6 +18,9 @@
 """
 
 from facmech.identification._query import QueryError
+from facmech.identification.assumptions import Assumption, AssumptionKind
+from facmech.identification.crosscheck import CrossCheck
+from facmech.identification.dowhy_handover import DoWhyHandover
 from facmech.identification.identify import identify
 from facmech.identification.implications import (
     Implication,
@@ -28,6 +35,10 @@ from facmech.identification.variants import VariantReport, identify_across_varia
 
 __all__ = [
     "Alternative",
+    "Assumption",
+    "AssumptionKind",
+    "CrossCheck",
+    "DoWhyHandover",
     "Effect",
     "Identification",
     "Implication",

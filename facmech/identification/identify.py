@@ -18,6 +18,7 @@ False
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -25,15 +26,21 @@ from typing import Any
 from facmech.graphs import ancestors_of, d_connecting_path, descendants_of
 from facmech.identification._query import GraphInput, QueryError, as_names, prepare_graph
 from facmech.identification.adjustment import forbidden_nodes, minimal_adjustment_sets
+from facmech.identification.assumptions import (
+    Assumption,
+    AssumptionKind,
+    complete_map,
+    consistency,
+    correct_diagram,
+    no_unmeasured_confounding,
+    positivity,
+)
 from facmech.identification.frontdoor import frontdoor_formula, frontdoor_sets
 from facmech.identification.id_algorithm import identify_interventional
 from facmech.identification.iv import instruments
 from facmech.identification.result import Effect, Identification, Strategy
 
 __all__ = ["identify"]
-
-_CONSISTENCY = "consistency and no interference between sites (SUTVA)"
-_MAP = "the mechanism map is complete: no omitted common causes of measured nodes"
 
 
 def _fmt(s: Iterable[str]) -> str:
@@ -66,18 +73,22 @@ def identify_total(q: GraphInput, xs: tuple[str, ...], y: str) -> Identification
     sets = minimal_adjustment_sets(g, set(xs), {y}, observed=obs)
     sets_t = tuple(tuple(sorted(s, key=order.__getitem__)) for s in sets)
     causal = any(y in descendants_of(g, [x]) for x in xs)
-    base = [_CONSISTENCY, f"positivity: every value of {x_label} has positive probability in "
-            "every stratum of the adjustment variables"]
+    base = [consistency(), positivity(xs, given=sets_t[0] if sets_t else ())]
     if not causal:
-        base.append(f"no directed path from {x_label} to {y}: the effect is null under the map")
+        base.append(Assumption(
+            AssumptionKind.NULL_EFFECT,
+            f"no directed path from {x_label} to {y}: the effect is null under the map",
+            nodes=(*xs, y)))
     if sets_t:
         z = sets_t[0]
         return Identification(
             effect=Effect.TOTAL, treatment=x_label, outcome=y, identifiable=True,
             strategy=Strategy.BACKDOOR, adjustment_sets=sets_t,
             estimand=adjustment_formula(xs, y, z),
-            assumptions=(f"no unmeasured confounding of {x_label} and {y} given {_fmt(z)}",
-                         _MAP, *base),
+            assumptions=(no_unmeasured_confounding(
+                (*xs, y), given=z,
+                text=f"no unmeasured confounding of {x_label} and {y} given {_fmt(z)}"),
+                complete_map(), *base),
         )
     fd: list[frozenset[str]] = []
     if len(xs) == 1:
@@ -88,21 +99,29 @@ def identify_total(q: GraphInput, xs: tuple[str, ...], y: str) -> Identification
             effect=Effect.TOTAL, treatment=x_label, outcome=y, identifiable=True,
             strategy=Strategy.FRONTDOOR, estimand=frontdoor_formula(xs[0], y, fd_t[0]),
             frontdoor_sets=fd_t,
-            assumptions=(f"{_fmt(fd_t[0])} intercepts every directed path from {x_label} to {y}",
-                         f"no unblocked back-door path from {x_label} to {_fmt(fd_t[0])}",
-                         f"{x_label} blocks every back-door path from {_fmt(fd_t[0])} to {y}",
-                         _MAP, *base),
+            assumptions=(
+                Assumption(AssumptionKind.FRONT_DOOR,
+                           f"{_fmt(fd_t[0])} intercepts every directed path from {x_label} to {y}",
+                           nodes=(*xs, *fd_t[0], y)),
+                no_unmeasured_confounding(
+                    (*xs, *fd_t[0]),
+                    text=f"no unblocked back-door path from {x_label} to {_fmt(fd_t[0])}"),
+                no_unmeasured_confounding(
+                    (*fd_t[0], y), given=xs,
+                    text=f"{x_label} blocks every back-door path from {_fmt(fd_t[0])} to {y}"),
+                complete_map(), *base),
         )
     res = identify_interventional(q.admg, {y}, set(xs))
     if res.identified:
         free = sorted(res.expression.free() - set(xs) - {y}, key=order.__getitem__)
-        extra = (f"the formula takes the same value whatever the value of {_fmt(free)} "
-                 "(fix any; Shpitser & Pearl 2006, line 3)",) if free else ()
+        extra = (Assumption(AssumptionKind.CORRECT_DIAGRAM,
+                            f"the formula takes the same value whatever the value of {_fmt(free)} "
+                            "(fix any; Shpitser & Pearl 2006, line 3)", nodes=tuple(free)),
+                 ) if free else ()
         return Identification(
             effect=Effect.TOTAL, treatment=x_label, outcome=y, identifiable=True,
             strategy=Strategy.ID, estimand=f"P({y} | do({x_label})) = {res.formula}",
-            assumptions=("the causal diagram (with its latent nodes) is correct", *extra, _MAP,
-                         *base),
+            assumptions=(correct_diagram(), *extra, complete_map(), *base),
         )
     # not identified: explain
     canon = (obs & ancestors_of(g, set(xs) | {y})) - forbidden_nodes(g, set(xs), {y}) - {y}
@@ -131,9 +150,12 @@ def identify_total(q: GraphInput, xs: tuple[str, ...], y: str) -> Identification
         estimand=(f"IV (Wald) ratio with instrument {iv_t[0][0]}: cov({y}, {iv_t[0][0]}) / "
                   f"cov({x_label}, {iv_t[0][0]})" + (f" given {_fmt(iv_t[0][1])}"
                                                        if iv_t[0][1] else "")) if iv_t else "",
-        assumptions=(("an instrument identifies the effect only with extra parametric assumptions "
-                      "(linear homogeneous effects, or monotonicity for a local average effect); "
-                      "without them only bounds are identified",) if iv_t else ()),
+        assumptions=((Assumption(
+            AssumptionKind.PARAMETRIC,
+            "an instrument identifies the effect only with extra parametric assumptions (linear "
+            "homogeneous effects, or monotonicity for a local average effect); without them only "
+            "bounds are identified", nodes=(iv_t[0][0], *xs, y), given=iv_t[0][1]),) if iv_t
+            else ()),
     )
 
 
@@ -167,6 +189,8 @@ def identify(
     path: Sequence[str] | Sequence[tuple[str, str]] | None = None,
     observed: Iterable[str] | None = None,
     latent: Iterable[str] | None = None,
+    covariates: Sequence[str] | None = None,
+    cross_check: str | Sequence[str] | None = None,
 ) -> Identification:
     """Decide whether an effect is identified from the observed nodes of a mechanism map.
 
@@ -180,12 +204,14 @@ def identify(
         the first node of ``path``.
     outcome : str, optional
         Default: the last node of ``path``.
-    effect : {"total", "nde", "nie", "cde", "path"}, optional
+    effect : {"total", "nde", "nie", "cde", "path", "mediation"}, optional
         Total, natural direct/indirect (through ``mediators``), controlled direct (mediators
-        fixed) or path-specific (along ``path``) effect. Default: ``"path"`` when a ``path`` is
-        given, else ``"total"``.
+        fixed) or path-specific (along ``path``) effect, or ``mediation``: the natural effects
+        through ordered ``mediators`` and their decomposition as :func:`facmech.mediate`
+        estimates them (:mod:`facmech.identification.sequential`). Default: ``"path"`` when a
+        ``path`` is given, else ``"total"``.
     mediators : str or sequence of str, optional
-        Mediators for ``nde``, ``nie`` and ``cde``.
+        Mediators for ``nde``, ``nie``, ``cde`` and ``mediation`` (in causal order).
     path : sequence of str, or sequence of (str, str)
         For ``effect="path"``: a directed path as a node sequence, or a set of edges (the effect
         along every directed path made only of these edges). A node sequence whose consecutive
@@ -196,10 +222,20 @@ def identify(
         Exactly the measured nodes (default: the graph's own flags).
     latent : iterable of str, optional
         Nodes to treat as unmeasured on top of the graph's flags.
+    covariates : sequence of str, optional
+        For ``mediation``: the covariates the analysis adjusts for, checked (default: the valid
+        sets are found, the first to use).
+    cross_check : {"dowhy"} or sequence of them, optional
+        Also ask DoWhy's identifier the same question; its verdict, and why it differs from
+        facmech's where it does, is added to the record's ``cross_checks`` (printed by
+        ``summary()``, under ``cross_check`` in ``to_dict()``; see
+        :mod:`facmech.identification.crosscheck`).
 
     Returns
     -------
     Identification
+        With ``graph`` and ``latent`` set to the DAG the query was answered on (the hand-over to
+        DoWhy, :meth:`Identification.to_dowhy`, uses them).
 
     Raises
     ------
@@ -223,7 +259,30 @@ def identify(
     """
     eff = Effect.parse(effect if effect is not None else ("path" if path else "total"),
                        argument="effect")
+    libraries = _cross_check_libraries(cross_check)
     q = prepare_graph(graph, observed=observed, latent=latent)
+    if covariates is not None and eff is not Effect.MEDIATION:
+        raise QueryError(f"`covariates` are given but `effect` is {eff.value!r}; covariates go "
+                         "with effect='mediation'")
+    res = dataclasses.replace(
+        _identify_query(q, eff, treatment, outcome, mediators, path, covariates),
+        graph=q.graph, latent=q.latent)
+    for library in libraries:
+        res = res.cross_check(library)
+    return res
+
+
+def _cross_check_libraries(cross_check: str | Sequence[str] | None) -> tuple[str, ...]:
+    from facmech.identification.crosscheck import Library
+
+    if cross_check is None:
+        return ()
+    names = [cross_check] if isinstance(cross_check, str) else list(cross_check)
+    return tuple(Library.parse(n, argument="cross_check").value for n in names)
+
+
+def _identify_query(q: GraphInput, eff: Effect, treatment: Any, outcome: Any, mediators: Any,
+                    path: Any, covariates: Any) -> Identification:
     treatment, outcome, path = _path_ends(treatment, outcome, path)
     xs = q.check_nodes(as_names(treatment), argument="treatment")
     if not xs:
@@ -241,7 +300,8 @@ def identify(
         raise QueryError(f"`path` is given but `effect` is {eff.value!r}; use effect='path'")
     if meds and eff in (Effect.TOTAL, Effect.PATH):
         raise QueryError(
-            f"`mediators` are given but `effect` is {eff.value!r}; mediators go with nde, nie or cde"
+            f"`mediators` are given but `effect` is {eff.value!r}; mediators go with nde, nie, cde "
+            "or mediation"
         )
     if eff is Effect.TOTAL:
         return identify_total(q, xs, y)
@@ -251,6 +311,14 @@ def identify(
         )
     from facmech.identification import mediation
 
+    if eff is Effect.MEDIATION:
+        from facmech.identification.sequential import identify_mediation
+
+        if not meds:
+            raise QueryError("`mediators`: effect 'mediation' needs at least one mediator")
+        mediation.check_mediators(q, xs, y, meds)
+        return identify_mediation(q, xs[0], y, meds,
+                                  None if covariates is None else as_names(covariates))
     if eff in (Effect.NDE, Effect.NIE, Effect.CDE):
         if not meds:
             raise QueryError(f"`mediators`: effect {eff.value!r} needs at least one mediator")

@@ -37,6 +37,13 @@ import networkx as nx
 from facmech.graphs import ancestors_of, count_directed_paths, descendants_of
 from facmech.identification._query import GraphInput, QueryError, prepare_graph
 from facmech.identification.adjustment import is_adjustment_set, minimal_adjustment_sets
+from facmech.identification.assumptions import (
+    consistency,
+    correct_diagram,
+    cross_world_independence,
+    no_recanting_witness,
+    no_unmeasured_confounding,
+)
 from facmech.identification.id_algorithm import identify_interventional, is_identifiable
 from facmech.identification.path_specific import (
     PathCriterion,
@@ -47,10 +54,6 @@ from facmech.identification.path_specific import (
 from facmech.identification.result import Alternative, Effect, Identification, Strategy
 
 __all__ = ["check_mediators", "identify_cde", "identify_natural", "identify_path"]
-
-_CROSS = ("cross-world independence Y(x, m) _||_ M(x') | W (nonparametric structural equations "
-          "with independent errors); fails when a mediator-outcome confounder is affected by "
-          "the treatment")
 
 
 def _fmt(s: Sequence[str]) -> str:
@@ -261,11 +264,19 @@ def identify_natural(
                 **common, identifiable=True, strategy=Strategy.MEDIATION, adjustment_sets=tuple(sets),
                 estimand=est,
                 assumptions=(
-                    f"no unmeasured {x}-{y} confounding given {wt}",
-                    f"no unmeasured {x}-{_fmt(meds)} confounding given {wt}",
-                    f"no unmeasured {_fmt(meds)}-{y} confounding given {_fmt([x, *w])}",
-                    f"no mediator-outcome confounder affected by {x} (no recanting witness)",
-                    _CROSS, "consistency and no interference between sites (SUTVA)",
+                    no_unmeasured_confounding(
+                        (x, y), given=w, text=f"no unmeasured {x}-{y} confounding given {wt}"),
+                    no_unmeasured_confounding(
+                        (x, *meds), given=w,
+                        text=f"no unmeasured {x}-{_fmt(meds)} confounding given {wt}"),
+                    no_unmeasured_confounding(
+                        (*meds, y), given=(x, *w),
+                        text=f"no unmeasured {_fmt(meds)}-{y} confounding given {_fmt([x, *w])}"),
+                    no_recanting_witness(
+                        (x, *meds, y),
+                        text=f"no mediator-outcome confounder affected by {x} (no recanting "
+                             "witness)"),
+                    cross_world_independence((x, *meds, y), given=w), consistency(),
                 ),
             )
         return Identification(
@@ -273,8 +284,8 @@ def identify_natural(
             estimand=(f"P({y}(g, {x}, {x}')) = {pc.expression}; effect = E[{y}(g, {x}, {x}')] - "
                       f"E[{y}({x}')], g = paths {'through' if eff is Effect.NIE else 'avoiding'} "
                       f"{_fmt(meds)}"),
-            assumptions=("the causal diagram (with its latent nodes) is correct", _CROSS,
-                         "consistency and no interference between sites (SUTVA)"),
+            assumptions=(correct_diagram(), cross_world_independence((x, *meds, y)),
+                         consistency()),
         )
     inter = _interventional(q, x, y, meds, details=details)
     alts = (inter, _bundle(q, x, y, pc)) if pc.recanting is not None and details else (inter,)
@@ -285,8 +296,9 @@ def identify_natural(
         reason=_not_identified_reason(pc, x, what)
         + ("; the interventional analogue is identified" if inter.identifiable else ""),
         witness=pc.witness, alternatives=alts,
-        assumptions=(("interventional effects: no unmeasured confounding of the do-terms; no "
-                      "cross-world assumption needed",) if inter.identifiable else ()),
+        assumptions=((no_unmeasured_confounding(
+            (x, *meds, y), text="interventional effects: no unmeasured confounding of the "
+            "do-terms; no cross-world assumption needed"),) if inter.identifiable else ()),
     )
 
 
@@ -394,10 +406,10 @@ def identify_path(
             **common, identifiable=True, strategy=Strategy.PATH_SPECIFIC,
             estimand=(f"P({y}(g, {x}, {x}')) = {pc.expression}; effect = E[{y}(g, {x}, {x}')] - "
                       f"E[{y}({x}')]"),
-            assumptions=("no recanting witness: no node on the path both transmits the effect "
-                         "along it and leaves it toward the outcome",
-                         "the causal diagram (with its latent nodes) is correct", _CROSS,
-                         "consistency and no interference between sites (SUTVA)"),
+            assumptions=(no_recanting_witness(
+                tuple(nodes or ()), text="no recanting witness: no node on the path both "
+                "transmits the effect along it and leaves it toward the outcome"),
+                correct_diagram(), cross_world_independence(), consistency()),
         )
     alts: list[Alternative] = []
     if details and pc.recanting is not None:

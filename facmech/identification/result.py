@@ -12,16 +12,27 @@ total effect of x on y: identified (backdoor)
     - no unmeasured confounding given {c}
 >>> sorted(r.to_dict())[:3]
 ['adjustment_sets', 'assumptions', 'effect']
+>>> r.assumptions[0].kind.value  # a string is an assumption of kind "other"
+'other'
 """
 
 from __future__ import annotations
 
 import html
 import json
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from facmech._choice import Choice
+from facmech.identification.assumptions import Assumption, as_assumptions
+
+if TYPE_CHECKING:  # pragma: no cover
+    import networkx as nx
+    import pandas as pd
+
+    from facmech.identification.crosscheck import CrossCheck
+    from facmech.identification.dowhy_handover import DoWhyHandover
 
 __all__ = ["Alternative", "Effect", "Identification", "Strategy"]
 
@@ -37,6 +48,9 @@ class Effect(_Choice):
     NIE = "nie"
     CDE = "cde"
     PATH = "path"
+    #: the natural effects through ordered mediators and their decomposition, as
+    #: :func:`facmech.mediate` estimates them (:mod:`facmech.identification.sequential`)
+    MEDIATION = "mediation"
 
 
 class Strategy(_Choice):
@@ -93,11 +107,15 @@ class Identification:
     strategy : Strategy or None
         How it is identified (``iv`` flags an instrument that needs extra parametric assumptions).
     adjustment_sets : tuple of tuple of str
-        All minimal valid adjustment sets (back-door), or the mediation covariate sets.
+        All minimal valid adjustment sets (back-door), or the mediation covariate sets; for
+        ``mediation`` the valid covariate sets, the first the one to use
+        (:mod:`facmech.identification.sequential`).
     estimand : str
         The identifying formula as text ("" when not identified).
-    assumptions : tuple of str
-        Named assumptions the identification rests on.
+    assumptions : tuple of Assumption
+        The assumptions the identification rests on, as data (kind, nodes, conditioning set,
+        text; :mod:`facmech.identification.assumptions`). Strings given here are converted to
+        assumptions of kind ``other``.
     reason : str or None
         Why it is not identified.
     witness : str or None
@@ -117,6 +135,14 @@ class Identification:
         :func:`facmech.identification.waypoints.waypoint_paths` pages through the rest).
     path_count : int
         How many directed paths the query covers (1 for a single path, 0 when not a path query).
+    graph : networkx.DiGraph or None
+        The DAG the query was answered on (an unrolled map's DAG for time-varying questions), as
+        :func:`facmech.identify` prepared it; read it, do not modify it. ``None`` for records
+        built by hand. It is what :meth:`to_dowhy` and :meth:`cross_check` hand to DoWhy.
+    latent : frozenset of str
+        The unmeasured nodes of ``graph``.
+    cross_checks : tuple of CrossCheck
+        Verdicts of other libraries on the same query (``identify(..., cross_check="dowhy")``).
     """
 
     effect: Effect
@@ -126,7 +152,7 @@ class Identification:
     strategy: Strategy | None = None
     adjustment_sets: tuple[tuple[str, ...], ...] = ()
     estimand: str = ""
-    assumptions: tuple[str, ...] = ()
+    assumptions: tuple[Assumption, ...] = ()
     reason: str | None = None
     witness: str | None = None
     blocking_path: tuple[str, ...] | None = None
@@ -138,6 +164,13 @@ class Identification:
     waypoints: bool = False
     paths: tuple[tuple[str, ...], ...] = ()
     path_count: int = 0
+    graph: nx.DiGraph | None = field(default=None, compare=False, repr=False)
+    latent: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+    cross_checks: tuple[CrossCheck, ...] = field(default=(), compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "assumptions", as_assumptions(self.assumptions))
+        object.__setattr__(self, "latent", frozenset(self.latent))
 
     @property
     def query(self) -> str:
@@ -148,6 +181,9 @@ class Identification:
                     f"{' -> '.join(self.path)}")
         if self.effect is Effect.PATH and self.path:
             return f"path-specific effect along {' -> '.join(self.path)}"
+        if self.effect is Effect.MEDIATION:
+            return (f"natural effects of {self.treatment} on {self.outcome} through the ordered "
+                    f"mediators ({', '.join(self.mediators)}) and their decomposition")
         names = {Effect.TOTAL: "total effect", Effect.NDE: "natural direct effect",
                  Effect.NIE: "natural indirect effect", Effect.CDE: "controlled direct effect",
                  Effect.PATH: "path-specific effect"}
@@ -164,7 +200,7 @@ class Identification:
             "strategy": None if self.strategy is None else self.strategy.value,
             "adjustment_sets": [list(s) for s in self.adjustment_sets],
             "estimand": self.estimand,
-            "assumptions": list(self.assumptions),
+            "assumptions": [a.text for a in self.assumptions],
             "reason": self.reason,
             "witness": self.witness,
         }
@@ -176,10 +212,13 @@ class Identification:
                 alternatives=[a.to_dict() for a in self.alternatives],
                 frontdoor_sets=[list(s) for s in self.frontdoor_sets],
                 instruments=[{"instrument": z, "given": list(w)} for z, w in self.instruments],
+                assumption_records=[a.to_dict() for a in self.assumptions],
             )
         if self.waypoints:
             out.update(waypoints=list(self.path), path_count=self.path_count,
                        paths=[list(p) for p in self.paths])
+        if self.cross_checks:
+            out["cross_check"] = {c.library: c.to_dict() for c in self.cross_checks}
         return out
 
     def to_json(self, *, extended: bool = False) -> str:
@@ -220,7 +259,7 @@ class Identification:
                              "waypoint_paths pages through them)")
         if self.assumptions:
             lines.append("  assumptions:")
-            lines.extend(f"    - {a}" for a in self.assumptions)
+            lines.extend(f"    - {a.text}" for a in self.assumptions)
         if self.alternatives:
             lines.append("  identified instead:" if any(a.identifiable for a in self.alternatives)
                          else "  alternatives:")
@@ -228,10 +267,34 @@ class Identification:
                 lines.append(f"    - {a.name} ({a.status})" + (f": {a.estimand}" if a.estimand else ""))
                 if a.note:
                     lines.append(f"      {a.note}")
+        for c in self.cross_checks:
+            lines.extend(c.summary_lines())
         return "\n".join(lines)
 
     def __str__(self) -> str:
         return self.summary()
+
+    def to_dowhy(self, data: pd.DataFrame, *, adjustment: Sequence[str] | None = None
+                 ) -> DoWhyHandover:
+        """Hand the identified total effect over to DoWhy: a ``CausalModel`` on :attr:`graph` with
+        ``data`` and the matching ``IdentifiedEstimand`` (back-door, front-door or instrumental
+        variable), so that DoWhy's ``estimate_effect`` and ``refute_estimate`` run on this
+        identification. See :func:`facmech.identification.dowhy_handover.to_dowhy`."""
+        from facmech.identification.dowhy_handover import to_dowhy
+
+        return to_dowhy(self, data, adjustment=adjustment)
+
+    def cross_check(self, library: str = "dowhy") -> Identification:
+        """This record with the verdict of ``library`` (``"dowhy"``) on the same query added to
+        :attr:`cross_checks`: shown by :meth:`summary`, in :meth:`to_dict` under
+        ``cross_check``. See :func:`facmech.identification.crosscheck.cross_check`."""
+        import dataclasses
+
+        from facmech.identification.crosscheck import cross_check
+
+        check = cross_check(self, library=library)
+        kept = tuple(c for c in self.cross_checks if c.library != check.library)
+        return dataclasses.replace(self, cross_checks=(*kept, check))
 
     def _repr_html_(self) -> str:
         return f"<pre>{html.escape(self.summary())}</pre>"

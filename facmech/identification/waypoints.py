@@ -35,6 +35,7 @@ import networkx as nx
 
 from facmech.graphs import ancestors_of, count_directed_paths, descendants_of
 from facmech.identification._query import GraphInput, QueryError, prepare_graph
+from facmech.identification.assumptions import consistency, correct_diagram, no_recanting_witness
 from facmech.identification.path_specific import PathSet, path_criterion
 from facmech.identification.result import Effect, Identification, Strategy
 
@@ -162,10 +163,10 @@ def identify_waypoints(
             **common, identifiable=True, strategy=Strategy.PATH_SPECIFIC,
             estimand=(f"P({y}(g, {x}, {x}')) = {pc.expression}; effect = E[{y}(g, {x}, {x}')] - "
                       f"E[{y}({x}')], g = the {n_paths} directed paths through {label}"),
-            assumptions=("no recanting district: no node both transmits the effect along the "
-                         "paths asked for and leaves them toward the outcome",
-                         "the causal diagram (with its latent nodes) is correct",
-                         "consistency and no interference between sites (SUTVA)"),
+            assumptions=(no_recanting_witness(
+                names, text="no recanting district: no node both transmits the effect "
+                "along the paths asked for and leaves them toward the outcome"),
+                correct_diagram(), consistency()),
         )
     alts = []
     if details and pc.recanting is not None:

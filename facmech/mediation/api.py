@@ -27,7 +27,15 @@ from facmech.errors import (
 from facmech.estimates import Estimate
 from facmech.mediation.data import FEW_SITES, prepare
 from facmech.mediation.engine import mediate_arrays
-from facmech.mediation.graph import as_digraph, check_identification, implied_graph
+from facmech.mediation.graph import (
+    IMPLIED,
+    IN_MAP,
+    as_digraph,
+    consume_identification,
+    implied_graph,
+    mediation_identification,
+    require_identified,
+)
 from facmech.mediation.inference import Bootstrap, MonteCarlo
 from facmech.mediation.keys import EffectKey, EffectKind, Naming
 from facmech.mediation.model_input import batch_effects, model_set, resolve
@@ -54,10 +62,10 @@ def _treatment_level(level: object, graph: object, treatment: str, site: str | N
 def mediate(
     data: pd.DataFrame | None = None,
     *,
-    treatment: str,
-    mediators: str | Sequence[str],
+    treatment: str | None = None,
+    mediators: str | Sequence[str] | None = None,
     outcome: str | None = None,
-    covariates: Sequence[str] = (),
+    covariates: Sequence[str] | None = None,
     site: str | None = None,
     period: str | None = None,
     outcome_family: Family | str = "gaussian",
@@ -78,6 +86,7 @@ def mediate(
     outcome_formula: str | None = None,
     models: Sequence[Any] | None = None,
     random_intercept: bool = False,
+    identification: Any = None,
 ) -> MediationResult:
     """Natural direct and indirect effects, ordered-mediator decomposition and path effects.
 
@@ -99,8 +108,10 @@ def mediate(
         Mediator column(s) in causal order.
     outcome : str
         Outcome column (0/1 for binary families).
-    covariates : sequence of str
-        Pre-treatment covariates; string/categorical columns are expanded into dummies.
+    covariates : sequence of str, optional
+        Pre-treatment covariates; string/categorical columns are expanded into dummies. Default:
+        with a ``graph`` or an ``identification``, the covariate set the identification finds
+        (the first of its ``adjustment_sets`` the data have); else none.
     site : str, optional
         Site column: inference then resamples or clusters by site (never treats patients of one
         site as independent). At least 4 sites; below 20 a small-sample correction is the default.
@@ -122,7 +133,13 @@ def mediate(
         the number of Monte Carlo draws; ``None`` gives point estimates only (see
         :mod:`facmech._inference`).
     graph : MechanismMap or networkx.DiGraph, optional
-        Mechanism map in which identification is checked; without it, the DAG implied by the call.
+        Mechanism map in which identification is computed
+        (``identify(graph, ..., effect="mediation")``); without it, the DAG implied by the call.
+    identification : Identification, optional
+        A record from ``facmech.identify(..., effect="mediation", mediators=[...])`` (or an
+        ``nde``/``nie`` record) to consume instead of a ``graph``: its treatment, mediators,
+        outcome and covariate set are used (any given must agree) and its assumptions are the
+        result's. Either way the record is ``result.identification``.
     alpha : float
         1 - confidence level.
     seed : int, Generator or None
@@ -175,8 +192,13 @@ def mediate(
     mfamily = Family.parse(mediator_family, argument="mediator_family")
     alpha = check_alpha(alpha)
     inference = parse_inference(inference, schemes=(MonteCarlo, Bootstrap), default=MonteCarlo)
-    meds = [mediators] if isinstance(mediators, str) else list(mediators)
-    covs = [covariates] if isinstance(covariates, str) else list(covariates)
+    ident, treatment, meds, outcome, chosen = consume_identification(
+        identification, graph=graph, treatment=treatment, mediators=mediators, outcome=outcome,
+        covariates=covariates, columns=getattr(data, "columns", ()))
+    if treatment is None or not meds:
+        missing = "treatment" if treatment is None else "mediators"
+        raise ArgumentError(f"`{missing}` is required (or pass `identification=`)")
+    covs = list(chosen or ())
     cov_obj = getattr(inference, "covariance", None)
     by = getattr(inference, "by", None) or getattr(cov_obj, "by", None)
     if by is not None:
@@ -231,22 +253,16 @@ def mediate(
         warnings.warn(msg, FewClustersWarning, stacklevel=2)
         notes.append(msg)
 
-    if graph is not None:
-        assumptions = check_identification(
-            graph, treatment=treatment, mediators=meds, outcome=outcome, covariates=covs
-        )
-        assumptions = ("identification checked in the supplied mechanism map", *assumptions)
+    if ident is None and graph is not None:
+        ident = mediation_identification(graph, treatment=treatment, mediators=meds,
+                                         outcome=outcome, covariates=covs)
+    if ident is not None:
+        assumptions = (IN_MAP, *require_identified(ident))
     else:
-        assumptions = check_identification(
-            implied_graph(treatment, meds, outcome, covs),
-            treatment=treatment, mediators=meds, outcome=outcome, covariates=covs,
-            use_engine=False,
-        )
-        assumptions = (
-            "no map given: the DAG implied by the call is assumed (covariates cause everything; "
-            "treatment and earlier mediators cause later mediators and the outcome)",
-            *assumptions,
-        )
+        ident = mediation_identification(
+            implied_graph(treatment, meds, outcome, covs), treatment=treatment,
+            mediators=meds, outcome=outcome, covariates=covs)
+        assumptions = (IMPLIED, *require_identified(ident))
     model_set_ = model_set(
         source, prepared, treatment=treatment, mediators=meds, covariates=source.covariates,
         time=period, outcome_family=family, mediator_family=mfamily, interaction=interaction,
@@ -350,4 +366,5 @@ def mediate(
         assumptions=tuple(assumptions), warnings=tuple(notes), site=site, period=period,
         models=model_set_, mediator_family=mfamily, treatment_level=level,
         effect_model=emodel, inference=inference, data=prepared,
+        identification=ident,
     )

@@ -1,32 +1,18 @@
-"""Identification of natural and sequential mediation effects from a causal graph.
+"""The mechanism map of a mediation call: its columns as map nodes, and its identification.
 
-The nested mean :math:`\\psi(a_Y; a_1..a_k) = E[Y(a_Y, M_1(a_1), M_2(a_2, M_1(a_1)), \\dots)]`
-that every effect of :mod:`facmech.mediation` contrasts is identified by the mediation formula
-(Pearl 2001; Imai, Keele & Tingley 2010; Daniel et al. 2015 for ordered mediators) when, in the
-DAG (latent nodes never conditioned on):
-
-1. the covariates contain no descendant of the treatment;
-2. *sequential back-door* (Pearl & Robins 1995): for each intervened variable
-   :math:`X_j \\in (A, M_1, \\dots, M_k)` the history :math:`H_j = C \\cup \\{A, M_{<j}\\}`
-   d-separates
-   :math:`X_j` from :math:`Y` once the edges out of :math:`X_j` and into later :math:`X_{>j}` are
-   removed;
-3. the covariates block every back-door path from the treatment to each mediator;
-4. *no recanting witness* (Avin, Shpitser & Pearl 2005): no unlisted descendant of the treatment
-   reaches two of :math:`\\{M_1, \\dots, M_k, Y\\}` without passing through a listed mediator (such
-   a node is an exposure-induced mediator-outcome confounder; list it as a mediator or measure it);
-5. the listed mediators respect the map's causal order.
-
-:func:`check_identification` first asks the identification engine
-(:func:`facmech.identification.identify`) whether the natural direct and indirect effects are
-identified in the map at all (its reason, witness and alternatives are carried by the error),
-then checks conditions 1-5 for the covariates actually adjusted for, with networkx d-separation.
-It returns the assumptions relied on or raises :class:`facmech.errors.NotIdentifiedError` with the
-reason and a d-connecting path.
+:func:`mediation_identification` matches the call's columns to the nodes of the map (every column a
+node, measured, mediators in causal order) and asks the identification engine whether the effects
+:func:`facmech.mediate` estimates are identified with the call's covariates:
+``identify(graph, treatment, outcome, effect="mediation", mediators=..., covariates=...)``
+(:mod:`facmech.identification.sequential`: the natural effects in the map, the sequential back-door
+conditions for the covariates, no recanting witness between the mediators). Without a map the call
+implies a DAG (:func:`implied_graph`) and the same engine checks it. :func:`check_identification`
+returns the assumptions relied on, as :class:`facmech.identification.assumptions.Assumption`
+records, or raises :class:`facmech.errors.NotIdentifiedError` carrying the identification record.
 
 >>> import networkx as nx
 >>> G = nx.DiGraph([("A", "M"), ("M", "Y"), ("A", "Y"), ("C", "M"), ("C", "Y")])
->>> check_identification(G, treatment="A", mediators=["M"], outcome="Y", covariates=["C"])[0]
+>>> check_identification(G, treatment="A", mediators=["M"], outcome="Y", covariates=["C"])[0].text
 'no unmeasured A-Y confounding given {C}'
 >>> check_identification(G, treatment="A", mediators=["M"], outcome="Y")
 Traceback (most recent call last):
@@ -37,13 +23,40 @@ facmech.errors.NotIdentifiedError: ...not identified: mediator 'M' and outcome '
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import pairwise
 
 import networkx as nx
 
-from facmech.errors import DataError, MapError, NotIdentifiedError, UnknownNodeError, closest
+from facmech.errors import (
+    ArgumentError,
+    DataError,
+    MapError,
+    NotIdentifiedError,
+    UnknownNodeError,
+    closest,
+)
+from facmech.identification import Effect, Identification, identify
+from facmech.identification.assumptions import Assumption, AssumptionKind
+from facmech.identification.sequential import causal_order
 
-__all__ = ["as_digraph", "check_identification", "implied_graph"]
+__all__ = [
+    "as_digraph",
+    "check_identification",
+    "consume_identification",
+    "implied_graph",
+    "mediation_identification",
+    "require_identified",
+]
+
+#: the statistical-model assumption every mediation estimate adds to the identifying ones
+MODELS = Assumption(AssumptionKind.MODEL,
+                    "correct specification of the mediator and outcome models")
+#: the diagram the identification used: the supplied map, or the DAG a call without one implies
+IN_MAP = Assumption(AssumptionKind.CORRECT_DIAGRAM,
+                    "identification checked in the supplied mechanism map")
+IMPLIED = Assumption(AssumptionKind.CORRECT_DIAGRAM,
+                     "no map given: the DAG implied by the call is assumed (covariates cause "
+                     "everything; treatment and earlier mediators cause later mediators and the "
+                     "outcome)")
 
 
 def as_digraph(graph: object) -> nx.DiGraph:
@@ -86,91 +99,33 @@ def _latent(G: nx.DiGraph, node: str) -> bool:
     return bool(d.get("latent", False)) or d.get("observed", True) is False
 
 
-def _open_path(G: nx.DiGraph, x: str, y: str, z: set[str], cutoff: int = 8) -> list[str] | None:
-    """A path between ``x`` and ``y`` that is d-connecting given ``z`` (or None)."""
-    U = G.to_undirected(as_view=True)
-    anc_z = set(z)
-    for n in z:
-        anc_z |= nx.ancestors(G, n)
-    for path in nx.all_simple_paths(U, x, y, cutoff=cutoff):
-        ok = True
-        for a, b, c in zip(path, path[1:], path[2:], strict=False):
-            collider = G.has_edge(a, b) and G.has_edge(c, b)
-            if (collider and b not in anc_z) or (not collider and b in z):
-                ok = False
-                break
-        if ok:
-            return path
-    return None
-
-
-def _fmt(G: nx.DiGraph, path: list[str]) -> str:
-    out = path[0]
-    for a, b in pairwise(path):
-        out += f" -> {b}" if G.has_edge(a, b) else f" <- {b}"
-    return out
-
-
-def _fail(message: str, identification: object = None) -> None:
-    raise NotIdentifiedError(
-        f"the mediation effects are not identified: {message}", identification=identification
-    )
-
-
-def _engine(graph: object, treatment: str, mediators: list[str], outcome: str) -> tuple[str, ...]:
-    """Ask :func:`facmech.identification.identify` about the nde and nie; raise if either is not
-    identified; return its assumptions."""
-    from facmech.identification import identify
-
-    assumptions: list[str] = []
-    for effect in ("nde", "nie"):
-        ident = identify(graph, treatment, outcome, effect=effect, mediators=mediators)
-        if not ident.identifiable:
-            alts = [a for a in getattr(ident, "alternatives", ()) if getattr(a, "identifiable", 0)]
-            extra = ""
-            if alts:
-                extra = "; identified instead: " + "; ".join(a.name for a in alts)
-            raise NotIdentifiedError(f"{ident.reason}{extra}", identification=ident)
-        assumptions += [a for a in ident.assumptions if a not in assumptions]
-    return tuple(assumptions)
-
-
-def check_identification(
+def mediation_identification(
     graph: object,
     *,
     treatment: str,
     mediators: Sequence[str],
     outcome: str,
-    covariates: Sequence[str] = (),
-    use_engine: bool = True,
-) -> tuple[str, ...]:
-    """Check that the effects of a mediation call are identified in ``graph``.
+    covariates: Sequence[str] | None = (),
+) -> Identification:
+    """The identification record of a mediation call on ``graph`` (not raised when negative).
 
-    ``use_engine=False`` skips :func:`facmech.identification.identify` (used for the DAG implied
-    by a call without a map, where only conditions 1-5 matter).
-
-    Returns
-    -------
-    tuple of str
-        The assumptions the estimates rely on (beyond the DAG itself).
+    ``covariates=None`` lets the engine choose the covariate sets (its ``adjustment_sets``, the
+    first the one to use).
 
     Raises
     ------
     UnknownNodeError
         A column of the call is not a node of the graph.
+    NotIdentifiedError
+        A column of the call is latent (unmeasured) in the map.
     DataError
         Mediators listed out of the graph's causal order.
-    NotIdentifiedError
-        One of the conditions in the module docstring fails; the message names it and a
-        d-connecting path.
     """
     G = as_digraph(graph)
     mediators = list(mediators)
-    engine: tuple[str, ...] = ()
-    if use_engine:
-        engine = _engine(graph, treatment, mediators, outcome)
-    for role, names in (("treatment", [treatment]), ("mediators", mediators),
-                        ("outcome", [outcome]), ("covariates", list(covariates))):
+    roles = (("treatment", [treatment]), ("mediators", mediators), ("outcome", [outcome]),
+             ("covariates", list(covariates or ())))
+    for role, names in roles:
         for n in names:
             if n not in G:
                 raise UnknownNodeError(
@@ -181,69 +136,109 @@ def check_identification(
                     f"`{role}` {n!r} is latent (unobserved) in the map; mark it observed if the "
                     "data measure it"
                 )
-    for i, mi in enumerate(mediators):
-        for mj in mediators[i + 1:]:
-            if nx.has_path(G, mj, mi):
-                order = sorted(mediators, key=list(nx.topological_sort(G)).index)
-                raise DataError(
-                    f"`mediators` are out of causal order: {mj!r} is listed after {mi!r} but "
-                    "causes "
-                    f"it in the map; list them as {order}"
-                )
-    C = set(covariates)
-    desc_a = nx.descendants(G, treatment)
-    bad = sorted(C & desc_a)
-    if bad:
-        _fail(f"covariate(s) {bad} are descendants of treatment {treatment!r} (post-treatment "
-              "adjustment); remove them or list them as mediators")
-    if not nx.has_path(G, treatment, outcome):
-        _fail(f"there is no directed path from {treatment!r} to {outcome!r} in the map")
-    seq = [treatment, *mediators]
-    for j, xj in enumerate(seq):
-        H = C | set(seq[:j])
-        Gm = G.copy()
-        Gm.remove_edges_from(list(G.out_edges(xj)))
-        for later in seq[j + 1:]:
-            Gm.remove_edges_from(list(G.in_edges(later)))
-        if not nx.is_d_separator(Gm, {xj}, {outcome}, H):
-            path = _open_path(Gm, xj, outcome, H)
-            who = "treatment" if j == 0 else "mediator"
-            _fail(f"{who} {xj!r} and outcome {outcome!r} are confounded given "
-                  f"{sorted(H) or 'nothing'}: open path {_fmt(Gm, path) if path else '(long)'}; "
-                  "adjust for a blocking covariate")
-    for j, mj in enumerate(mediators):
-        Gm = G.copy()
-        Gm.remove_edges_from(list(G.out_edges(treatment)))
-        for earlier in mediators[:j]:
-            Gm.remove_edges_from(list(G.in_edges(earlier)))
-        if not nx.is_d_separator(Gm, {treatment}, {mj}, C):
-            path = _open_path(Gm, treatment, mj, C)
-            _fail(f"treatment {treatment!r} and mediator {mj!r} are confounded given "
-                  f"{sorted(C) or 'nothing'}: open path {_fmt(Gm, path) if path else '(long)'}")
-    stops = [*mediators, outcome]
-    for w in sorted(desc_a - set(stops)):
-        hits = set()
-        stack, seen = [w], {w}
-        while stack:
-            u = stack.pop()
-            for v in G.successors(u):
-                if v in stops:
-                    hits.add(v)
-                elif v not in seen:
-                    seen.add(v)
-                    stack.append(v)
-        if len(hits) > 1:
-            _fail(f"{w!r} is affected by {treatment!r} and leads to {sorted(hits)} without "
-                  "passing through a listed mediator (a recanting witness / exposure-induced "
-                  f"mediator-outcome confounder); list {w!r} as a mediator (in causal order) if "
-                  "it is measured")
-    return (
-        *engine,
-        "sequential ignorability: no unmeasured treatment-outcome, treatment-mediator or "
-        "mediator-outcome confounding given the covariates (checked by d-separation in the graph)",
-        "no exposure-induced mediator-outcome confounder outside the listed mediators "
-        "(no recanting witness)",
-        "cross-world independence of counterfactual mediators and outcomes (NPSEM-IE)",
-        "positivity of treatment given covariates",
-        "correct specification of the mediator and outcome models",
-    )
+    order = causal_order(G, mediators)
+    if order is not None:
+        raise DataError(
+            f"`mediators` are out of causal order: list them in the map's causal order, {order}"
+        )
+    return identify(graph, treatment, outcome, effect="mediation", mediators=mediators,
+                    covariates=None if covariates is None else list(covariates))
+
+
+def require_identified(ident: Identification) -> tuple[Assumption, ...]:
+    """The assumptions of an identified mediation record (plus :data:`MODELS`), or raise
+    :class:`NotIdentifiedError` with its reason."""
+    if not ident.identifiable:
+        reason = ident.reason or "not identified"
+        if not reason.startswith("the mediation effects are not identified"):
+            reason = f"the mediation effects are not identified: {reason}"
+        raise NotIdentifiedError(reason, identification=ident)
+    return (*ident.assumptions, MODELS)
+
+
+def check_identification(
+    graph: object,
+    *,
+    treatment: str,
+    mediators: Sequence[str],
+    outcome: str,
+    covariates: Sequence[str] = (),
+) -> tuple[Assumption, ...]:
+    """Check that the effects of a mediation call are identified in ``graph`` with
+    ``covariates``; return the assumptions relied on.
+
+    Raises
+    ------
+    UnknownNodeError, DataError, NotIdentifiedError
+        As :func:`mediation_identification`, or the effects are not identified (the message
+        gives the engine's reason: a recanting witness, an open path, ...).
+    """
+    return require_identified(mediation_identification(
+        graph, treatment=treatment, mediators=mediators, outcome=outcome, covariates=covariates))
+
+
+def consume_identification(
+    identification: Identification | None,
+    *,
+    graph: object,
+    treatment: str | None,
+    mediators: Sequence[str] | None,
+    outcome: str | None,
+    covariates: Sequence[str] | None,
+    columns: Sequence[str] = (),
+) -> tuple[Identification | None, str | None, list[str], str | None, list[str] | None]:
+    """What a mediation call takes from an identification record, at its boundary.
+
+    ``identification`` (``effect="mediation"``, or an ``nde``/``nie`` record, re-identified as
+    the decomposition through its mediators) supplies the treatment, mediators and outcome (any
+    given must agree) and, when ``covariates`` is None, the covariate set: the first of its
+    ``adjustment_sets`` whose columns are all in ``columns``. Without a record but with a
+    ``graph`` and ``covariates=None``, the record is computed from the map. Returns ``(record or
+    None, treatment, mediators, outcome, covariates or None)``; the record's assumptions are for
+    the covariates returned. A record that is not identified is returned as is (the caller
+    raises, after validating the data).
+    """
+    meds = None if mediators is None else ([mediators] if isinstance(mediators, str)
+                                           else list(mediators))
+    covs = None if covariates is None else ([covariates] if isinstance(covariates, str)
+                                            else list(covariates))
+    ident = identification
+    if ident is not None:
+        if graph is not None:
+            raise ArgumentError("give `graph` or `identification`, not both (the record carries "
+                                "the graph it was computed on)")
+        if not isinstance(ident, Identification):
+            raise ArgumentError(f"`identification` must be an Identification from "
+                                f"facmech.identify (got {type(ident).__name__})")
+        if ident.effect not in (Effect.MEDIATION, Effect.NDE, Effect.NIE):
+            raise ArgumentError(
+                f"`identification` answers a {ident.effect.value!r} query; mediate takes "
+                "effect='mediation' (or 'nde'/'nie') records")
+        if ident.graph is None:
+            raise ArgumentError("`identification` carries no graph; build it with facmech.identify")
+        for name, mine, theirs in (("treatment", treatment, ident.treatment),
+                                   ("outcome", outcome, ident.outcome),
+                                   ("mediators", None if meds is None else tuple(meds),
+                                    ident.mediators)):
+            if mine is not None and mine != theirs:
+                raise ArgumentError(f"`{name}` is {mine!r} but the identification is for "
+                                    f"{theirs!r}")
+        treatment, outcome, meds = ident.treatment, ident.outcome, list(ident.mediators)
+        if ident.effect is not Effect.MEDIATION or (
+                covs is not None and (not ident.adjustment_sets
+                                      or tuple(covs) != ident.adjustment_sets[0])):
+            ident = identify(ident.graph, treatment, outcome, effect="mediation",
+                             mediators=meds, latent=ident.latent, covariates=covs)
+    elif graph is not None and covs is None and treatment is not None and outcome is not None \
+            and meds:
+        ident = mediation_identification(graph, treatment=treatment, mediators=meds,
+                                         outcome=outcome, covariates=None)
+    if ident is not None and covs is None and ident.identifiable:
+        have = set(columns)
+        sets = ident.adjustment_sets
+        chosen = next((s for s in sets if set(s) <= have), sets[0])
+        covs = list(chosen)
+        if chosen != sets[0]:
+            ident = identify(ident.graph, treatment, outcome, effect="mediation",
+                             mediators=meds, latent=ident.latent, covariates=covs)
+    return ident, treatment, meds or [], outcome, covs

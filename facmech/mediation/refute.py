@@ -1,4 +1,4 @@
-"""Refutation tests of a mediation result, after DoWhy's refuters.
+"""Refutation tests of a mediation result, after DoWhy's refuters (design-level).
 
 DoWhy's ``placebo_treatment_refuter``, ``random_common_cause`` and ``data_subset_refuter`` re-run an
 estimator on perturbed data and compare. DoWhy 0.14 cannot run them on its own mediation estimands
@@ -16,13 +16,14 @@ below 100 simulations, bootstrap test otherwise).
   it passes when the original estimate is consistent with the perturbed ones.
 - ``data_subset``: re-estimation on a random 80% of sites (rows without sites) should agree; same
   criterion.
+
+Total effects alone are refuted by DoWhy's own refuters on the hand-over of the identification
+(:meth:`facmech.identification.dowhy_handover.DoWhyHandover.refute`); both return a
+:class:`facmech.refutation.Refutation`.
 """
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -31,6 +32,7 @@ import pandas as pd
 from facmech._random import as_generator
 from facmech.errors import ArgumentError, EstimationError, FacmechError
 from facmech.mediation.engine import mediate_arrays
+from facmech.refutation import Refutation, judge
 
 if TYPE_CHECKING:  # pragma: no cover
     from facmech.mediation.results import MediationResult
@@ -39,29 +41,6 @@ __all__ = ["REFUTERS", "Refutation", "refute"]
 
 REFUTERS = ("placebo_treatment", "random_common_cause", "data_subset")
 _EFFECTS = ("total", "nde", "nie")
-
-
-@dataclass(frozen=True, eq=False)
-class Refutation:
-    """Refutation results: one row per (refuter, effect) with columns ``estimate`` (original),
-    ``new_effect`` (mean over simulations), ``p_value`` (DoWhy's significance test) and
-    ``passed``."""
-
-    frame: pd.DataFrame
-    simulations: int
-
-    def to_frame(self) -> pd.DataFrame:
-        return self.frame.copy()
-
-    @property
-    def passed(self) -> bool:
-        """Whether every refutation passed."""
-        return bool(self.frame["passed"].all())
-
-    def summary(self) -> str:
-        return f"Refutation tests ({self.simulations} simulations each)\n" + self.frame.to_string(
-            float_format=lambda v: f"{v:.4f}"
-        )
 
 
 def _placebo(rng, data, sims):
@@ -110,8 +89,6 @@ def refute(
     alpha : float
         Significance level of the tests.
     """
-    from dowhy.causal_refuter import test_significance
-
     methods = REFUTERS if methods is None else tuple(methods)
     bad = [m for m in methods if m not in REFUTERS]
     if bad:
@@ -179,16 +156,8 @@ def refute(
         for e in _EFFECTS:
             original = result.effects[e].estimate
             values = np.asarray(new[e], dtype=float)
-            logging.getLogger("dowhy.causal_refuter").setLevel(logging.ERROR)
-            test = test_significance(SimpleNamespace(value=original), list(values),
-                                     significance_level=alpha)
-            p = float(test["p_value"])
-            if method == "placebo_treatment":
-                passed = bool(test["is_statistically_significant"]) or (
-                    result.effects[e].p_value is not None and result.effects[e].p_value > alpha
-                )
-            else:
-                passed = not bool(test["is_statistically_significant"])
+            p, passed = judge(original, values, placebo=method == "placebo_treatment",
+                              alpha=alpha, original_p_value=result.effects[e].p_value)
             rows.append({"refuter": method, "effect": e, "estimate": original,
                          "new_effect": float(values.mean()), "p_value": p, "passed": passed})
     frame = pd.DataFrame(rows).set_index(["refuter", "effect"])

@@ -12,10 +12,12 @@ import pandas as pd
 
 from facmech._deprecation import deprecated_alias
 from facmech.estimates import Estimate, estimates_frame
+from facmech.identification.assumptions import Assumption, AssumptionKind, as_assumptions
 from facmech.mediation.keys import EffectKey
 from facmech.mediation.spec import EffectModel, Family, TreatmentLevel
 
 if TYPE_CHECKING:  # pragma: no cover
+    from facmech.identification import Identification
     from facmech.mediation.data import MediationData
 
 __all__ = ["MediationResult"]
@@ -41,7 +43,11 @@ class MediationResult:
         ``"mean difference"`` or ``"risk difference"``.
     method : str
         Models and inference used.
-    assumptions, warnings : tuple of str
+    assumptions : tuple of Assumption
+        What the estimates rest on, as data (:mod:`facmech.identification.assumptions`): the
+        identifying assumptions of :attr:`identification`, then the statistical-model ones
+        (strings given here become assumptions of kind ``model``).
+    warnings : tuple of str
     n_sites : int or None
         Number of sites (None without a ``site`` column); ``site``, ``period`` the columns used.
     mediator_family : Family
@@ -53,6 +59,9 @@ class MediationResult:
     data : MediationData or None
         The validated numeric arrays of the analysed rows (read by the sensitivity analyses and
         refuters; a copy, never the caller's frame).
+    identification : Identification or None
+        The identification record the analysis consumed (``effect="mediation"``: its covariate
+        set, mediators and assumptions), in the supplied map or in the DAG the call implies.
     """
 
     effects: Mapping[EffectKey, Estimate]
@@ -68,7 +77,7 @@ class MediationResult:
     n_sites: int | None
     method: str
     scale: str
-    assumptions: tuple[str, ...]
+    assumptions: tuple[Assumption, ...]
     warnings: tuple[str, ...] = ()
     site: str | None = None
     period: str | None = None
@@ -78,10 +87,13 @@ class MediationResult:
     effect_model: EffectModel = EffectModel.CONSTANT
     inference: Any = field(default=None, repr=False)
     data: MediationData | None = field(default=None, repr=False)
+    identification: Identification | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "effects", MappingProxyType(dict(self.effects)))
         object.__setattr__(self, "risk_ratios", MappingProxyType(dict(self.risk_ratios)))
+        object.__setattr__(self, "assumptions",
+                           as_assumptions(self.assumptions, kind=AssumptionKind.MODEL))
 
     @property
     def n_clusters(self) -> int | None:
@@ -133,7 +145,7 @@ class MediationResult:
             # deprecated duplicate of n_sites, kept in the JSON for one release
             "n_clusters": None if self.n_sites is None else int(self.n_sites),
             "method": self.method,
-            "assumptions": list(self.assumptions),
+            "assumptions": [a.text for a in self.assumptions],
             "warnings": list(self.warnings),
         }
 
@@ -158,7 +170,7 @@ class MediationResult:
             se = f"{row.std_error:.4f}" if pd.notna(row.std_error) else ""
             p = f"{row.p_value:.3g}" if pd.notna(row.p_value) else ""
             lines.append(f"{name:<34}{row.estimate:>10.4f}{se:>10}{ci:>22}{p:>8}")
-        lines += ["", "assumptions:"] + [f"  - {a}" for a in self.assumptions]
+        lines += ["", "assumptions:"] + [f"  - {a.text}" for a in self.assumptions]
         if self.warnings:
             lines += ["warnings:"] + [f"  - {w}" for w in self.warnings]
         return "\n".join(lines)
@@ -168,7 +180,7 @@ class MediationResult:
 
     def _repr_html_(self) -> str:
         table = self.to_frame().to_html(float_format=lambda v: f"{v:.4f}", na_rep="")
-        items = "".join(f"<li>{html.escape(a)}</li>" for a in self.assumptions)
+        items = "".join(f"<li>{html.escape(a.text)}</li>" for a in self.assumptions)
         warn = "".join(f"<li>{html.escape(w)}</li>" for w in self.warnings)
         head = html.escape(
             f"Mediation of {self.treatment} -> {self.outcome} via {', '.join(self.mediators)}"

@@ -24,8 +24,8 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import pandas as pd
@@ -34,6 +34,7 @@ from facmech._deprecation import deprecated_alias, renamed
 from facmech._random import SeedLike
 from facmech.design.model import TrialDesign
 from facmech.errors import DataError, FacmechError, NotIdentifiedError
+from facmech.identification.sequential import baseline_parents
 from facmech.maps import MechanismMap, Role
 from facmech.mediation.keys import EffectKey, EffectKind
 from facmech.report.document import (
@@ -46,6 +47,9 @@ from facmech.report.document import (
     Table,
 )
 from facmech.report.inputs import missing_columns
+
+if TYPE_CHECKING:  # pragma: no cover
+    from facmech.identification import Identification
 
 __all__ = ["EstimationPlan", "estimation_plan", "results_section"]
 
@@ -75,6 +79,8 @@ class EstimationPlan:
     exposure: str | None = None
     identified: bool = True
     added: tuple[str, ...] = ()
+    #: ``identify(..., effect="mediation")`` of the planned analysis (covariates, assumptions)
+    mediation_identification: Identification | None = field(default=None, compare=False)
 
     @property
     def cluster(self) -> str:
@@ -227,8 +233,13 @@ def estimation_plan(
     """Derive the recommended analysis of ``path`` in ``mmap`` for a trial ``design``.
 
     ``to_measure`` are unmeasured nodes the plan says to measure; they are analysed as measured.
-    Covariates are the measured parents of the mechanisms and the outcome that the strategy does
-    not affect (baseline confounders of the mechanism-outcome links).
+    The covariates are the identification's: ``identify(mmap, treatment, outcome,
+    effect="mediation", mediators=...)`` with the planned measurements
+    (:mod:`facmech.identification.sequential`) gives the covariate sets licensing the mediation
+    formula, the first being the measured parents of the mechanisms and the outcome that the
+    strategy does not affect when they are valid (``adjustment``, the total effect's set, is
+    added when that keeps the set valid). When the decomposition is not identified the plan
+    keeps those baseline parents, and ``mediation_identification`` says why.
     """
     chain = tuple(path)
     treatment, outcome = chain[0], chain[-1]
@@ -238,10 +249,12 @@ def estimation_plan(
     between = nx.descendants(graph, treatment) & nx.ancestors(graph, outcome)
     mediators = tuple(n for n in mmap.topological_order()
                       if n in between and n in measured and mmap.node(n).role is not Role.CONTEXT)
-    affected = nx.descendants(graph, treatment) | {treatment}
-    baseline = {n for m in (*mediators, outcome) for n in graph.predecessors(m)
-                if n not in affected and n in measured}
-    covs = [c for c in mmap.topological_order() if c in baseline or c in set(adjustment)]
+    ident = _identification(mmap, treatment, outcome, mediators, measured, adjustment)
+    if ident is not None and ident.identifiable:
+        chosen = set(ident.adjustment_sets[0])
+    else:  # not identified: the baseline parents, as the identification would have tried first
+        chosen = set(baseline_parents(graph, treatment, mediators, outcome, observed=measured))
+    covs = [c for c in mmap.topological_order() if c in chosen]
     confounders = tuple(
         e.source for e in mmap.edges
         if e.lag == 1 and e.target == treatment and e.source != treatment and e.source in measured
@@ -254,7 +267,27 @@ def estimation_plan(
         confounders=confounders, design=TrialDesign.parse(design), site=site, period=period,
         exposure=exposure, identified=True if path_id is None else bool(path_id.identifiable),
         added=tuple(m for m in added if m in mediators or m in covs),
+        mediation_identification=ident,
     )
+
+
+def _identification(mmap: MechanismMap, treatment: str, outcome: str, mediators: Sequence[str],
+                    measured: set[str], adjustment: Sequence[str]) -> Identification | None:
+    """The identification of the planned mediation analysis (``None`` without mediators)."""
+    from facmech.identification import identify
+
+    if not mediators:
+        return None
+    ident = identify(mmap, treatment, outcome, effect="mediation", mediators=list(mediators),
+                     observed=sorted(measured))
+    extra = [a for a in adjustment if ident.identifiable and a not in ident.adjustment_sets[0]]
+    if extra:
+        wider = identify(mmap, treatment, outcome, effect="mediation", mediators=list(mediators),
+                         observed=sorted(measured),
+                         covariates=[*ident.adjustment_sets[0], *extra])
+        if wider.identifiable:
+            return wider
+    return ident
 
 
 def _needed(plan: EstimationPlan, site: str, period: str | None) -> list[tuple[str, str]]:

@@ -142,12 +142,12 @@ def identification_section(
                 blocks.append(Code(text))
     if path_id.assumptions:
         blocks += [Paragraph("Assumptions the path analysis rests on:"),
-                   Bullets(tuple(path_id.assumptions))]
+                   Bullets(tuple(a.text for a in path_id.assumptions))]
     blocks += [*_verdict(total_id), Paragraph(
         f"Total effect of `{total_id.treatment}` on `{total_id.outcome}`: strategy "
         f"{total_id.strategy or '–'}; minimal adjustment sets {_sets(total_id.adjustment_sets)}.")]
     if total_id.assumptions:
-        blocks.append(Bullets(tuple(total_id.assumptions)))
+        blocks.append(Bullets(tuple(a.text for a in total_id.assumptions)))
     if paths is not None and not paths.empty:
         blocks.append(Table.from_frame(paths, caption="Every directed path from the treatment to "
                                        "the outcome in the map, and whether its effect is identified."))

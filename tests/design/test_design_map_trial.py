@@ -48,3 +48,33 @@ def test_map_trial_bad_input():
         design_study("zambia", grid={"a": [0.1]}, reps=10, progress=False)
     with pytest.raises(DesignError, match=r"`icc` must be in \[0, 1\)"):
         design_study("zambia", grid={"icc": [1.5]}, reps=10, progress=False)
+
+
+def test_map_trial_consumes_the_identification():
+    from facmech import identify
+    from facmech.identification.assumptions import AssumptionKind
+    from facmech.simulation import load_scenario
+
+    sc = load_scenario("zambia")
+    t = MapTrial("zambia", sites=8, steps=4, patients=5)
+    # computed from the map for the default ordered pair: the joint nie is identified
+    assert t.identification.identifiable and t.identification.effect.value == "nie"
+    assert t.identification.mediators == ("leadership_engagement", "champions")
+    assert AssumptionKind.CROSS_WORLD_INDEPENDENCE in {a.kind for a in t.assumptions}
+    # a given record supplies the mediators
+    one = identify(sc.map, sc.strategy, sc.outcome, effect="nie", mediators=["leadership_engagement"])
+    t1 = MapTrial("zambia", sites=8, steps=4, patients=5, identification=one)
+    assert t1.mediators == ("leadership_engagement",)
+    assert t1.indirect_estimands == ("indirect:leadership_engagement",)
+    res = design_study(t1.with_parameters({"sites": 8}), reps=10, seed=1, progress=False,
+                       analysis="mediation")
+    assert res.assumptions == one.assumptions
+    assert res.to_dict()["assumptions"] == [a.text for a in one.assumptions]
+    # a non-identified set is carried with its verdict (the study then measures the bias)
+    bad = MapTrial("zambia", sites=8, steps=4, patients=5, mediators=("champions",))
+    assert not bad.identification.identifiable
+    assert bad.identification.witness == "leadership_engagement"
+    with pytest.raises(DesignError, match="differ from the identification's"):
+        MapTrial("zambia", mediators=("champions",), identification=one)
+    with pytest.raises(DesignError, match="must be an nie, nde or mediation record"):
+        MapTrial("zambia", identification=identify(sc.map, sc.strategy, sc.outcome))

@@ -93,7 +93,7 @@ def test_point_estimates_equal_statsmodels_eti_fits(trial):
                   inference=None)
     assert two["total"].estimate == pytest.approx(np.mean(tot[:2]), abs=1e-10)
     assert two["total@4"].estimate == pytest.approx(tot[3], abs=1e-10)
-    assert any("1..2" in a for a in two.assumptions)
+    assert any("1..2" in a.text for a in two.assumptions)
 
 
 def test_given_exposure_column_equals_derived_and_data_untouched(trial):

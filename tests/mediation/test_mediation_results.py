@@ -42,7 +42,7 @@ def test_effect_names_and_frame(result):
     assert list(frame.columns) == list(ESTIMATE_COLUMNS)
     assert frame.loc["via:lead", "estimate"] + frame.loc["via:trust", "estimate"] == \
         pytest.approx(frame.loc["nie", "estimate"])
-    assert any("linear models without treatment-mediator interaction" in a
+    assert any("linear models without treatment-mediator interaction" in a.text
                for a in result.assumptions)
 
 
