@@ -71,7 +71,7 @@ def test_gmethods_consume_the_joint_identification():
                     ("A_t0", "Y"), ("A_t1", "Y")])
     ident = identify(g, ["A_t0", "A_t1"], "Y", latent=["U"])
     assert ident.identifiable and ident.strategy.value == "id"
-    kw = dict(unit="id", time="t", treatment="A", confounders="L", outcome="Y", inference=None)
+    kw = dict(site="id", period="t", treatment="A", confounders="L", outcome="Y", inference=None)
     plain = gformula(df, method="ice", **kw)
     with_id = gformula(df, method="ice", identification=ident, **kw)
     assert with_id.contrast.estimate == pytest.approx(plain.contrast.estimate, abs=1e-12)
