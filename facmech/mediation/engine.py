@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from facmech._random import SeedLike, as_generator, normal_factor
+from facmech._linalg import psd_factor
+from facmech._random import SeedLike, as_generator
 from facmech.errors import DataError, EstimationError
 from facmech.estimates import Estimate
 from facmech.mediation.effects import Layout, contrasts, path_effects, potential_means
@@ -259,7 +260,7 @@ def mediate_arrays(
         cov = inference.resolved_covariance(cluster is not None)
         V, df = cov.covariance(pieces, None if cluster is None else np.asarray(cluster))
         theta = np.concatenate([c[:, 0] for c in coefs], axis=-1)
-        L = normal_factor(V)  # scale-equivariant: mediators on any scale get exact draws
+        L = psd_factor(V)  # scale-equivariant: mediators on any scale get exact draws
         z = rng.standard_normal((R, B, theta.shape[-1]))
         dev = np.matmul(z, L.transpose(0, 2, 1))
         if df is not None:

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from facmech._linalg import psd_factor
 from facmech.errors import FacmechError, closest
 
 __all__ = [
@@ -233,10 +234,13 @@ class Clustered:
                     [np.matmul(p.xt[:, idx].transpose(0, 2, 1), p.xt[:, idx]) for idx in members],
                     axis=1,
                 )  # (R, G, K, K) site Gram matrices
-                bh = _psd_sqrt(p.bread, np.sqrt)[:, None]  # (R, 1, K, K)
-                Mg = np.matmul(np.matmul(bh, gram), bh)
+                # any factor B = L L^T serves (M_g = L^T X_g^T X_g L has the eigenvalues of
+                # H_gg); psd_factor's is scale-equivariant, a symmetric B^1/2 is not
+                bh = psd_factor(p.bread)[:, None]  # (R, 1, K, K)
+                bt = np.swapaxes(bh, -1, -2)
+                Mg = np.matmul(np.matmul(bt, gram), bh)
                 hM = _psd_sqrt(Mg, _cr2_factor)
-                core = np.matmul(np.matmul(bh, hM), bh)  # B^1/2 h(M_g) B^1/2
+                core = np.matmul(np.matmul(bh, hM), bt)  # L h(M_g) L^T
                 adj = np.matmul(gram, np.matmul(core, s[..., None]))[..., 0]
                 s = s + adj
             inf = np.matmul(s, p.bread)  # bread symmetric: (B s_g)^T

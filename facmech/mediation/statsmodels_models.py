@@ -30,7 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from facmech._random import SeedLike, as_generator, normal_factor
+from facmech._linalg import psd_factor
+from facmech._random import SeedLike, as_generator
 from facmech.errors import ArgumentError, EstimationError
 from facmech.estimates import Estimate
 from facmech.mediation.effects import Layout
@@ -300,7 +301,7 @@ class ModelSet(Mapping):
         V = Tall @ self._joint_cov() @ Tall.T
         df = self._df()
         rng = as_generator(seed)
-        dev = rng.standard_normal((draws, len(theta))) @ normal_factor(V).T
+        dev = rng.standard_normal((draws, len(theta))) @ psd_factor(V).T
         if df is not None:
             dev = dev * np.sqrt(df / rng.chisquare(df, size=(draws, 1)))
         sizes = [T.shape[0] for T in maps]
