@@ -33,7 +33,7 @@ def psd_factor(V: np.ndarray) -> np.ndarray:
     """
     V = np.asarray(V, dtype=float)
     d = np.sqrt(np.maximum(np.diagonal(V, axis1=-2, axis2=-1), 0.0))
-    d = np.where(d > 0, d, 1.0)
-    C = V / (d[..., :, None] * d[..., None, :])
+    safe = np.where(d > 0, d, 1.0)
+    C = V / (safe[..., :, None] * safe[..., None, :])
     w, Q = np.linalg.eigh(C)
-    return d[..., :, None] * (Q * np.sqrt(np.maximum(w, 0.0))[..., None, :])
+    return d[..., :, None] * (Q * np.sqrt(np.maximum(w, 0.0))[..., None, :])  # zero variance: 0 row
