@@ -101,7 +101,7 @@ def require_nonconstant(data: pd.DataFrame, columns: Sequence[str], *, role: str
     for c in columns:
         if data[c].nunique(dropna=True) < 2:
             raise DataError(
-                f"{role} column {c!r} is constant (value {data[c].iloc[0]!r}); it must vary"
+                f"{role} column {c!r} is constant (value {show_value(data[c].iloc[0])}); it must vary"
             )
 
 
