@@ -36,7 +36,13 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from facmech._validation import check_alpha, require_columns, require_complete, require_frame
+from facmech._validation import (
+    check_alpha,
+    require_columns,
+    require_complete,
+    require_finite,
+    require_frame,
+)
 from facmech.errors import DataError, FewClustersWarning
 from facmech.graphs import ancestors_of, minimal_separators
 from facmech.identification._cr2 import BatchedOLS
@@ -176,6 +182,7 @@ def test_implications(
     for c in needed:
         if not pd.api.types.is_numeric_dtype(data[c]):
             raise DataError(f"column {c!r} must be numeric (got dtype {data[c].dtype})")
+    require_finite(data, needed, role="`data`")  # inf would reach the solvers (LinAlgError)
     groups = None
     if cluster is not None:
         groups = pd.factorize(data[cluster], sort=True)[0]
