@@ -10,9 +10,9 @@ Two kinds of figure, because wall times on a shared machine measure the neighbou
   beside it (on an idle 2-core machine wall ~ the CPU model below);
 * **CPU model**: every task's CPU time measured inside the process that ran it, so the total work
   and the per-worker critical path do not depend on the load. ``serial CPU`` is the work in one
-  process; ``overhead`` the extra CPU a backend spends (pickling, result transfer, checkpointing
-  aside); ``critical path`` the busiest worker's CPU; ``projected speedup`` = serial CPU /
-  (start-up + critical path), the speedup on two otherwise idle cores.
+  process; ``overhead`` the extra CPU the tasks spend on a backend; ``critical path`` the busiest
+  worker's CPU; ``projected speedup`` = serial CPU / (start-up + critical path + this process's
+  CPU while waiting: pickling, results), the speedup on two otherwise idle cores.
 
 Start-up is measured separately: the wall and CPU time of a backend running two empty tasks
 (process pool fork + initializer; a Dask ``LocalCluster``: spawned worker processes that import
@@ -72,16 +72,16 @@ def _tasks(trial, reps: int) -> list[_Task]:
             for s in range(0, reps, BLOCK)]
 
 
-def _profile(backend, tasks) -> tuple[float, dict[int, float], float, float]:
-    """(wall, CPU per worker pid, parent CPU, children CPU) of running ``tasks``."""
+def _profile(backend, tasks) -> tuple[float, dict[int, float], float]:
+    """(wall, CPU per worker pid, this process's CPU) of running ``tasks``."""
     per: dict[int, float] = collections.defaultdict(float)
 
     def done(_i: int, res: tuple[int, float, dict]) -> None:
         per[res[0]] += res[1]
 
-    w, c, k = time.perf_counter(), time.process_time(), _children_cpu()
+    w, c = time.perf_counter(), time.process_time()
     backend.run(_cpu_task, tasks, done)
-    return time.perf_counter() - w, dict(per), time.process_time() - c, _children_cpu() - k
+    return time.perf_counter() - w, dict(per), time.process_time() - c
 
 
 def _startup(backend) -> tuple[float, float]:
@@ -102,7 +102,7 @@ def workload(name: str, trial, reps: int, dask_ok: bool, walls: bool = True) -> 
     tasks = _tasks(trial, reps)
     print(f"\n== {name}: {reps:,} replicates, {len(tasks)} tasks of {BLOCK}; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    _, serial_per, serial_parent, _ = _profile(Serial(), tasks)
+    _, serial_per, _ = _profile(Serial(), tasks)
     serial_cpu = sum(serial_per.values())
     per_rep = serial_cpu / reps
     print(f"serial CPU              : {serial_cpu:7.2f} s ({1000 * per_rep:.2f} ms per replicate)")
@@ -118,14 +118,14 @@ def workload(name: str, trial, reps: int, dask_ok: bool, walls: bool = True) -> 
     try:
         for label, backend in backends.items():
             s_wall, s_cpu = _startup(backend)
-            wall, per, parent, kids = _profile(backend, tasks)
+            _, per, parent = _profile(backend, tasks)
             work = sum(per.values())
             crit = max(per.values())
-            proj = serial_cpu / (s_cpu + crit)
+            proj = serial_cpu / (s_cpu + crit + parent)  # conservative: parent time not overlapped
             print(f"{label:24s}: start-up {s_wall:5.2f} s wall / {s_cpu:5.2f} s CPU; tasks on "
                   f"{len(per)} workers, CPU {work:6.2f} s (overhead {work / serial_cpu - 1:+.1%}), "
-                  f"critical path {crit:6.2f} s -> projected speedup {proj:4.2f}x; "
-                  f"crossover ~{2 * s_cpu / per_rep:,.0f} replicates")
+                  f"critical path {crit:6.2f} s, this process {parent:4.2f} s -> projected "
+                  f"speedup {proj:4.2f}x; crossover ~{2 * s_cpu / per_rep:,.0f} replicates")
         if not walls:
             return
         print("end-to-end design_study wall (shared machine, see load):")
