@@ -163,6 +163,14 @@ class Dask(Backend):
     dashboard : bool, default False
         Local cluster: serve the scheduler's dashboard (on 127.0.0.1, port 8787 or the next free
         one). Off by default: nothing but the loopback comms is opened.
+
+    Notes
+    -----
+    A fresh local cluster costs seconds to start (worker processes are spawned and import numpy
+    and facmech): below a few thousand replicates :class:`Processes` is faster; see the README's
+    "When Dask pays". On their first task, workers raise glibc's mmap and trim thresholds (see
+    ``_tune_allocator``): under Dask's default ``MALLOC_TRIM_THRESHOLD_`` the tasks spend about
+    20% more CPU on page faults.
     """
 
     address: str | None = None
@@ -224,13 +232,46 @@ class Dask(Backend):
         from dask.distributed import as_completed
 
         with self.connect() as client:
-            futures = client.map(func, list(tasks), pure=False)
+            futures = client.map(_in_dask_worker, list(tasks), func=func, pure=False)
             index = {f.key: i for i, f in enumerate(futures)}
             for fut in as_completed(futures):
                 on_done(index[fut.key], fut.result())
 
 
 _PR_SET_PDEATHSIG = 1
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc mallopt parameters
+_MMAP_THRESHOLD, _TRIM_THRESHOLD = 32 << 20, 64 << 20
+_TUNED = False
+
+
+def _in_dask_worker(task: Task, *, func: Callable[[Task], Any]) -> Any:
+    """Run ``func(task)`` on a Dask worker, with the allocator tuned once per worker process."""
+    global _TUNED
+    if not _TUNED:
+        _TUNED = True
+        _tune_allocator()
+    return func(task)
+
+
+def _tune_allocator() -> None:
+    """Serve allocations under 32 MB from the heap, and keep up to 64 MB of freed heap.
+
+    Dask's nannies start workers with ``MALLOC_TRIM_THRESHOLD_=65536`` (to hand memory back to
+    the OS at once), which also switches off glibc's adaptive mmap threshold: every array over
+    128 kB is then mapped anew, and every free at the heap top unmapped, so each block of a
+    design study page-faults its temporaries again. That cost the tasks 17-24% more CPU than in
+    a plain process (``benchmarks/bench_backends.py``). With these two thresholds a worker keeps
+    at most 64 MB it does not use, and larger blocks still go back to the OS when freed. Linux
+    (glibc) only; elsewhere a no-op.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None)
+        libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)
+        libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD)
+    except (OSError, AttributeError):
+        pass
 
 
 def _worker_init(parent: int) -> None:

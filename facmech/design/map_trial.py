@@ -275,12 +275,15 @@ class MapTrial:
         """Simulate one trial: ``x`` (exposure), ``y`` (outcome means), ``m`` (mediators,
         ``(K, I, T)``), ``dose`` (the strategy node), ``confounders`` (``(I, T, k)``) and, for a
         SMART, ``responder`` (``(I,)``)."""
-        trial = _sim().simulate(self.scenario, self.design, seed=rng, truth=False)
-        sp = trial.site_periods.sort_values(["site", "period"])
+        from facmech.simulation.trial import simulate_site_periods
+
+        # the site-period table of simulate(..., truth=False) as (sites, periods) arrays, with no
+        # data frames built (the same random streams, so the same numbers)
+        sp = simulate_site_periods(self.scenario, self.design, seed=rng)
         shape = (self.design.sites, self.design.periods)
 
         def col(name: str) -> np.ndarray:
-            return sp[name].to_numpy(dtype=float).reshape(shape)
+            return sp[name].astype(float)
 
         out = {
             "x": col("exposed"),

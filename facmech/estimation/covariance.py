@@ -58,6 +58,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from facmech._choice import Choice
+from facmech._linalg import psd_factor
 from facmech.errors import ArgumentError
 from facmech.estimation.fit import Link, wls
 
@@ -278,9 +279,12 @@ def _members(cluster: np.ndarray) -> list[np.ndarray]:
 
 
 def _sqrt_bread(bread: np.ndarray) -> np.ndarray:
-    """``L`` with ``L L' = B`` (B symmetrised; negative eigenvalues of round-off set to 0)."""
-    d, v = np.linalg.eigh((bread + np.swapaxes(bread, -1, -2)) / 2)
-    return v * np.sqrt(np.maximum(d, 0.0))[..., None, :]
+    """``L`` with ``L L' = B`` (B symmetrised; negative eigenvalues of round-off set to 0).
+
+    :func:`facmech._linalg.psd_factor` factors the correlation matrix and scales back, so the CR2
+    adjustment is equivariant under rescaling of the regressors (an eigen-factor of ``B`` itself
+    is not: its rounding error swamps coordinates on a small scale)."""
+    return psd_factor((bread + np.swapaxes(bread, -1, -2)) / 2)
 
 
 def _cr2_kernel(C: np.ndarray, bread: np.ndarray) -> np.ndarray:

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from facmech._linalg import psd_factor
 from facmech._validation import check_int
 from facmech.errors import ArgumentError
 
@@ -217,8 +218,7 @@ def coefficient_draws(
     [1.0, 2.0]
     """
     theta = np.asarray(theta, dtype=float)
-    w, Q = np.linalg.eigh(cov)
-    root = Q * np.sqrt(np.maximum(w, 0.0))[..., None, :]
+    root = psd_factor(cov)  # scale-equivariant: coefficients on any scale get exact draws
     lead = theta.shape[:-1]
     z = rng.standard_normal((*lead, draws, theta.shape[-1]))
     dev = np.matmul(z, np.swapaxes(root, -1, -2))

@@ -107,6 +107,8 @@ def load_yaml(text: str, *, source: str | None = None) -> MechanismMap:
 
 def _clean(value: Any) -> Any:
     if isinstance(value, dict):
+        if set(value) == {"vignette", "quote"}:  # an evidence item keeps both, even if empty
+            return dict(value)
         return {k: _clean(v) for k, v in value.items() if v not in (None, "", [], ())}
     if isinstance(value, list):
         return [_clean(v) for v in value]

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from facmech._validation import require_columns, require_frame
+from facmech._validation import require_columns, require_finite, require_frame
 from facmech.errors import DataError
 
 __all__ = ["LongData", "prepare"]
@@ -140,6 +140,7 @@ def prepare(
         if not pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c]):
             raise DataError(f"column `{c}` must be numeric (got dtype {frame[c].dtype})")
         frame[c] = frame[c].astype(float)
+    require_finite(frame, [treatment, *conf, *base, outcome], role="`data`")  # inf is not missing
     for c in [site, period, treatment, *conf, *base]:
         n_missing = int(frame[c].isna().sum())
         if n_missing:

@@ -37,7 +37,13 @@ import numpy as np
 import pandas as pd
 
 from facmech._deprecation import deprecated_alias, renamed
-from facmech._validation import check_alpha, require_columns, require_complete, require_frame
+from facmech._validation import (
+    check_alpha,
+    require_columns,
+    require_complete,
+    require_finite,
+    require_frame,
+)
 from facmech.errors import DataError, FewClustersWarning
 from facmech.estimation.subsets import SubsetRegressions
 from facmech.graphs import ancestors_of, minimal_separators
@@ -186,6 +192,7 @@ def test_implications(
     for c in needed:
         if not pd.api.types.is_numeric_dtype(data[c]):
             raise DataError(f"column {c!r} must be numeric (got dtype {data[c].dtype})")
+    require_finite(data, needed, role="`data`")  # inf would reach the solvers (LinAlgError)
     groups = None
     if cluster is not None:
         groups = pd.factorize(data[cluster], sort=True)[0]

@@ -69,6 +69,10 @@ class Evidence:
     vignette: str
     quote: str
 
+    def __post_init__(self) -> None:
+        if isinstance(self.quote, str):  # as every reader strips it: round trips are identities
+            object.__setattr__(self, "quote", self.quote.strip())
+
     def to_dict(self) -> dict[str, str]:
         return {"vignette": self.vignette, "quote": self.quote}
 
@@ -102,6 +106,11 @@ class Node:
         object.__setattr__(
             self, "provenance", Provenance.parse(self.provenance, argument=f"{what} `provenance`")
         )
+        # normalized as the readers normalize, so that write -> read is the identity
+        if isinstance(self.description, str):
+            object.__setattr__(self, "description", self.description.strip())
+        if self.stage == "":
+            object.__setattr__(self, "stage", None)
         if isinstance(self.measures, str):
             object.__setattr__(self, "measures", (self.measures,))
         else:
@@ -161,6 +170,8 @@ class Edge:
             self, "confidence", Confidence.parse(self.confidence, argument=f"{what} `confidence`")
         )
         object.__setattr__(self, "evidence", tuple(self.evidence))
+        if isinstance(self.description, str):  # as the readers do
+            object.__setattr__(self, "description", self.description.strip())
 
     @property
     def key(self) -> tuple[str, str, int]:

@@ -76,13 +76,17 @@ class MechanismMap:
     def __post_init__(self) -> None:
         object.__setattr__(self, "nodes", tuple(self.nodes))
         object.__setattr__(self, "edges", tuple(self.edges))
+        if isinstance(self.citation, str):  # as the YAML reader does
+            object.__setattr__(self, "citation", self.citation.strip())
         validate_structure(self.nodes, self.edges, periods=self.periods)
         defaults = validate_defaults(
             self._index,
             {"treatment": self.treatment, "outcome": self.outcome, "adjustment": self.adjustment},
         )
+        position = {n.id: i for i, n in enumerate(self.nodes)}
         for name, ids in defaults.items():
-            object.__setattr__(self, name, ids)
+            # sets of nodes, kept in node order: every format writes them as node flags
+            object.__setattr__(self, name, tuple(sorted(ids, key=position.__getitem__)))
 
     @property
     def _dag_edges(self) -> tuple[Edge, ...]:

@@ -16,7 +16,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from facmech._validation import require_columns, require_frame, require_nonconstant
+from facmech._validation import (
+    require_columns,
+    require_finite,
+    require_frame,
+    require_nonconstant,
+    require_numbers,
+    require_scale,
+    show_value,
+    unique_columns,
+)
 from facmech.errors import ArgumentError, DataError, FewClustersWarning
 from facmech.mediation.exposure import exposure_times
 from facmech.mediation.spec import EffectModel, Family, TreatmentLevel
@@ -189,6 +198,7 @@ def prepare(
     used = [treatment, *mediators, outcome, *covariates]
     used += [c for c in (site, period, exposure_time) if c is not None]
     require_columns(frame, used)
+    unique_columns(frame, used)
     if missing not in {"raise", "drop"}:
         raise DataError(f"`missing` must be 'raise' or 'drop' (got {missing!r})")
     na = frame[used].isna()
@@ -206,6 +216,8 @@ def prepare(
     sub = frame.loc[~na.any(axis=1), used].copy()
     if len(sub) == 0:
         raise DataError("no complete rows remain after dropping missing values")
+    _check_values(sub, treatment=treatment, mediators=mediators, outcome=outcome,
+                  covariates=covariates, exposure_time=exposure_time)
     for c in [*mediators, outcome]:
         if not (pd.api.types.is_numeric_dtype(sub[c]) or pd.api.types.is_bool_dtype(sub[c])):
             raise DataError(
@@ -283,6 +295,17 @@ def prepare(
                             drop_first=True)
         X = np.concatenate([X, td.to_numpy(dtype=float)], axis=1)
         names += list(map(str, td.columns))
+    n_par = 2 + len(mediators) + X.shape[1]  # the outcome model: intercept, treatment, ...
+    if len(sub) <= n_par:
+        widths = {c: sum(nm.startswith(f"{c}=") for nm in names) for c in cov_cols}
+        wide = max(widths, key=widths.get, default=None)
+        why = (f"; covariate `{wide}` is categorical with {widths[wide] + 1} categories"
+               if wide is not None and widths[wide] > 1 else "")
+        raise DataError(
+            f"`data` has {len(sub)} complete rows, too few for the outcome model's {n_par} "
+            f"parameters (intercept, treatment, {len(mediators)} mediator(s) and {X.shape[1]} "
+            f"covariate or period column(s){why}); at least {n_par + 1} rows are needed"
+        )
     exposure = None
     if effect_model is EffectModel.EXPOSURE_TIME:
         tcodes = pd.factorize(sub[period], sort=True)[0]
@@ -306,6 +329,48 @@ def prepare(
         warnings=tuple(notes),
         exposure=exposure,
     )
+
+
+# Regressors (mediators, covariates) within this factor of the intercept's scale keep the models'
+# precision (checked to 1e-12 in tests/mediation/test_data_values.py); outcomes may range wider,
+# up to where their squares would overflow or underflow.
+REGRESSOR_SCALE = 1e10
+OUTCOME_SCALE = 1e150
+
+
+def _check_values(
+    sub: pd.DataFrame,
+    *,
+    treatment: str,
+    mediators: Sequence[str],
+    outcome: str,
+    covariates: Sequence[str],
+    exposure_time: str | None,
+) -> None:
+    """Refuse values the models cannot use, naming the column, the values and their rows: text
+    among numbers, dates, complex numbers, inf, scales the fits cannot resolve, constant
+    covariates (collinear with the intercept)."""
+    for c in [*mediators, outcome]:
+        require_numbers(sub, c, role="mediator" if c != outcome else "outcome", categories=False)
+    for c in covariates:
+        require_numbers(sub, c, role="covariate", categories=True)
+    require_finite(sub, [treatment], role="treatment")
+    require_finite(sub, mediators, role="mediator")
+    require_finite(sub, [outcome], role="outcome")
+    require_finite(sub, covariates, role="covariate")
+    if exposure_time is not None:
+        require_finite(sub, [exposure_time], role="`exposure_time`")
+    for c in mediators:
+        require_scale(sub, c, role="mediator", limit=REGRESSOR_SCALE)
+    for c in covariates:
+        require_scale(sub, c, role="covariate", limit=REGRESSOR_SCALE)
+    require_scale(sub, outcome, role="outcome", limit=OUTCOME_SCALE)
+    for c in covariates:
+        if sub[c].nunique(dropna=True) < 2:
+            raise DataError(
+                f"covariate column `{c}` is constant (value {show_value(sub[c].iloc[0])}): it duplicates "
+                "the models' intercept; drop it"
+            )
 
 
 def _exposure_column(col: pd.Series, name: str, a: np.ndarray) -> np.ndarray:

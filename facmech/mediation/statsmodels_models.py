@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from facmech._random import SeedLike, as_generator
-from facmech.errors import ArgumentError, EstimationError
+from facmech.errors import ArgumentError, DataError, EstimationError
 from facmech.estimates import Estimate
 from facmech.estimation.covariance import Classical, Clustered, ModelPieces, Robust
 from facmech.estimation.resampling import coefficient_draws
@@ -49,17 +49,28 @@ __all__ = ["ModelSet", "fit_model", "roles"]
 def fit_model(formula: str, frame: pd.DataFrame, family: Family, *, groups: Any = None):
     """Fit one model with statsmodels: OLS (Gaussian), GLM binomial logit/probit, or ``MixedLM``
     with a random intercept per ``groups`` (Gaussian only)."""
+    import patsy
     import statsmodels.api as sm
     import statsmodels.formula.api as smf
+    from statsmodels.tools.sm_exceptions import MissingDataError
 
-    if groups is not None:
-        return fit_mixed(formula, frame, groups)
-    if family is Family.GAUSSIAN:
-        return smf.ols(formula, frame).fit()
-    link = sm.families.links.Probit() if family is Family.PROBIT else sm.families.links.Logit()
-    return smf.glm(formula, frame, family=sm.families.Binomial(link=link)).fit(
-        tol=1e-13, maxiter=200
-    )
+    try:
+        if groups is not None:
+            return fit_mixed(formula, frame, groups)
+        if family is Family.GAUSSIAN:
+            return smf.ols(formula, frame).fit()
+        link = sm.families.links.Probit() if family is Family.PROBIT else sm.families.links.Logit()
+        return smf.glm(formula, frame, family=sm.families.Binomial(link=link)).fit(
+            tol=1e-13, maxiter=200
+        )
+    except MissingDataError as exc:  # a transformed term (np.log(0), 1/0) is inf or NaN
+        raise DataError(
+            f"the model {formula!r} has infinite or missing values in its terms ({exc}); "
+            "transform only values where the function is finite"
+        ) from None
+    except patsy.PatsyError as exc:
+        first = str(exc).splitlines()[0]
+        raise ArgumentError(f"the formula {formula!r} cannot be evaluated: {first}") from None
 
 
 def _is_mixed(res: Any) -> bool:

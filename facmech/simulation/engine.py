@@ -14,6 +14,8 @@ every other input at the reference world (path-specific effects, Avin, Shpitser 
 from __future__ import annotations
 
 import enum
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -51,6 +53,11 @@ class NodeSpec:
     self_lag: float = 0.0  # coefficient of the node's own lag-1 edge (persistence)
 
 
+_COMPILED: OrderedDict[tuple[int, int], tuple[Scenario, Model]] = OrderedDict()
+_COMPILED_SIZE = 32
+_COMPILED_LOCK = threading.Lock()
+
+
 @dataclass(frozen=True)
 class Model:
     """A scenario compiled for ``periods`` periods."""
@@ -61,6 +68,24 @@ class Model:
 
     @classmethod
     def compile(cls, scenario: Scenario, periods: int) -> Model:
+        """The scenario compiled for ``periods`` periods; cached per scenario object (scenarios
+        are frozen), so the replicates of a design study compile, and unroll the map to check
+        it, once instead of once each."""
+        key = (id(scenario), periods)
+        with _COMPILED_LOCK:
+            hit = _COMPILED.get(key)
+            if hit is not None and hit[0] is scenario:
+                _COMPILED.move_to_end(key)
+                return hit[1]
+        model = cls._compile(scenario, periods)
+        with _COMPILED_LOCK:
+            _COMPILED[key] = (scenario, model)  # holding the scenario keeps its id unique
+            while len(_COMPILED) > _COMPILED_SIZE:
+                _COMPILED.popitem(last=False)
+        return model
+
+    @classmethod
+    def _compile(cls, scenario: Scenario, periods: int) -> Model:
         mmap = scenario.map
         unroll(mmap, periods)  # raises CyclicMapError if the unrolled map is cyclic
         specs = []

@@ -43,7 +43,13 @@ from facmech.simulation.scenario import NodeType, Scenario, load_scenario
 from facmech.simulation.surveys import staff_surveys
 from facmech.simulation.truth import Truth, true_effects
 
-__all__ = ["SimulatedTrial", "check_simulation_memory", "simulate", "simulation_bytes"]
+__all__ = [
+    "SimulatedTrial",
+    "check_simulation_memory",
+    "simulate",
+    "simulate_site_periods",
+    "simulation_bytes",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -248,6 +254,18 @@ def simulate(
             f"`design` must be a ParallelCRT, SteppedWedge, SMART or Observational design (got "
             f"{type(design).__name__})"
         )
+    world, assignment, rng_survey = _world(scenario, design, seed)
+    data, site_periods = _frames(world, design, assignment)
+    table, items = staff_surveys(world, rng_survey) if surveys else (None, {})
+    t = true_effects(scenario, design, sites=truth_sites) if truth else None
+    return SimulatedTrial(data=data, site_periods=site_periods, truth=t, scenario=scenario,
+                          design=design, seed=seed if isinstance(seed, int) else None,
+                          surveys=table, survey_items=items)
+
+
+def _world(scenario: Scenario, design: Design, seed: SeedLike) -> tuple[World, Any, np.random.Generator]:
+    """The simulated world of one trial, its assignment and the survey stream (the random
+    streams of :func:`simulate`, in its order)."""
     rng = as_generator(seed)
     rng_design = np.random.default_rng(rng.integers(2**63))
     rng_noise = np.random.default_rng(rng.integers(2**63))
@@ -256,13 +274,25 @@ def simulate(
     check_simulation_memory(model, design)
     noise = Noise.draw(model, design.sites, design.periods, design.patients, rng_noise)
     assignment = design.assign(rng_design)
-    world = run_world(model, noise, design.policy(assignment))
-    data, site_periods = _frames(world, design, assignment)
-    table, items = staff_surveys(world, rng_survey) if surveys else (None, {})
-    t = true_effects(scenario, design, sites=truth_sites) if truth else None
-    return SimulatedTrial(data=data, site_periods=site_periods, truth=t, scenario=scenario,
-                          design=design, seed=seed if isinstance(seed, int) else None,
-                          surveys=table, survey_items=items)
+    return run_world(model, noise, design.policy(assignment)), assignment, rng_survey
+
+
+def simulate_site_periods(scenario: Scenario, design: Design, *, seed: SeedLike) -> dict[str, np.ndarray]:
+    """The ``site_periods`` table of ``simulate(scenario, design, seed=seed, truth=False)`` as
+    arrays of shape ``(sites, periods)`` (site-major, the table's row order), without building
+    the patient-level and site-period data frames: the fast path of design studies, which
+    simulate thousands of trials and read only site-period means.
+
+    >>> from facmech.simulation import ParallelCRT, load_scenario
+    >>> sc, d = load_scenario("zambia"), ParallelCRT(sites=4, periods=2, patients=3)
+    >>> a = simulate_site_periods(sc, d, seed=1)
+    >>> t = simulate(sc, d, seed=1, truth=False).site_periods
+    >>> bool(np.array_equal(a["uptake"].ravel(), t["uptake"].to_numpy()))
+    True
+    """
+    world, assignment, _ = _world(scenario, design, seed)
+    shape = (design.sites, design.periods)
+    return {k: v.reshape(shape) for k, v in _site_period_columns(world, design, assignment).items()}
 
 
 def _measured(world: World, spec: Any) -> np.ndarray:
@@ -293,6 +323,29 @@ def _frames(world: World, design: Design, assignment: Any) -> tuple[pd.DataFrame
         "exposed": per_row_sp(world.exposed.astype(np.int64)),
         sc.strategy: per_row_sp(world.values[sc.strategy]),
     }
+    for name, arr in design.columns(world, assignment).items():
+        cols[name] = per_row_sp(arr)
+    for spec in model.nodes:
+        if spec.kind is Kind.STRATEGY or not spec.observed:
+            continue
+        v = world.values[spec.id]
+        if spec.kind is Kind.PATIENT:
+            cols[spec.id] = _typed(spec, v).reshape(n_sp * J)
+        elif spec.kind is Kind.CONTEXT:
+            cols[spec.id] = np.repeat(_typed(spec, _measured(world, spec)), T * J)
+        else:
+            cols[spec.id] = per_row_sp(_typed(spec, _measured(world, spec)))
+    for name in sc.patient_covariates:
+        cols[name] = world.noise.draws[f"@cov:{name}"].reshape(n_sp * J)
+    sp = _site_period_columns(world, design, assignment)
+    return pd.DataFrame(cols, copy=False), pd.DataFrame(sp, copy=False)
+
+
+def _site_period_columns(world: World, design: Design, assignment: Any) -> dict[str, np.ndarray]:
+    """The columns of the ``site_periods`` table, one value per site-period (site-major)."""
+    I, T, J = world.noise.sites, world.noise.periods, world.noise.patients
+    model, sc = world.model, world.model.scenario
+    n_sp = I * T
     sp: dict[str, np.ndarray] = {
         "site": np.repeat(np.arange(I), T),
         "period": np.tile(np.arange(T), I),
@@ -300,7 +353,6 @@ def _frames(world: World, design: Design, assignment: Any) -> tuple[pd.DataFrame
         sc.strategy: world.values[sc.strategy].reshape(n_sp),
     }
     for name, arr in design.columns(world, assignment).items():
-        cols[name] = per_row_sp(arr)
         sp[name] = arr.reshape(n_sp)
     truths: dict[str, np.ndarray] = {}
     for spec in model.nodes:
@@ -309,23 +361,16 @@ def _frames(world: World, design: Design, assignment: Any) -> tuple[pd.DataFrame
         v = world.values[spec.id]
         if spec.kind is Kind.PATIENT:
             if spec.observed:
-                cols[spec.id] = _typed(spec, v).reshape(n_sp * J)
                 sp[spec.id] = v.mean(axis=2).reshape(n_sp)
             continue
         if spec.kind is Kind.CONTEXT:
             truths[f"{spec.id}_true"] = np.repeat(v, T)
             if spec.observed:
-                m = _typed(spec, _measured(world, spec))
-                cols[spec.id] = np.repeat(m, T * J)
-                sp[spec.id] = np.repeat(m, T)
+                sp[spec.id] = np.repeat(_typed(spec, _measured(world, spec)), T)
             continue
         truths[f"{spec.id}_true"] = v.reshape(n_sp)
         if spec.observed:
-            m = _typed(spec, _measured(world, spec))
-            cols[spec.id] = per_row_sp(m)
-            sp[spec.id] = m.reshape(n_sp)
-    for name in sc.patient_covariates:
-        cols[name] = world.noise.draws[f"@cov:{name}"].reshape(n_sp * J)
+            sp[spec.id] = _typed(spec, _measured(world, spec)).reshape(n_sp)
     sp["n_patients"] = np.full(n_sp, J, dtype=np.int64)
     sp.update(truths)
-    return pd.DataFrame(cols, copy=False), pd.DataFrame(sp, copy=False)
+    return sp

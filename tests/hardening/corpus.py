@@ -28,7 +28,7 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -58,7 +58,6 @@ class Case:
     setup: Callable[[Path], None] | None = None
     check: Callable[[Path, str, str], str | None] | None = None
     heavy: bool = False
-    tags: tuple[str, ...] = field(default_factory=tuple)
 
 
 # ---- fixtures written into the case directory --------------------------------------------------
@@ -319,9 +318,9 @@ CASES: list[Case] = [
     Case("gformula-text-periods", 6, GFORMULA, needle="period",
          setup=lambda d: _gdata(d, text_periods=True)),
     Case("mediate-interaction-inf-mediator", 6, [*MEDIATE, "--interaction"], needle="inf",
-         setup=_frame(edit=lambda f: f.assign(m=f["m"].where(f.index != 7, np.inf))), tags=("medapi",)),
+         setup=_frame(edit=lambda f: f.assign(m=f["m"].where(f.index != 7, np.inf)))),
     Case("mediate-inf-outcome", 6, MEDIATE, needle="inf",
-         setup=_frame(edit=lambda f: f.assign(y=f["y"].where(f.index != 3, -np.inf))), tags=("medapi",)),
+         setup=_frame(edit=lambda f: f.assign(y=f["y"].where(f.index != 3, -np.inf)))),
     Case("mediate-huge-mediator", 6, [*MEDIATE, "--interaction"], needle="m",
          setup=_frame(edit=lambda f: f.assign(m=f["m"].where(f.index != 7, 1e308)))),
     # 7. silent wrong results
@@ -350,10 +349,9 @@ CASES: list[Case] = [
          setup=_bootstrap_zero_total, check=_warned("proportion mediated")),
     # 8. unclear messages, where they surface in the CLI
     Case("mediate-inf-covariate", 8, [*MEDIATE, "--covariate", "c"], needle="inf",
-         setup=_frame(edit=lambda f: f.assign(c=f["c"].where(f.index != 11, np.inf))), tags=("medapi",)),
+         setup=_frame(edit=lambda f: f.assign(c=f["c"].where(f.index != 11, np.inf)))),
     Case("mediate-text-in-numeric-covariate", 8, [*MEDIATE, "--covariate", "c"], needle="`c`",
-         setup=_frame(edit=lambda f: f.assign(c=f["c"].astype(object).where(f.index != 4, "high"))),
-         tags=("medapi",)),
+         setup=_frame(edit=lambda f: f.assign(c=f["c"].astype(object).where(f.index != 4, "high"))),),
     Case("mediate-missing-column", 8, [*MEDIATE[:-8], "--outcome", "yy", "--site", "site"],
          needle="yy", setup=_frame()),
     Case("gformula-missing-file", 8, GFORMULA, needle="g.csv"),
