@@ -258,9 +258,8 @@ def cluster_sums(
                       for idx in members], axis=-3)
     s = None
     if e is not None:
-        order = np.concatenate(members)
-        starts = np.cumsum([0] + [len(m) for m in members[:-1]])
-        s = np.add.reduceat((x * e[..., None])[..., order, :], starts, axis=-2)
+        score = x * e[..., None]
+        s = np.stack([score[..., idx, :].sum(axis=-2) for idx in members], axis=-2)
     return C, s
 
 
