@@ -15,8 +15,9 @@ Every interval in facmech is built here, in one of two ways:
   interval (the :math:`\alpha/2` and :math:`1-\alpha/2` quantiles of the draws, numpy's default
   linear interpolation), the standard deviation of the draws as standard error, and the p-value
   :math:`\min\{1, \max(2\min(\hat P(\theta^* \le \theta_0), \hat P(\theta^* \ge \theta_0)), 1/B)\}`
-  as R ``mediation`` reports it (Imai, Keele & Tingley 2010). Non-finite draws (failed refits) are
-  left out.
+  as R ``mediation`` reports it (Imai, Keele & Tingley 2010). NaN draws (failed refits) are left
+  out; an infinite draw (a ratio over a zero total effect) is a value, which makes the standard
+  error NaN and the interval possibly infinite: the caller reports such an estimate as undefined.
 
 >>> e = Estimate.from_draws(0.5, [0.4, 0.5, 0.6, 0.55, 0.45], alpha=0.2)
 >>> round(e.estimate, 2), e.ci_low < e.estimate < e.ci_high
@@ -190,32 +191,32 @@ def percentile_interval(
     draws: np.ndarray, *, alpha: float = 0.05, axis: int = -1
 ) -> tuple[np.ndarray, np.ndarray]:
     """The ``alpha/2`` and ``1 - alpha/2`` quantiles of ``draws`` over ``axis`` (numpy's linear
-    interpolation), non-finite draws left out.
+    interpolation), NaN draws (failed refits) left out.
 
     Raises
     ------
     EstimationError
-        When an estimate has fewer than two finite draws.
+        When an estimate has fewer than two draws that are not NaN.
 
     Examples
     --------
-    >>> lo, hi = percentile_interval(np.array([[0.0, 1.0, 2.0, np.inf]]), alpha=0.5)
+    >>> lo, hi = percentile_interval(np.array([[0.0, 1.0, 2.0, np.nan]]), alpha=0.5)
     >>> lo.tolist(), hi.tolist()
     ([0.5], [1.5])
     """
     d = np.moveaxis(np.asarray(draws, dtype=float), axis, -1)
-    return _percentile(d, np.isfinite(d), alpha)
+    return _percentile(d, ~np.isnan(d), alpha)
 
 
-def _percentile(d: np.ndarray, finite: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
-    if np.any(finite.sum(axis=-1) < 2):
-        raise EstimationError("fewer than two finite resampling draws; cannot form an interval")
+def _percentile(d: np.ndarray, observed: np.ndarray, alpha: float
+                ) -> tuple[np.ndarray, np.ndarray]:
+    if np.any(observed.sum(axis=-1) < 2):
+        raise EstimationError("fewer than two usable resampling draws; cannot form an interval")
     probs = [alpha / 2, 1 - alpha / 2]
-    if finite.all():
-        lo, hi = np.quantile(d, probs, axis=-1)
-    else:
-        lo, hi = np.nanquantile(np.where(finite, d, np.nan), probs, axis=-1)
-    return lo, hi
+    with np.errstate(invalid="ignore"):  # infinite draws give infinite (or NaN) quantiles
+        if observed.all():
+            return tuple(np.quantile(d, probs, axis=-1))
+        return tuple(np.nanquantile(d, probs, axis=-1))
 
 
 def draw_intervals(
@@ -233,7 +234,8 @@ def draw_intervals(
     estimate : array_like
         The point estimates, shaped as ``draws`` without ``axis``.
     draws : ndarray
-        Bootstrap or Monte Carlo draws; non-finite ones (failed refits) are left out.
+        Bootstrap or Monte Carlo draws; NaN ones (failed refits) are left out, infinite ones kept
+        (the standard error is then NaN).
     alpha : float
         Two-sided level.
     axis : int
@@ -244,7 +246,7 @@ def draw_intervals(
     Raises
     ------
     EstimationError
-        When an estimate has fewer than two finite draws.
+        When an estimate has fewer than two draws that are not NaN.
 
     Examples
     --------
@@ -254,16 +256,13 @@ def draw_intervals(
     ([0.175, 0.0], [0.25, 0.6666666666666666])
     """
     d = np.moveaxis(np.asarray(draws, dtype=float), axis, -1)
-    finite = np.isfinite(d)
-    lo, hi = _percentile(d, finite, alpha)
-    n_finite = finite.sum(axis=-1)
-    if finite.all():
-        se = np.std(d, axis=-1, ddof=1)
-    else:
-        d = np.where(finite, d, np.nan)
-        se = np.nanstd(d, axis=-1, ddof=1)
-    tail = np.minimum((d <= null).sum(axis=-1), (d >= null).sum(axis=-1)) / n_finite
-    p = np.minimum(1.0, np.maximum(2 * tail, 1.0 / n_finite))
+    observed = ~np.isnan(d)
+    lo, hi = _percentile(d, observed, alpha)
+    n = observed.sum(axis=-1)
+    with np.errstate(invalid="ignore"):  # an infinite draw: SD NaN
+        se = np.std(d, axis=-1, ddof=1) if observed.all() else np.nanstd(d, axis=-1, ddof=1)
+    tail = np.minimum((d <= null).sum(axis=-1), (d >= null).sum(axis=-1)) / n
+    p = np.minimum(1.0, np.maximum(2 * tail, 1.0 / n))
     est = np.broadcast_to(np.asarray(estimate, dtype=float), se.shape)
     return Intervals(est, se, lo, hi, p)
 

@@ -83,18 +83,22 @@ def test_draw_intervals_are_percentiles_sd_and_tail_p_values():
     np.testing.assert_array_equal(moved.ci_low, out.ci_low)
 
 
-def test_non_finite_draws_are_left_out():
-    d = np.array([[0.1, np.nan, 0.5, 0.2, np.inf, 0.9], [0.1, 0.4, 0.5, 0.2, 0.7, 0.9]])
+def test_failed_draws_are_left_out_and_infinite_draws_kept():
+    d = np.array([[0.1, np.nan, 0.5, 0.2, np.nan, 0.9], [0.1, 0.4, 0.5, 0.2, 0.7, 0.9]])
     out = draw_intervals(np.zeros(2), d, alpha=0.5)
     kept = draw_intervals(0.0, np.array([0.1, 0.5, 0.2, 0.9]), alpha=0.5)
     assert out.ci_low[0] == kept.ci_low and out.std_error[0] == pytest.approx(kept.std_error)
-    assert out.p_value[0] == 0.25  # one of 4 finite draws
+    assert out.p_value[0] == 0.25  # one of 4 draws that are not NaN
     assert Estimate.from_draws(0.0, d[0], alpha=0.5) == kept[()]
     lo, hi = percentile_interval(d, alpha=0.5)
     assert lo.tolist() == pytest.approx([kept.ci_low, np.quantile(d[1], 0.25)])
     assert hi.tolist() == pytest.approx([kept.ci_high, np.quantile(d[1], 0.75)])
-    with pytest.raises(EstimationError, match="fewer than two finite resampling draws"):
-        draw_intervals(0.0, np.array([1.0, np.nan, np.inf]))
+    # a ratio over a zero total is infinite, not missing: the SD is undefined (NaN) and the
+    # interval reaches infinity, for the caller to report (mediation drops prop_mediated)
+    ratio = draw_intervals(1.0, np.array([0.5, 1.0, 2.0, np.inf]), alpha=0.5)
+    assert np.isnan(ratio.std_error) and ratio.ci_high == np.inf and ratio.ci_low == 0.875
+    with pytest.raises(EstimationError, match="fewer than two usable resampling draws"):
+        draw_intervals(0.0, np.array([1.0, np.nan, np.nan]))
 
 
 def test_intervals_records_and_frames():
