@@ -4,7 +4,7 @@
 
     facmech identify --treatment X --outcome Y [--effect total|nde|nie|cde|path] [--mediator M ...]
                      [--path a,b,c] [--latent N ...] [--observed N ...] [--map PATH] [--periods K]
-                     [--variants [--min-confidence M]] [--json]
+                     [--variants [--min-confidence M]] [--check-adjustment [A,B]] [--json]
     facmech paths --treatment X --outcome Y [...same options] [--json]
     facmech measure --treatment X --outcome Y [...same options] [--cost N=C ...]
                     [--unmeasurable N ...] [--json]
@@ -34,6 +34,14 @@ def _cost(text: str) -> tuple[str, float]:
         return name.strip(), float(value)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"cost must be a number in {text!r}") from exc
+
+
+_MAP_DEFAULT = object()  # `--check-adjustment` without a value: the map's [adjusted] nodes
+
+
+def _adjust_list(text: str) -> list[str]:
+    """``a,b`` for ``--check-adjustment``; ``""`` or ``none`` is the empty set."""
+    return [] if text.strip().lower() in ("", "none", "{}") else name_list(text)
 
 
 def _add_query(p: argparse.ArgumentParser, *, effect: bool = True) -> None:
@@ -75,6 +83,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        "arrows dropped, uncertain directions reversed)")
     ident.add_argument("--min-confidence", default="M", choices=("L", "M", "H"),
                        help="with --variants: arrows below this are optional (default M)")
+    ident.add_argument("--check-adjustment", nargs="?", type=_adjust_list, const=_MAP_DEFAULT,
+                       default=None, metavar="A,B",
+                       help="instead of identifying, check whether these nodes form a valid "
+                       "adjustment set for --treatment -> --outcome, and if not why (an open path, "
+                       "a node on a causal path); no value: the map's [adjusted] nodes; 'none': "
+                       "the empty set")
     ident.set_defaults(func=_identify)
 
     paths = subparsers.add_parser(
@@ -155,6 +169,8 @@ def _identify(args: argparse.Namespace) -> int:
     from facmech.identification import identify
     from facmech.identification.variants import identify_across_variants
 
+    if args.check_adjustment is not None:
+        return _check_adjustment(args)
     if args.variants:
         raw = load_map(args.map)
         _fill_ends(args, raw)
@@ -167,6 +183,25 @@ def _identify(args: argparse.Namespace) -> int:
             print(rep.summary())
         return 0
     res = identify(_graph(args), *_ends(args), **_query_kwargs(args))
+    if args.json:
+        emit_json(res.to_dict())
+    else:
+        print(res.summary())
+    return 0
+
+
+def _check_adjustment(args: argparse.Namespace) -> int:
+    from facmech.identification import check_adjustment
+
+    if args.effect not in (None, "total") or args.mediator or args.path:
+        raise FacmechError("`--check-adjustment` checks a set for the total effect; it takes no "
+                           "--effect, --mediator or --path")
+    graph = _graph(args)
+    adjust = None if args.check_adjustment is _MAP_DEFAULT else args.check_adjustment
+    if adjust is None and not getattr(graph, "adjustment", ()):
+        adjust = []
+    res = check_adjustment(graph, args.treatment, args.outcome, adjust,
+                           observed=args.observed, latent=args.latent)
     if args.json:
         emit_json(res.to_dict())
     else:
