@@ -32,7 +32,8 @@ from facmech.formats import load_map
 from facmech.maps import MechanismMap
 from facmech.report.document import Figure, Section
 from facmech.report.inputs import check_output, check_path, load_data
-from facmech.report.measurement import linear_sem_measurement, measurement_schedule
+from facmech.report.labels import NodeNames
+from facmech.report.measurement import measurement_schedule
 from facmech.report.power_curve import PowerAssumptions, PowerCurve, plot_power_curve, power_curve
 from facmech.report.render import render_html, render_html_fragment, render_markdown
 from facmech.report.results import estimation_plan, results_section
@@ -181,24 +182,13 @@ def _identify(mmap: MechanismMap, treatment: str, outcome: str, path: tuple[str,
     frame = path_report(mmap, treatment, outcome).to_frame()
     paths = frame[frame["kind"] != "total"][["kind", "query", "identifiable", "strategy", "witness"]]
     to_measure: tuple[str, ...] = ()
-    note = ""
+    note: tuple[str, ...] = ()
     if not path_id.identifiable:
+        # what to measure: the measurement plan's own words (one source of truth with the CLI's
+        # `facmech measure` and the demo)
         mp = measurement_plan(mmap, Query(treatment, outcome, effect="path", path=tuple(path)))
-        if mp.possible:
-            to_measure = tuple(mp.measure)
-            note = (f"Measure {_names(mp.measure)} (currently unmeasured): then the path-specific "
-                    f"effect is identified ({mp.identification.strategy}).")
-        else:
-            note = f"No measurement makes the path-specific effect identified nonparametrically: {mp.reason}."
-            linear = linear_sem_measurement(mmap, path_id)
-            if linear:
-                to_measure = linear
-                note += (f" Under a linear structural model without interactions, measuring "
-                         f"{_names(linear)} identifies it as the product of the path coefficients: "
-                         f"the trial must measure them.")
-            elif linear == ():
-                note += (" Under a linear structural model without interactions it is identified "
-                         "from what the trial measures, as the product of the path coefficients.")
+        to_measure = mp.recommended
+        note = mp.advice(named=False)  # the report names nodes by label
     return path_id, total_id, paths, to_measure, note, _implications(mmap)
 
 
@@ -218,7 +208,7 @@ def _map_figure(mmap: MechanismMap, path: tuple[str, ...]) -> Figure:
     fig = plot_map(mmap, highlight=list(path), waypoints=True)
     fig = getattr(fig, "figure", fig)
     return Figure.from_matplotlib(
-        fig, caption=f"The mechanism map; highlighted: {' → '.join(path)}. Dashed boxes are "
+        fig, caption=f"The mechanism map; highlighted: {NodeNames(mmap).chain(path)}. Dashed boxes are "
         "constructs the trial does not measure; line style shows the map's confidence in an arrow.",
         alt="mechanism map with the hypothesized path highlighted", dpi=150, wide=True)
 
@@ -308,11 +298,12 @@ def plan(
         plot_power_curve(curve), caption="Power against the number of sites, for the hypothesized "
         "path and for the total effect.", alt="power curves")
 
+    names = NodeNames(mmap)
     sections = [
         hypothesis_section(mmap, chain, design=d.value, sites=curve.frame["sites"].unique()),
         map_section(mmap, _map_figure(mmap, chain), chain),
-        identification_section(path_id, total_id, paths),
-        measurement_section(schedule, note),
+        identification_section(path_id, total_id, paths, names=names),
+        measurement_section(schedule, note, names=names),
         implications_section(imps, focus=chain),
         est_plan.section(),
         power_section(curve, power_fig),
@@ -334,8 +325,8 @@ def plan(
                          cluster=cluster, time=time),
     ]))
     report = PlanReport(
-        title=title or f"Analysis plan: does {treatment} change {outcome} through "
-        f"{' -> '.join(chain[1:-1]) or 'a direct arrow'}?",
+        title=title or f"Analysis plan: does {names.name(treatment)} change "
+        f"{names.name(outcome)} through {names.chain(chain[1:-1]) or 'a direct arrow'}?",
         treatment=treatment, outcome=outcome, path=chain, design=d, identification=path_id,
         total=total_id, schedule=schedule, power=curve, sections=tuple(sections),
         estimates=estimates, implication_tests=tests, estimator=est_plan,
