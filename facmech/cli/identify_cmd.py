@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from facmech.cli._common import add_map_option, emit_json, name_list
+from facmech.cli._common import add_column_option, add_map_option, column_map, emit_json, name_list
 from facmech.errors import FacmechError
 
 __all__ = ["register"]
@@ -120,6 +120,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp.add_argument("--cluster", default=None, metavar="COL",
                      help="site column for cluster-robust tests")
     imp.add_argument("--alpha", type=float, default=0.05, help="family-wise level (default 0.05)")
+    add_column_option(imp)
     imp.add_argument("--json", action="store_true", help="print JSON")
     imp.set_defaults(func=_implications)
 
@@ -244,6 +245,8 @@ def _implications(args: argparse.Namespace) -> int:
     if args.data is None:
         if args.cluster is not None:
             raise FacmechError("`--cluster` needs `--data`")
+        if args.column:
+            raise FacmechError("`--column` maps map nodes to columns of `--data`; give `--data`")
         imps = implications(graph, observed=args.observed, latent=args.latent)
         if args.json:
             emit_json({"implications": [m.to_dict() for m in imps]})
@@ -256,7 +259,8 @@ def _implications(args: argparse.Namespace) -> int:
 
     data = read_table(args.data, argument="--data")
     res = test_implications(graph, data, cluster=args.cluster, alpha=args.alpha,
-                            observed=args.observed, latent=args.latent)
+                            observed=args.observed, latent=args.latent,
+                            columns=column_map(args) or None)
     if args.json:
         emit_json(res.to_dict())
     else:

@@ -25,7 +25,7 @@ import argparse
 import warnings
 from typing import TYPE_CHECKING
 
-from facmech.cli._common import emit_json, positive_int
+from facmech.cli._common import add_column_option, column_map, emit_json, positive_int
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -81,6 +81,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--treated", default=None, help="treated value of the treatment column")
     p.add_argument("--alpha", type=float, default=0.05)
     p.add_argument("--seed", type=int, default=None)
+    add_column_option(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_run)
 
@@ -135,6 +136,7 @@ def _run(args: argparse.Namespace) -> int:
             treated=_value(data, args.treatment, args.treated), missing=args.missing,
             treatment_level=args.treatment_level, effect_model=args.effect_model,
             exposure_time=args.exposure_time, exposure_window=args.exposure_window,
+            columns=column_map(args) or None,
         )
     if args.json:
         emit_json(result.to_dict())

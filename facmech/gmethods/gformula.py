@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -142,6 +143,16 @@ def check_strategies(d: LongData, strategies: Sequence[Strategy]) -> list[str]:
 
 
 @with_single_thread_blas
+def _with_columns(columns: Mapping[str, str], data: pd.DataFrame, *names: Any) -> tuple:
+    """``data`` renamed by ``columns={node: column}`` and the column arguments read as nodes
+    (``gformula`` and ``msm`` share the argument order)."""
+    from facmech._columns import with_columns
+
+    keys = ("unit", "time", "treatment", "confounders", "outcome", "baseline", "nested")
+    out, n = with_columns(columns, data, **dict(zip(keys, names, strict=True)))
+    return (out, *(n[k] for k in keys))
+
+
 def gformula(
     data: pd.DataFrame,
     *,
@@ -161,6 +172,7 @@ def gformula(
     monte_carlo: int = 10_000,
     alpha: float = 0.05,
     seed: SeedLike = None,
+    columns: Mapping[str, str] | None = None,
 ) -> StrategyResult:
     """Mean end-of-study outcome under each treatment strategy, by the g-formula.
 
@@ -199,11 +211,17 @@ def gformula(
     alpha : float
         1 - confidence level of the percentile intervals.
     seed : int, Generator or None
+    columns : mapping of node to column, optional
+        Data columns of map nodes whose column is named otherwise (``{"facilitation": "hours"}``;
+        CLI ``--column``); arguments may then name the node or the column, results use the node.
 
     Returns
     -------
     StrategyResult
     """
+    if columns is not None:
+        data, unit, time, treatment, confounders, outcome, baseline, nested = _with_columns(
+            columns, data, unit, time, treatment, confounders, outcome, baseline, nested)
     tim = Timing.parse(timing)
     out_at = OutcomeAt.parse(outcome_at)
     d = prepare(data, unit=unit, time=time, treatment=treatment, confounders=confounders,

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import enum
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -171,6 +171,7 @@ def msm(
     positivity: float = 0.01,
     alpha: float = 0.05,
     seed: SeedLike = None,
+    columns: Mapping[str, str] | None = None,
 ) -> StrategyResult:
     """IPW marginal structural model for the end-of-study outcome under static strategies.
 
@@ -182,6 +183,11 @@ def msm(
     ``positivity`` (the probability below which a fitted treatment probability counts as a near
     violation). Dynamic strategies are not supported (use :func:`gformula`).
     """
+    if columns is not None:
+        from facmech.gmethods.gformula import _with_columns
+
+        data, unit, time, treatment, confounders, outcome, baseline, nested = _with_columns(
+            columns, data, unit, time, treatment, confounders, outcome, baseline, nested)
     tim = Timing.parse(timing)
     out_at = OutcomeAt.parse(outcome_at)
     d = prepare(data, unit=unit, time=time, treatment=treatment, confounders=confounders,

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import html
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -146,6 +146,7 @@ def test_implications(
     alpha: float = 0.05,
     observed: Iterable[str] | None = None,
     latent: Iterable[str] | None = None,
+    columns: Mapping[str, str] | None = None,
 ) -> ImplicationTests:
     """Test every implied conditional independence on ``data``.
 
@@ -160,6 +161,8 @@ def test_implications(
         Family-wise error rate for the verdict (Holm).
     observed, latent : iterable of str, optional
         As in :func:`facmech.identify`; measured nodes must all be columns of ``data``.
+    columns : mapping of node to column, optional
+        Data columns holding nodes whose column is not named like the node (CLI ``--column``).
 
     Returns
     -------
@@ -167,8 +170,12 @@ def test_implications(
     """
     from scipy import stats
 
+    from facmech._columns import ColumnMap
+
     alpha = check_alpha(alpha)
     data = require_frame(data)
+    cols = ColumnMap.build(columns, data)
+    data, cluster = cols.rename(data), cols.node(cluster)
     imps = implications(graph, observed=observed, latent=latent)
     needed = sorted({v for m in imps for v in (m.x, m.y, *m.given)})
     require_columns(data, needed + ([cluster] if cluster else []))

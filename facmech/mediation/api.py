@@ -75,6 +75,7 @@ def mediate(
     outcome_formula: str | None = None,
     models: Sequence[Any] | None = None,
     random_intercept: bool = False,
+    columns: Mapping[str, str] | None = None,
 ) -> MediationResult:
     """Natural direct and indirect effects, ordered-mediator decomposition and path effects.
 
@@ -143,6 +144,10 @@ def mediate(
         site's first treated period, plus one).
     exposure_window : int, optional
         Longest exposure time in the averaged effects (default: the longest observed).
+    columns : mapping of node to column, optional
+        With a ``graph`` whose node ids are not the data's column names: which column holds which
+        node (``{"facilitation": "arm"}``; CLI ``--column facilitation=arm``). The analysis runs
+        on a renamed copy; arguments may name the node or its column; results use node ids.
 
     Returns
     -------
@@ -176,6 +181,14 @@ def mediate(
         )
     meds = [mediators] if isinstance(mediators, str) else list(mediators)
     covs = [covariates] if isinstance(covariates, str) else list(covariates)
+    if columns is not None:  # map nodes held by differently named columns (issue 13)
+        from facmech._columns import with_columns
+
+        data, n = with_columns(columns, data, treatment=treatment, outcome=outcome,
+                               cluster=cluster, time=time, exposure_time=exposure_time,
+                               meds=meds, covs=covs)
+        treatment, outcome, cluster, time = n["treatment"], n["outcome"], n["cluster"], n["time"]
+        exposure_time, meds, covs = n["exposure_time"], n["meds"], n["covs"]
     cov_obj = getattr(inference, "covariance", None)
     by = getattr(inference, "by", None) or getattr(cov_obj, "by", None)
     if by is not None:

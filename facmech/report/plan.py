@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from facmech._columns import ColumnMap
 from facmech._files import write_atomic
 from facmech._random import SeedLike
 from facmech.design.model import TrialDesign
@@ -133,6 +134,8 @@ class PlanReport:
         for est in ("path", "total"):
             n = self.power.sites_for(est)
             lines.append(f"  sites for 80% power ({est}): {n if n else 'more than considered'}")
+        lines.append("  power assumptions: " + describe_assumptions(self.power.assumptions,
+                                                                   self.design))
         if self.estimates is not None:
             names = ["total", "nde", "nie"]
             if self.estimator is not None:
@@ -170,6 +173,99 @@ class PlanReport:
         """The report for a notebook cell, with its stylesheet scoped to the report."""
         return render_html_fragment(self.title, self.sections, subtitle=self.subtitle,
                                     footer=self.footer)
+
+
+#: ``facmech plan`` options of the power assumptions, in the order they are printed.
+ASSUMPTION_OPTIONS = (("first_link", "--first-link"), ("rest_of_path", "--rest-of-path"),
+                      ("other_routes", "--other-routes"), ("icc", "--icc"),
+                      ("patients", "--patients"), ("steps", "--steps"), ("alpha", "--alpha"),
+                      ("reps", "--reps"))
+
+
+def describe_assumptions(a: PowerAssumptions, design: TrialDesign) -> str:
+    """The power assumptions on one line, each with its ``facmech plan`` option.
+
+    >>> print(describe_assumptions(PowerAssumptions(), TrialDesign.STEPPED_WEDGE)[:100])
+    first link 0.6 SD (--first-link), rest of path 0.25 (--rest-of-path), other routes 0.15 SD (--other-r
+    """
+    steps = f"; {a.steps} steps (--steps)" if design is TrialDesign.STEPPED_WEDGE else ""
+    return (f"first link {a.first_link:g} SD (--first-link), rest of path {a.rest_of_path:g} "
+            f"(--rest-of-path), other routes {a.other_routes:g} SD (--other-routes): path "
+            f"{a.path_effect:.3g} SD, total {a.total_effect:.3g} SD; ICC {a.icc:g} (--icc); "
+            f"{a.patients} patients per site-period (--patients){steps}; alpha {a.alpha:g} "
+            f"(--alpha); {a.reps} simulated trials per site count (--reps)")
+
+
+def _concrete_seed(seed: SeedLike) -> SeedLike:
+    """An integer seed for ``None`` (drawn once, then used and printed), so that the report's
+    reproduce command holds the seed actually used; integers and Generators pass through."""
+    if seed is None:
+        import numpy as np
+
+        return int(np.random.SeedSequence().generate_state(1)[0])
+    return seed
+
+
+def _shell(value: Any) -> str:
+    import shlex
+
+    return shlex.quote(str(value))
+
+
+def reproduce_command(
+    *, map_arg: Any, treatment: str, outcome: str, path: Sequence[str], design: TrialDesign,
+    sites: Sequence[int], data: Any, cluster: str | None, time: str | None,
+    exposure: str | None, columns: Mapping[str, str], seed: SeedLike,
+    assumptions: PowerAssumptions, out: Any,
+) -> str:
+    """The ``facmech plan`` command line that rebuilds the report: every option and the seed used.
+
+    Data or a map passed as Python objects have no file name: the command then says which file to
+    write them to (``DATA.csv``, ``MAP.yaml``); a ``numpy`` Generator as seed cannot be written
+    and is flagged.
+
+    >>> print(reproduce_command(map_arg="facilitation", treatment="facilitation", outcome="uptake",
+    ...       path=("facilitation", "trust", "uptake"), design=TrialDesign.PARALLEL, sites=(12,),
+    ...       data=None, cluster=None, time=None, exposure=None, columns={}, seed=3,
+    ...       assumptions=PowerAssumptions(), out=None).splitlines()[-3:])
+    ['    --reps 200 \\', '    --seed 3 \\', '    --out report.html']
+    """
+    notes: list[str] = []
+    parts = ["facmech plan"]
+    if isinstance(map_arg, (str, os.PathLike)):
+        if str(map_arg) != "facilitation":
+            parts.append(f"--map {_shell(map_arg)}")
+    else:
+        parts.append("--map MAP.yaml")
+        notes.append("# the map was passed as an object: save it first, e.g. "
+                     "open('MAP.yaml', 'w').write(facmech.formats.dump_yaml(m))")
+    parts += [f"--treatment {_shell(treatment)}", f"--outcome {_shell(outcome)}",
+              f"--path {_shell(','.join(path))}", f"--design {design.value}",
+              f"--sites {','.join(map(str, sites))}"]
+    if data is not None:
+        if isinstance(data, (str, os.PathLike)):
+            parts.append(f"--data {_shell(data)}")
+        else:
+            parts.append("--data DATA.csv")
+            notes.append("# the data were passed as a DataFrame: save them first, e.g. "
+                         "data.to_csv('DATA.csv', index=False)")
+        parts.append(f"--cluster {_shell(cluster)}")
+        if time:
+            parts.append(f"--time {_shell(time)}")
+        if exposure:
+            parts.append(f"--exposure {_shell(exposure)}")
+        parts += [f"--column {_shell(f'{n}={c}')}" for n, c in columns.items()]
+    for field_name, option in ASSUMPTION_OPTIONS:
+        parts.append(f"{option} {getattr(assumptions, field_name)!r}")
+    import numpy as np
+
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        parts.append(f"--seed {int(seed)}")
+    else:
+        notes.append(f"# the seed was a {type(seed).__name__}, which a command line cannot "
+                     "carry: pass an integer seed to make the report reproducible")
+    parts.append(f"--out {_shell(out) if out is not None else 'report.html'}")
+    return "\n".join([*notes, " \\\n    ".join(parts)])
 
 
 def _identify(mmap: MechanismMap, treatment: str, outcome: str, path: tuple[str, ...]):
@@ -229,6 +325,7 @@ def plan(
     seed: SeedLike = 20231127,
     assumptions: PowerAssumptions | None = None,
     title: str | None = None,
+    columns: Mapping[str, str] | None = None,
 ) -> PlanReport:
     """Build the analysis plan for a hypothesized mechanism path.
 
@@ -262,6 +359,9 @@ def plan(
         Effect sizes and trial dimensions of the power curve.
     title : str, optional
         Report title.
+    columns : mapping of node to column, optional
+        Data columns holding map nodes under other names (``{"facilitation": "arm"}``; CLI
+        ``--column facilitation=arm``). ``cluster``, ``time`` and ``exposure`` may name either.
 
     Returns
     -------
@@ -284,6 +384,12 @@ def plan(
     df = load_data(data)
     if df is not None and cluster is None:
         raise FacmechError("`cluster` is required with `data`: name the site column (e.g. 'site')")
+    cols = ColumnMap.build(columns, df)
+    if df is not None and cols:
+        df = cols.rename(df)
+        cluster, time, exposure = cols.node(cluster), cols.node(time), cols.node(exposure)
+    seed = _concrete_seed(seed)
+    assumptions = assumptions if assumptions is not None else PowerAssumptions()
 
     path_id, total_id, paths, to_measure, note, imps = _identify(mmap, treatment, outcome, chain)
     adjustment = total_id.adjustment_sets[0] if total_id.adjustment_sets else ()
@@ -318,11 +424,11 @@ def plan(
 
     sections.append(reproducibility_section([
         f"facmech {__version__}; pandas {pd.__version__}; created {stamp}",
-        f"seed = {seed!r}",
-        est_plan.command(map_arg=map if isinstance(map, (str, os.PathLike)) else None,
-                         sites=tuple(int(s) for s in curve.frame['sites'].unique()),
-                         data=data if isinstance(data, (str, os.PathLike)) else None,
-                         cluster=cluster, time=time),
+        reproduce_command(
+            map_arg=map, treatment=treatment, outcome=outcome, path=chain, design=d,
+            sites=tuple(int(s) for s in curve.frame["sites"].unique()), data=data,
+            cluster=cluster, time=time, exposure=exposure, columns=cols.to_dict(), seed=seed,
+            assumptions=curve.assumptions, out=out_path),
     ]))
     report = PlanReport(
         title=title or f"Analysis plan: does {names.name(treatment)} change "
