@@ -136,6 +136,7 @@ class PlanReport:
             lines.append(f"  sites for 80% power ({est}): {n if n else 'more than considered'}")
         lines.append("  power assumptions: " + describe_assumptions(self.power.assumptions,
                                                                    self.design))
+        lines.append("    (options: " + " ".join(o for _, o in ASSUMPTION_OPTIONS) + ")")
         if self.estimates is not None:
             names = ["total", "nde", "nie"]
             if self.estimator is not None:
@@ -183,17 +184,16 @@ ASSUMPTION_OPTIONS = (("first_link", "--first-link"), ("rest_of_path", "--rest-o
 
 
 def describe_assumptions(a: PowerAssumptions, design: TrialDesign) -> str:
-    """The power assumptions on one line, each with its ``facmech plan`` option.
+    """The power assumptions in one line (the options that change them follow on the CLI).
 
-    >>> print(describe_assumptions(PowerAssumptions(), TrialDesign.STEPPED_WEDGE)[:100])
-    first link 0.6 SD (--first-link), rest of path 0.25 (--rest-of-path), other routes 0.15 SD (--other-r
+    >>> print(describe_assumptions(PowerAssumptions(), TrialDesign.STEPPED_WEDGE)[:93])
+    path 0.15 SD (first link 0.6 x rest of path 0.25), total 0.3 SD (other routes 0.15); ICC 0.15
     """
-    steps = f"; {a.steps} steps (--steps)" if design is TrialDesign.STEPPED_WEDGE else ""
-    return (f"first link {a.first_link:g} SD (--first-link), rest of path {a.rest_of_path:g} "
-            f"(--rest-of-path), other routes {a.other_routes:g} SD (--other-routes): path "
-            f"{a.path_effect:.3g} SD, total {a.total_effect:.3g} SD; ICC {a.icc:g} (--icc); "
-            f"{a.patients} patients per site-period (--patients){steps}; alpha {a.alpha:g} "
-            f"(--alpha); {a.reps} simulated trials per site count (--reps)")
+    steps = f"; {a.steps} steps" if design is TrialDesign.STEPPED_WEDGE else ""
+    return (f"path {a.path_effect:.3g} SD (first link {a.first_link:g} x rest of path "
+            f"{a.rest_of_path:g}), total {a.total_effect:.3g} SD (other routes "
+            f"{a.other_routes:g}); ICC {a.icc:g}; {a.patients} patients per site-period{steps}; "
+            f"alpha {a.alpha:g}; {a.reps} simulated trials per site count")
 
 
 def _concrete_seed(seed: SeedLike) -> SeedLike:
@@ -224,11 +224,12 @@ def reproduce_command(
     write them to (``DATA.csv``, ``MAP.yaml``); a ``numpy`` Generator as seed cannot be written
     and is flagged.
 
-    >>> print(reproduce_command(map_arg="facilitation", treatment="facilitation", outcome="uptake",
-    ...       path=("facilitation", "trust", "uptake"), design=TrialDesign.PARALLEL, sites=(12,),
-    ...       data=None, cluster=None, time=None, exposure=None, columns={}, seed=3,
-    ...       assumptions=PowerAssumptions(), out=None).splitlines()[-3:])
-    ['    --reps 200 \\', '    --seed 3 \\', '    --out report.html']
+    >>> cmd = reproduce_command(map_arg="facilitation", treatment="facilitation",
+    ...       outcome="uptake", path=("facilitation", "trust", "uptake"),
+    ...       design=TrialDesign.PARALLEL, sites=(12,), data=None, cluster=None, time=None,
+    ...       exposure=None, columns={}, seed=3, assumptions=PowerAssumptions(), out=None)
+    >>> [line.rstrip(" " + chr(92)).strip() for line in cmd.splitlines()[-3:]]
+    ['--reps 200', '--seed 3', '--out report.html']
     """
     notes: list[str] = []
     parts = ["facmech plan"]

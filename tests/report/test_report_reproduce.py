@@ -34,10 +34,10 @@ def test_reproduce_command_rebuilds_the_report(tmp_path, capsys, monkeypatch):
             "--reps", "10", "--first-link", "0.5", "--seed", "7", "--out", "first.md"]
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert ("power assumptions: first link 0.5 SD (--first-link), rest of path 0.25 "
-            "(--rest-of-path), other routes 0.15 SD (--other-routes): path 0.125 SD, total "
-            "0.275 SD; ICC 0.1 (--icc); 15 patients per site-period (--patients); 4 steps "
-            "(--steps); alpha 0.05 (--alpha); 10 simulated trials per site count (--reps)") in out
+    assert ("  power assumptions: path 0.125 SD (first link 0.5 x rest of path 0.25), total "
+            "0.275 SD (other routes 0.15); ICC 0.1; 15 patients per site-period; 4 steps; alpha "
+            "0.05; 10 simulated trials per site count\n    (options: --first-link --rest-of-path "
+            "--other-routes --icc --patients --steps --alpha --reps)") in out
     first = (tmp_path / "first.md").read_text(encoding="utf-8")
     cmd = _command(first)
     assert cmd[:2] == ["facmech", "plan"]
