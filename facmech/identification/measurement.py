@@ -264,6 +264,10 @@ def _search(
     full = query.ask(q.graph, observed=base_obs | set(cands))
     if not full.identifiable:
         why = full.reason or "not identified even with every measurable node measured"
+        if full.witness and not full.witness.startswith("recanting district"):
+            why = (f"{full.witness} is a recanting witness (Avin, Shpitser & Pearl 2005): "
+                   f"affected by {query.treatment}, it carries the effect both along and outside "
+                   "the paths asked for")
         now = query.ask(q.graph, observed=base_obs)
         alts = tuple(a for a in now.alternatives if a.identifiable
                      and not set(a.requires_measuring) & banned)

@@ -289,8 +289,14 @@ def _identify(mmap: MechanismMap, treatment: str, outcome: str, path: tuple[str,
     return path_id, total_id, paths, to_measure, note, _implications(mmap)
 
 
-def _names(nodes) -> str:
-    return ", ".join(f"`{n}`" for n in nodes)
+def _through(names: NodeNames, mechanisms: Sequence[str]) -> str:
+    """The mechanisms of a title: all of them up to three, else the first and last."""
+    if not mechanisms:
+        return "a direct arrow"
+    if len(mechanisms) <= 3:
+        return names.chain(mechanisms)
+    return (f"{names.name(mechanisms[0])} → … → {names.name(mechanisms[-1])} "
+            f"({len(mechanisms)} mechanisms)")
 
 
 def _implications(mmap: MechanismMap) -> list[str]:
@@ -304,10 +310,12 @@ def _map_figure(mmap: MechanismMap, path: tuple[str, ...]) -> Figure:
 
     fig = plot_map(mmap, highlight=list(path), waypoints=True)
     fig = getattr(fig, "figure", fig)
+    w, h = fig.get_size_inches()
     return Figure.from_matplotlib(
         fig, caption=f"The mechanism map; highlighted: {NodeNames(mmap).chain(path)}. Dashed boxes are "
         "constructs the trial does not measure; line style shows the map's confidence in an arrow.",
-        alt="mechanism map with the hypothesized path highlighted", dpi=150, wide=True)
+        alt="mechanism map with the hypothesized path highlighted", dpi=150,
+        wide=w > 1.3 * h)  # a map drawn left to right may use the page's width
 
 
 def plan(
@@ -433,7 +441,7 @@ def plan(
     ]))
     report = PlanReport(
         title=title or f"Analysis plan: does {names.name(treatment)} change "
-        f"{names.name(outcome)} through {names.chain(chain[1:-1]) or 'a direct arrow'}?",
+        f"{names.name(outcome)} through {_through(names, chain[1:-1])}?",
         treatment=treatment, outcome=outcome, path=chain, design=d, identification=path_id,
         total=total_id, schedule=schedule, power=curve, sections=tuple(sections),
         estimates=estimates, implication_tests=tests, estimator=est_plan,

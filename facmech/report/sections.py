@@ -151,9 +151,10 @@ def plain_verdict(ident, names: NodeNames) -> str:
 def _verdict(ident, names: NodeNames) -> list:
     kind = CalloutKind.OK if ident.identifiable else CalloutKind.WARN
     title = "Identified." if ident.identifiable else "Not identified."
-    text = plain_verdict(ident, names).split(": ", 1)[1]
-    what = names.prose(ident.query)
-    out: list = [Callout(f"{sentence_case(what)}. {sentence_case(text)}", kind, title)]
+    text = sentence_case(plain_verdict(ident, names).split(": ", 1)[1])
+    if ident.effect.value == "total":  # the path is named in the hypothesis; the total is not
+        text = f"{sentence_case(names.prose(ident.query))}: {text[:1].lower()}{text[1:]}"
+    out: list = [Callout(text, kind, title)]
     if not ident.identifiable and ident.reason:
         out.append(Paragraph(f"**Why, in the graph's terms.** {sentence_case(names.prose(ident.reason))}."))
     return out
