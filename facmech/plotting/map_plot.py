@@ -353,6 +353,7 @@ def save_map_figure(
     periods: int | None = None,
     dpi: int = 200,
     title: str | None = None,
+    orientation: str = "auto",
 ) -> Path:
     """Draw the map with :func:`plot_map` and save it (``.png``, ``.svg`` or ``.pdf``).
 
@@ -364,7 +365,8 @@ def save_map_figure(
     suffix = path.suffix.lower()
     if suffix not in (".png", ".svg", ".pdf"):
         raise MapError(f"`out` must end in .png, .svg or .pdf (got {str(out)!r})")
-    fig = plot_map(mechanism_map, highlight=highlight, periods=periods, title=title)
+    fig = plot_map(mechanism_map, highlight=highlight, periods=periods, title=title,
+                   orientation=orientation)
     with matplotlib.rc_context({"svg.fonttype": "none", "pdf.fonttype": 42}):
         fig.savefig(path, dpi=dpi, facecolor="white")
     return path
