@@ -88,7 +88,7 @@ def main() -> None:
     print(f"{'all queries':55} {total_f:10.4f} {total_d:10.4f} {total_d / total_f:8.1f}x")
     u = m.unroll(4)
     tp = _best(lambda: path_report(u, "facilitation_t0", "uptake"), reps=1)
-    n = len(path_report(u, "facilitation_t0", "uptake").paths)
+    n = path_report(u, "facilitation_t0", "uptake").n_paths
     print(f"path_report on the map unrolled over 4 periods ({n} paths): {tp:.3f} s "
           "(DoWhy has no path-specific identification)")
     bench_path_reports()
