@@ -43,7 +43,8 @@ _LAZY = {
     "facmech.formats": ("load_map",),
     "facmech.maps.unrolling": ("unroll",),
     "facmech.identification": (
-        "Identification", "identify", "identify_across_variants", "implications",
+        "AdjustmentCheck", "Identification", "check_adjustment", "identify",
+        "identify_across_variants", "implications",
         "measurement_plan", "path_report", "test_implications",
     ),
     "facmech.simulation": (
@@ -65,6 +66,7 @@ _SUBPACKAGES = ("power",)
 
 __all__ = [
     "SMART",
+    "AdjustmentCheck",
     "ArgumentError",
     "Bootstrap",
     "Confidence",
@@ -103,6 +105,7 @@ __all__ = [
     "StrategyResult",
     "StudyResult",
     "UnknownNodeError",
+    "check_adjustment",
     "design_study",
     "gformula",
     "identify",
@@ -155,7 +158,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         time_varying_confounders,
     )
     from facmech.identification import (
+        AdjustmentCheck,
         Identification,
+        check_adjustment,
         identify,
         identify_across_variants,
         implications,

@@ -196,7 +196,6 @@ def run_demo(
     from facmech.mediation import MonteCarlo, mediate
     from facmech.plotting import save_map_figure
     from facmech.report import plan
-    from facmech.report.measurement import linear_sem_measurement
     from facmech.simulation import load_scenario, simulate
 
     outdir = Path(out)
@@ -236,21 +235,10 @@ def run_demo(
         mp = measurement_plan(mmap, Query(DEMO_PATH[0], DEMO_PATH[-1], effect="path",
                                           path=DEMO_PATH))
         st.print("\nWhat must be measured:")
-        st.print(_wrap(mp.summary().splitlines()[0], indent="  "))
-        if mp.reason:
-            st.print(_wrap(f"reason: {mp.reason}", indent="  "))
+        for sentence in mp.advice():  # the same sentences as `facmech measure` and the report
+            st.print(_wrap(sentence, indent="  "))
         numbers["identification.possible"] = float(mp.possible)
-        linear = linear_sem_measurement(mmap, ident)
-        if not mp.possible and linear is not None:
-            st.print(_wrap("Under a linear structural model without interactions (the usual "
-                           "working assumption), the path is the product of its coefficients; it "
-                           "needs " + (", ".join(linear) + " measured:" if linear else
-                                       "nothing more measured."), indent="  "))
-        for node in (linear or ()) if not mp.possible else mp.measure:
-            st.print(f"    measure {node} ({mmap.node(node).label}): "
-                     f"{'; '.join(mmap.node(node).measures)}")
-        numbers["identification.n_measure"] = float(len(linear or ()) if not mp.possible
-                                                    else len(mp.measure))
+        numbers["identification.n_measure"] = float(len(mp.recommended))
 
     st.start("simulate", "A Zambia-like stepped-wedge trial with adaptive dose (simulated)")
     scenario = load_scenario("zambia")

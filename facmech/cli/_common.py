@@ -20,10 +20,12 @@ from typing import Any
 from facmech.errors import ArgumentError, FacmechError
 
 __all__ = [
+    "add_column_option",
     "add_force_option",
     "add_map_option",
     "add_renamed_option",
     "check_outputs",
+    "column_map",
     "emit_json",
     "int_list",
     "name_list",
@@ -80,6 +82,20 @@ def add_renamed_option(
     for spelling in old:  # parsed as the same action, but not listed in --help or usage
         parser._option_string_actions[spelling] = action
     return action
+
+
+def add_column_option(parser: argparse.ArgumentParser) -> None:
+    """``--column NODE=COL`` (repeatable): the data column holding a map node named otherwise."""
+    parser.add_argument("--column", action="append", default=[], metavar="NODE=COL",
+                        help="data column holding a map node whose column is named otherwise "
+                        "(repeat for several), e.g. --column facilitation=arm")
+
+
+def column_map(args: argparse.Namespace) -> dict[str, str]:
+    """``--column`` values as ``{node: column}`` (one-line error on a malformed value)."""
+    from facmech._columns import parse_column_option
+
+    return parse_column_option(getattr(args, "column", None))
 
 
 def add_force_option(parser: argparse.ArgumentParser) -> None:

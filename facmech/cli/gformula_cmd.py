@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import warnings
 
-from facmech.cli._common import add_renamed_option, emit_json
+from facmech.cli._common import add_column_option, add_renamed_option, column_map, emit_json
 from facmech.errors import DataError, FacmechWarning
 
 __all__ = ["register"]
@@ -60,6 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="IPW only: truncate stabilized weights at percentiles (1-P, P)")
     p.add_argument("--alpha", type=float, default=0.05)
     p.add_argument("--seed", type=int, default=None)
+    add_column_option(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(func=run)
 
@@ -79,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         outcome=args.outcome, baseline=args.baseline,
         strategies=args.strategies or ["always", "never"], history=args.history,
         patient=args.patient, inference=args.draws or None, alpha=args.alpha, seed=args.seed,
-        timing=args.timing, outcome_at=args.outcome_at,
+        timing=args.timing, outcome_at=args.outcome_at, columns=column_map(args) or None,
     )
     if args.truncate is not None and args.method != "ipw":
         raise DataError("`--truncate` applies to `--method ipw` only")

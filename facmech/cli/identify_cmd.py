@@ -5,7 +5,8 @@
     facmech identify --treatment X --outcome Y [--effect total|nde|nie|cde|path|mediation]
                      [--mediator M ...]
                      [--path a,b,c] [--latent N ...] [--observed N ...] [--map PATH] [--periods K]
-                     [--variants [--min-confidence M]] [--cross-check dowhy] [--json]
+                     [--variants [--min-confidence M]] [--cross-check dowhy]
+                     [--check-adjustment [A,B]] [--json]
     facmech paths --treatment X --outcome Y [...same options] [--json]
     facmech measure --treatment X --outcome Y [...same options] [--cost N=C ...]
                     [--unmeasurable N ...] [--json]
@@ -21,7 +22,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from facmech.cli._common import add_map_option, add_renamed_option, emit_json, name_list
+from facmech.cli._common import (
+    add_column_option,
+    add_map_option,
+    add_renamed_option,
+    column_map,
+    emit_json,
+    name_list,
+)
 from facmech.errors import FacmechError
 
 __all__ = ["register"]
@@ -35,6 +43,14 @@ def _cost(text: str) -> tuple[str, float]:
         return name.strip(), float(value)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"cost must be a number in {text!r}") from exc
+
+
+_MAP_DEFAULT = object()  # `--check-adjustment` without a value: the map's [adjusted] nodes
+
+
+def _adjust_list(text: str) -> list[str]:
+    """``a,b`` for ``--check-adjustment``; ``""`` or ``none`` is the empty set."""
+    return [] if text.strip().lower() in ("", "none", "{}") else name_list(text)
 
 
 def _add_query(p: argparse.ArgumentParser, *, effect: bool = True) -> None:
@@ -80,6 +96,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ident.add_argument("--cross-check", choices=("dowhy",), action="append", default=None,
                        metavar="LIBRARY", help="also ask DoWhy's identifier (dowhy) and print its "
                        "verdict beside facmech's, with the reason where they differ")
+    ident.add_argument("--check-adjustment", nargs="?", type=_adjust_list, const=_MAP_DEFAULT,
+                       default=None, metavar="A,B",
+                       help="instead of identifying, check whether these nodes form a valid "
+                       "adjustment set for --treatment -> --outcome, and if not why (an open path, "
+                       "a node on a causal path); no value: the map's [adjusted] nodes; 'none': "
+                       "the empty set")
     ident.set_defaults(func=_identify)
 
     paths = subparsers.add_parser(
@@ -111,6 +133,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_renamed_option(imp, "--site", "--cluster", default=None, metavar="COL",
                        help="site column for cluster-robust tests")
     imp.add_argument("--alpha", type=float, default=0.05, help="family-wise level (default 0.05)")
+    add_column_option(imp)
     imp.add_argument("--json", action="store_true", help="print JSON")
     imp.set_defaults(func=_implications)
 
@@ -160,6 +183,8 @@ def _identify(args: argparse.Namespace) -> int:
     from facmech.identification import identify
     from facmech.identification.variants import identify_across_variants
 
+    if args.check_adjustment is not None:
+        return _check_adjustment(args)
     if args.variants:
         if args.cross_check:
             raise FacmechError("`--cross-check` applies to a single query; drop `--variants`")
@@ -175,6 +200,25 @@ def _identify(args: argparse.Namespace) -> int:
         return 0
     res = identify(_graph(args), *_ends(args), **_query_kwargs(args),
                    cross_check=args.cross_check)
+    if args.json:
+        emit_json(res.to_dict())
+    else:
+        print(res.summary())
+    return 0
+
+
+def _check_adjustment(args: argparse.Namespace) -> int:
+    from facmech.identification import check_adjustment
+
+    if args.effect not in (None, "total") or args.mediator or args.path:
+        raise FacmechError("`--check-adjustment` checks a set for the total effect; it takes no "
+                           "--effect, --mediator or --path")
+    graph = _graph(args)
+    adjust = None if args.check_adjustment is _MAP_DEFAULT else args.check_adjustment
+    if adjust is None and not getattr(graph, "adjustment", ()):
+        adjust = []
+    res = check_adjustment(graph, args.treatment, args.outcome, adjust,
+                           observed=args.observed, latent=args.latent)
     if args.json:
         emit_json(res.to_dict())
     else:
@@ -217,6 +261,8 @@ def _implications(args: argparse.Namespace) -> int:
     if args.data is None:
         if args.site is not None:
             raise FacmechError("`--site` needs `--data`")
+        if args.column:
+            raise FacmechError("`--column` maps map nodes to columns of `--data`; give `--data`")
         imps = implications(graph, observed=args.observed, latent=args.latent)
         if args.json:
             emit_json({"implications": [m.to_dict() for m in imps]})
@@ -229,7 +275,8 @@ def _implications(args: argparse.Namespace) -> int:
 
     data = read_table(args.data, argument="--data")
     res = test_implications(graph, data, site=args.site, alpha=args.alpha,
-                            observed=args.observed, latent=args.latent)
+                            observed=args.observed, latent=args.latent,
+                            columns=column_map(args) or None)
     if args.json:
         emit_json(res.to_dict())
     else:

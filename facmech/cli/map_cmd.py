@@ -68,6 +68,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     render.add_argument("--out", required=True, metavar="FILE", help="output file (.png or .svg)")
     render.add_argument("--dpi", type=int, default=200, help="resolution of PNG output")
+    render.add_argument("--orientation", default="auto", choices=("auto", "horizontal", "vertical"),
+                        help="layers left to right or top to bottom (default auto: whichever "
+                        "prints the labels largest at a journal's 180 mm width)")
     add_force_option(render)
     render.set_defaults(func=_render)
 
@@ -142,7 +145,8 @@ def _render(args: argparse.Namespace) -> int:
                         inputs={"--map": args.map})["--out"]
     mmap = _load(args.map)
     note = write_output(out, lambda p: save_map_figure(
-        mmap, p, highlight=args.highlight, periods=args.periods, dpi=args.dpi), option="--out")
+        mmap, p, highlight=args.highlight, periods=args.periods, dpi=args.dpi,
+        orientation=args.orientation), option="--out")
     print(out if note.startswith("wrote") else note)
     return 0
 

@@ -27,7 +27,13 @@ import argparse
 import warnings
 from typing import TYPE_CHECKING
 
-from facmech.cli._common import add_renamed_option, emit_json, positive_int
+from facmech.cli._common import (
+    add_column_option,
+    add_renamed_option,
+    column_map,
+    emit_json,
+    positive_int,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -85,6 +91,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--treated", default=None, help="treated value of the treatment column")
     p.add_argument("--alpha", type=float, default=0.05)
     p.add_argument("--seed", type=int, default=None)
+    add_column_option(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_run)
 
@@ -139,6 +146,7 @@ def _run(args: argparse.Namespace) -> int:
             treated=_value(data, args.treatment, args.treated), missing=args.missing,
             treatment_level=args.treatment_level, effect_model=args.effect_model,
             exposure_time=args.exposure_time, exposure_window=args.exposure_window,
+            columns=column_map(args) or None,
         )
     if args.json:
         emit_json(result.to_dict())

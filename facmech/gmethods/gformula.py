@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -144,6 +144,16 @@ def check_strategies(d: LongData, strategies: Sequence[Strategy]) -> list[str]:
     return notes
 
 
+def _with_columns(columns: Mapping[str, str], data: pd.DataFrame, *names: Any) -> tuple:
+    """``data`` renamed by ``columns={node: column}`` and the column arguments read as nodes
+    (``gformula`` and ``msm`` share the argument order)."""
+    from facmech._columns import with_columns
+
+    keys = ("site", "period", "treatment", "confounders", "outcome", "baseline", "patient")
+    out, n = with_columns(columns, data, **dict(zip(keys, names, strict=True)))
+    return (out, *(n[k] for k in keys))
+
+
 @renamed(unit="site", time="period", nested="patient")
 @with_single_thread_blas
 def gformula(
@@ -166,6 +176,7 @@ def gformula(
     alpha: float = 0.05,
     seed: SeedLike = None,
     identification: Any = None,
+    columns: Mapping[str, str] | None = None,
 ) -> StrategyResult:
     """Mean end-of-study outcome under each treatment strategy, by the g-formula.
 
@@ -211,11 +222,17 @@ def gformula(
         joint effect the strategies contrast (checked by
         :func:`facmech.gmethods.confounders.strategy_identification`); the result carries it and
         its assumptions (``result.assumptions``).
+    columns : mapping of node to column, optional
+        Data columns of map nodes whose column is named otherwise (``{"facilitation": "hours"}``;
+        CLI ``--column``); arguments may then name the node or the column, results use the node.
 
     Returns
     -------
     StrategyResult
     """
+    if columns is not None:
+        data, site, period, treatment, confounders, outcome, baseline, patient = _with_columns(
+            columns, data, site, period, treatment, confounders, outcome, baseline, patient)
     ident = None if identification is None else strategy_identification(
         identification, treatment=treatment, outcome=outcome)
     tim = Timing.parse(timing)

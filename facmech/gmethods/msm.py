@@ -26,7 +26,7 @@ True
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -180,6 +180,7 @@ def msm(
     alpha: float = 0.05,
     seed: SeedLike = None,
     identification: Any = None,
+    columns: Mapping[str, str] | None = None,
 ) -> StrategyResult:
     """IPW marginal structural model for the end-of-study outcome under static strategies.
 
@@ -192,6 +193,11 @@ def msm(
     violation), and ``identification`` (carried with its assumptions). Dynamic strategies are not
     supported (use :func:`gformula`).
     """
+    if columns is not None:
+        from facmech.gmethods.gformula import _with_columns
+
+        data, site, period, treatment, confounders, outcome, baseline, patient = _with_columns(
+            columns, data, site, period, treatment, confounders, outcome, baseline, patient)
     ident = None if identification is None else strategy_identification(
         identification, treatment=treatment, outcome=outcome)
     tim = Timing.parse(timing)

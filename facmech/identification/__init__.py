@@ -2,6 +2,7 @@
 
 - :func:`identify`: total (adjustment, front-door, ID algorithm; instruments flagged), natural
   direct/indirect, controlled direct and path-specific effects, as an :class:`Identification`.
+- :func:`check_adjustment`: is a given set a valid adjustment set, and if not why.
 - :func:`path_report`: every directed path and mediator between two nodes, judged.
 - :func:`measurement_plan`: the cheapest set of unmeasured nodes to measure.
 - :func:`implications` / :func:`test_implications`: testable independencies and tests on data.
@@ -18,6 +19,7 @@
 """
 
 from facmech.identification._query import QueryError
+from facmech.identification.adjustment_check import AdjustmentCheck, check_adjustment
 from facmech.identification.assumptions import Assumption, AssumptionKind
 from facmech.identification.crosscheck import CrossCheck
 from facmech.identification.dowhy_handover import DoWhyHandover
@@ -34,6 +36,7 @@ from facmech.identification.result import Alternative, Effect, Identification, S
 from facmech.identification.variants import VariantReport, identify_across_variants
 
 __all__ = [
+    "AdjustmentCheck",
     "Alternative",
     "Assumption",
     "AssumptionKind",
@@ -49,6 +52,7 @@ __all__ = [
     "QueryError",
     "Strategy",
     "VariantReport",
+    "check_adjustment",
     "identify",
     "identify_across_variants",
     "implications",

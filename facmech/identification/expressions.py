@@ -122,23 +122,7 @@ def sum_over(over: Iterable[str], expr: Expr, *, order: dict[str, int] | None = 
     if isinstance(expr, Sum):
         return sum_over(todo | set(expr.over), expr.expr, order=order)
     if isinstance(expr, Product):
-        factors = list(expr.factors)
-        changed = True
-        while changed and todo:
-            changed = False
-            for i, f in enumerate(factors):
-                others = frozenset().union(*(g.free() for j, g in enumerate(factors) if j != i))
-                if isinstance(f, Prob):
-                    drop = (set(f.vars) & todo) - others - set(f.given)
-                    if drop:
-                        rest = tuple(v for v in f.vars if v not in drop)
-                        todo -= drop
-                        if rest:
-                            factors[i] = Prob(rest, f.given)
-                        else:
-                            del factors[i]
-                        changed = True
-                        break
+        factors = _drop_summed(list(expr.factors), todo)
         expr = product(factors)
         todo &= expr.free()
         if not todo:
@@ -150,6 +134,49 @@ def sum_over(over: Iterable[str], expr: Expr, *, order: dict[str, int] | None = 
             if outside and inside:
                 return product([*outside, Sum(_sorted(todo, order), product(inside))])
     return Sum(_sorted(todo, order), expr)
+
+
+def _drop_summed(factors: list[Expr], todo: set[str]) -> list[Expr]:
+    """Sum out of the kernels the variables in ``todo`` that no other factor mentions (in place).
+
+    A variable ``v`` of ``P(vars | given)`` is summed out when it is in ``todo``, not in ``given``
+    and free in no other factor; a kernel left with no variable is 1 and goes, which may free
+    more variables. The result is the same whatever the order (a drop never blocks another), so
+    a work list over the variables' use counts replaces rescanning every factor per drop: linear
+    instead of cubic in the number of factors.
+    """
+    frees = [f.free() for f in factors]
+    uses: dict[str, int] = {}
+    for fr in frees:
+        for v in fr:
+            uses[v] = uses.get(v, 0) + 1
+    alive = [True] * len(factors)
+    where: dict[str, int] = {}
+    for i, f in enumerate(factors):
+        if isinstance(f, Prob):
+            for v in f.vars:
+                where.setdefault(v, i)
+    work = [v for v in todo if uses.get(v) == 1 and v in where]
+    while work:
+        v = work.pop()
+        i = where.get(v)
+        if v not in todo or i is None or not alive[i] or uses.get(v) != 1:
+            continue
+        f = factors[i]
+        if v not in f.vars or v in f.given:
+            continue
+        todo.discard(v)
+        uses[v] = 0
+        rest = tuple(u for u in f.vars if u != v)
+        if rest:
+            factors[i] = Prob(rest, f.given)
+            continue
+        alive[i] = False
+        for u in f.given:
+            uses[u] -= 1
+            if uses[u] == 1 and u in todo:
+                work.append(u)
+    return [f for f, a in zip(factors, alive, strict=True) if a]
 
 
 def fraction(num: Expr, den: Expr) -> Expr:

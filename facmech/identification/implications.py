@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import html
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,6 +160,7 @@ def test_implications(
     alpha: float = 0.05,
     observed: Iterable[str] | None = None,
     latent: Iterable[str] | None = None,
+    columns: Mapping[str, str] | None = None,
 ) -> ImplicationTests:
     """Test every implied conditional independence on ``data``.
 
@@ -175,16 +176,21 @@ def test_implications(
         Family-wise error rate for the verdict (Holm).
     observed, latent : iterable of str, optional
         As in :func:`facmech.identify`; measured nodes must all be columns of ``data``.
+    columns : mapping of node to column, optional
+        Data columns holding nodes whose column is not named like the node (CLI ``--column``).
 
     Returns
     -------
     ImplicationTests
     """
+    from facmech._columns import ColumnMap
     from facmech.estimation.estimate import wald_intervals  # scipy.stats: loaded when used
 
     alpha = check_alpha(alpha)
     cluster = site
     data = require_frame(data)
+    cols = ColumnMap.build(columns, data)
+    data, cluster = cols.rename(data), cols.node(cluster)
     imps = implications(graph, observed=observed, latent=latent)
     needed = sorted({v for m in imps for v in (m.x, m.y, *m.given)})
     require_columns(data, needed + ([cluster] if cluster else []))

@@ -8,6 +8,13 @@ a minimum-cost plan. Candidates are pruned to latent ancestors of the outcome, t
 the path (other nodes cannot change the answer), and the search starts by checking that measuring
 every candidate works at all; otherwise the answer is "impossible", with the reason.
 
+A :class:`MeasurementPlan` is the one source of truth for *what to measure*: when no measurement
+identifies the query nonparametrically it also carries what is identified instead (the
+alternatives of :func:`facmech.identify`, each with the nodes it needs measured; for a path, the
+product of coefficients under a linear structural model) and the instruments the map suggests for
+each node to measure. :meth:`MeasurementPlan.advice` words it once; the CLI (``facmech
+measure``), the demo and the analysis-plan report all print those sentences.
+
 >>> import networkx as nx
 >>> g = nx.DiGraph([("u", "w"), ("w", "x"), ("w", "y"), ("x", "y"), ("u", "y")])
 >>> plan = measurement_plan(g, Query("x", "y"), latent=["u", "w"], cost={"w": 5})
@@ -28,9 +35,12 @@ from typing import Any
 from facmech.graphs import ancestors_of
 from facmech.identification._query import QueryError, as_names, prepare_graph
 from facmech.identification.identify import identify
-from facmech.identification.result import Identification
+from facmech.identification.result import Alternative, Identification
 
-__all__ = ["MeasurementPlan", "Query", "measurement_plan"]
+__all__ = ["LINEAR_SEM", "MeasurementPlan", "Query", "measurement_plan"]
+
+#: Name prefix of the linear-structural-model alternative for a path (product of coefficients).
+LINEAR_SEM = "linear structural model"
 
 
 @dataclass(frozen=True)
@@ -51,7 +61,13 @@ class Query:
 
 @dataclass(frozen=True)
 class MeasurementPlan:
-    """The answer of :func:`measurement_plan`."""
+    """The answer of :func:`measurement_plan`.
+
+    ``measure`` is the minimum-cost set when ``possible``; otherwise ``alternatives`` lists the
+    related quantities identified instead (with what each needs measured) and
+    :attr:`recommended` the nodes to measure for the linear-model answer. ``instruments`` maps
+    each node to measure to the instruments the map suggests, ``labels`` gives node labels.
+    """
 
     query: Query
     possible: bool
@@ -61,6 +77,66 @@ class MeasurementPlan:
     reason: str | None = None
     ties: tuple[tuple[str, ...], ...] = ()
     evaluated: int = 0
+    alternatives: tuple[Alternative, ...] = ()
+    instruments: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    labels: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def linear_measure(self) -> tuple[str, ...] | None:
+        """Unmeasured nodes the linear-structural-model answer needs (``()``: none), or ``None``
+        when there is no such answer (possible plans, effects other than a path)."""
+        for alt in self.alternatives:
+            if alt.name.startswith(LINEAR_SEM) and alt.identifiable:
+                return tuple(alt.requires_measuring)
+        return None
+
+    @property
+    def recommended(self) -> tuple[str, ...]:
+        """What the trial should measure: ``measure`` when possible, else the linear answer's."""
+        if self.possible:
+            return self.measure
+        return self.linear_measure or ()
+
+    def _name(self, node: str, named: bool = True) -> str:
+        label = dict(self.labels).get(node) if named else None
+        return f"{node} ({label})" if label and label != node else node
+
+    def advice(self, *, named: bool = True) -> tuple[str, ...]:
+        """What to measure, in plain sentences (the CLI, the demo and the report print these).
+
+        ``named=False`` leaves out the labels after the node ids (for a caller that replaces ids
+        by labels itself, as the report does).
+        """
+        q = self.identification.query
+        names = ", ".join(self._name(n, named) for n in self.recommended)
+        if self.possible and not self.measure:
+            out = [f"{q}: already identified from what is measured; nothing more to measure."]
+        elif self.possible:
+            out = [f"{q}: measure {names} (cost {self.cost:g}); then it is identified "
+                   f"({self.identification.strategy})."]
+            if self.ties:
+                out.append("Equally cheap: " + "; ".join("{" + ", ".join(t) + "}"
+                                                         for t in self.ties) + ".")
+        else:
+            out = [f"{q}: impossible to identify nonparametrically by measuring more nodes "
+                   f"({self.reason})."]
+            lin = self.linear_measure
+            if lin is not None:
+                out.append("Under a linear structural model without interactions it is the product "
+                           "of the path coefficients, identified "
+                           + (f"once {names} {'is' if len(lin) == 1 else 'are'} measured: the trial "
+                              "must measure them." if lin else "from what the trial measures now."))
+            others = [a for a in self.alternatives if not a.name.startswith(LINEAR_SEM)]
+            if others:
+                out.append("Identified instead: " + "; ".join(f"{a.name} ({a.status})"
+                                                             for a in others) + ".")
+            if lin is None and not others:
+                out.append("Nothing related is identified either; reconsider the question or the "
+                           "map (facmech identify lists the alternatives it tried).")
+        for node, tools in self.instruments:
+            if tools:
+                out.append(f"To measure {self._name(node, named)}: {'; '.join(tools)}.")
+        return tuple(out)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -68,26 +144,35 @@ class MeasurementPlan:
             "effect": self.query.effect, "possible": self.possible, "measure": list(self.measure),
             "cost": self.cost if self.possible else None, "reason": self.reason,
             "equally_cheap": [list(t) for t in self.ties], "evaluated": self.evaluated,
+            "recommended": list(self.recommended),
+            "linear_measure": None if self.linear_measure is None else list(self.linear_measure),
+            "alternatives": [a.to_dict() for a in self.alternatives],
+            "instruments": {n: list(t) for n, t in self.instruments},
+            "advice": list(self.advice()),
             "identification": self.identification.to_dict(),
         }
 
     def summary(self) -> str:
-        q = self.identification.query
-        if not self.possible:
-            return f"{q}: impossible to identify by measuring more nodes.\n  reason: {self.reason}"
-        if not self.measure:
-            return f"{q}: already identified; nothing more to measure."
-        lines = [f"{q}: measure {{{', '.join(self.measure)}}} (cost {self.cost:g})"]
-        if self.ties:
-            lines.append("  equally cheap: " + "; ".join("{" + ", ".join(t) + "}"
-                                                        for t in self.ties))
-        lines.append("  then: " + self.identification.summary().splitlines()[0])
-        if self.identification.estimand:
-            lines.append(f"  estimand: {self.identification.estimand}")
-        return "\n".join(lines)
+        lines = list(self.advice())
+        if self.possible and self.identification.estimand:
+            lines.append(f"estimand: {self.identification.estimand}")
+        return "\n  ".join(lines)
 
     def __str__(self) -> str:
         return self.summary()
+
+
+def _finish(plan: MeasurementPlan, graph: Any) -> MeasurementPlan:
+    """Add the map's instruments and labels for the nodes the plan recommends (and those the
+    alternatives need measured)."""
+    from dataclasses import replace
+
+    if not hasattr(graph, "node") or not hasattr(graph, "node_ids"):
+        return plan
+    need = {*plan.recommended, *(n for a in plan.alternatives for n in a.requires_measuring)}
+    nodes = [n for n in graph.node_ids if n in need]
+    return replace(plan, instruments=tuple((n, tuple(graph.node(n).measures)) for n in nodes),
+                   labels=tuple((n, graph.node(n).label or n) for n in nodes))
 
 
 def _costs(cands: Sequence[str], cost: Mapping[str, float] | None, q: Any) -> dict[str, float]:
@@ -135,6 +220,20 @@ def measurement_plan(
     -------
     MeasurementPlan
     """
+    return _finish(_search(graph, query, cost=cost, unmeasurable=unmeasurable, observed=observed,
+                           latent=latent, max_evaluations=max_evaluations), graph)
+
+
+def _search(
+    graph: Any,
+    query: Query,
+    *,
+    cost: Mapping[str, float] | None,
+    unmeasurable: Iterable[str],
+    observed: Iterable[str] | None,
+    latent: Iterable[str] | None,
+    max_evaluations: int,
+) -> MeasurementPlan:
     q = prepare_graph(graph, observed=observed, latent=latent)
     if not isinstance(query, Query):
         raise QueryError(f"`query` must be a facmech Query (got {type(query).__name__})")
@@ -165,9 +264,17 @@ def measurement_plan(
     full = query.ask(q.graph, observed=base_obs | set(cands))
     if not full.identifiable:
         why = full.reason or "not identified even with every measurable node measured"
+        if full.witness and not full.witness.startswith("recanting district"):
+            why = (f"{full.witness} is a recanting witness (Avin, Shpitser & Pearl 2005): "
+                   f"affected by {query.treatment}, it carries the effect both along and outside "
+                   "the paths asked for")
+        now = query.ask(q.graph, observed=base_obs)
+        alts = tuple(a for a in now.alternatives if a.identifiable
+                     and not set(a.requires_measuring) & banned)
+        what = (f"measuring every measurable node {{{', '.join(cands)}}} does not help"
+                if cands else "no unmeasured node could change the answer")
         return MeasurementPlan(query, False, tuple(sorted(forced)), math.inf, full,
-                               reason=f"measuring every measurable node {{{', '.join(cands)}}} "
-                                      f"does not help: {why}", evaluated=2)
+                               reason=f"{what}: {why}", evaluated=3, alternatives=alts)
     if forced:
         now = query.ask(q.graph, observed=base_obs)
         if now.identifiable:

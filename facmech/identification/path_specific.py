@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import networkx as nx
 
@@ -112,7 +112,16 @@ class PathCriterion:
     recanting: frozenset[str] | None
     witness: str | None
     total: IDResult
-    expression: Expr | None
+    _admg: ADMG | None = field(default=None, repr=False, compare=False)
+    _ends: tuple[str, str] = field(default=("", ""), repr=False, compare=False)
+
+    @property
+    def expression(self) -> Expr | None:
+        """The identifying functional (``None`` when not identified), built on first use: path
+        reports judge thousands of path sets and print few formulas."""
+        if not self.identified or self._admg is None:
+            return None
+        return _functional(self._admg, *self._ends, self.ystar, self.active)
 
 
 def _reach(h: nx.DiGraph, start: Iterable[str], target: str, *, avoid: set[str]) -> bool:
@@ -260,10 +269,10 @@ def path_criterion(admg: ADMG, x: str, y: str, ps: PathSet) -> PathCriterion:
                 witness = "recanting district {" + ", ".join(sorted(d)) + "}"
             break
     identified = recanting is None and total.identified
-    expr = _functional(admg, x, y, ystar, active) if identified else None
-    return PathCriterion(identified, ystar, active, recanting, witness, total, expr)
+    return PathCriterion(identified, ystar, active, recanting, witness, total, admg, (x, y))
 
 
+@functools.lru_cache(maxsize=1024)
 def _functional(admg: ADMG, x: str, y: str, ystar: frozenset[str], active: frozenset[str]) -> Expr:
     order = {n: i for i, n in enumerate(admg.nodes)}
     factors = []

@@ -87,6 +87,7 @@ def mediate(
     models: Sequence[Any] | None = None,
     random_intercept: bool = False,
     identification: Any = None,
+    columns: Mapping[str, str] | None = None,
 ) -> MediationResult:
     """Natural direct and indirect effects, ordered-mediator decomposition and path effects.
 
@@ -165,6 +166,10 @@ def mediate(
         site's first treated period, plus one).
     exposure_window : int, optional
         Longest exposure time in the averaged effects (default: the longest observed).
+    columns : mapping of node to column, optional
+        With a ``graph`` whose node ids are not the data's column names: which column holds which
+        node (``{"facilitation": "arm"}``; CLI ``--column facilitation=arm``). The analysis runs
+        on a renamed copy; arguments may name the node or its column; results use node ids.
 
     Returns
     -------
@@ -192,6 +197,14 @@ def mediate(
     mfamily = Family.parse(mediator_family, argument="mediator_family")
     alpha = check_alpha(alpha)
     inference = parse_inference(inference, schemes=(MonteCarlo, Bootstrap), default=MonteCarlo)
+    if columns is not None:  # map nodes held by differently named columns (issue 13)
+        from facmech._columns import with_columns
+
+        data, n = with_columns(columns, data, treatment=treatment, outcome=outcome,
+                               site=site, period=period, exposure_time=exposure_time,
+                               meds=mediators, covs=covariates)
+        treatment, outcome, site, period = n["treatment"], n["outcome"], n["site"], n["period"]
+        exposure_time, mediators, covariates = n["exposure_time"], n["meds"], n["covs"]
     ident, treatment, meds, outcome, chosen = consume_identification(
         identification, graph=graph, treatment=treatment, mediators=mediators, outcome=outcome,
         covariates=covariates, columns=getattr(data, "columns", ()))

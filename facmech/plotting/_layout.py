@@ -12,6 +12,11 @@
    towards the mean height of their neighbours, subject to the gaps between them (an isotonic
    regression, solved exactly by pool-adjacent-violators).
 
+With ``vertical=True`` the layers run top to bottom instead of left to right (the same
+layering, order and routing, transposed): a long causal chain then costs height, not width, which
+is what fits a journal's 180 mm column (:func:`facmech.plotting.plot_map` picks the orientation
+that prints the labels largest at that width).
+
 All sizes are in inches. The result is a plain frozen :class:`Layout`.
 """
 
@@ -51,6 +56,8 @@ class Layout:
     stage_of: dict[str, str | None]
     width: float
     height: float
+    vertical: bool = False
+    same_layer: tuple[tuple[str, str], ...] = ()  # edges drawn within one row (a period's)
 
 
 def _groups(mmap: MechanismMap, dag: nx.DiGraph) -> dict[str, int]:
@@ -148,17 +155,34 @@ def compute_layout(
     dummy_size: float = 0.10,
     sort_key: Callable[[str], tuple] | None = None,
     pin_top: frozenset[str] = frozenset(),
+    vertical: bool = False,
+    band_gap: float = 0.0,
 ) -> Layout:
     """Lay out ``mmap`` given each node's box size ``(width, height)`` in inches.
 
-    Nodes in ``pin_top`` are kept at the top of their column (room for curves drawn above).
+    Nodes in ``pin_top`` are kept at the start of their layer: the top of their column (room for
+    curves drawn above), or with ``vertical`` the right end of their row (curves drawn at the
+    right). ``col_gap`` separates layers, ``row_gap`` neighbours within a layer; ``band_gap``
+    is added where a stage (or period band) begins, room for its name.
     """
+    pin_key = (lambda v: v in pin_top) if vertical else (lambda v: v not in pin_top)
     dag = mmap.to_networkx()
     columns, groups, stage_of = node_columns(mmap, dag)
-    n_cols = max(columns.values()) + 1
     index = {nid: i for i, nid in enumerate(mmap.node_ids)}
+    fixed: set[int] = set()
+    if vertical and mmap.is_unrolled:
+        columns, fixed = _period_rows(mmap, dag, columns, groups)
+    n_cols = max(columns.values()) + 1
     role = {n.id: _ROLE_ORDER[n.role.value] for n in mmap.nodes}
     key = sort_key or (lambda nid: (role[nid], index[nid]))
+    if fixed:  # a period's row: its nodes in causal order, the same for every period
+        topo = {n: i for i, n in enumerate(nx.lexicographical_topological_sort(
+            dag, key=lambda n: index[n]))}
+        base = {n.id: n.base or n.id for n in mmap.nodes}
+        first = {}
+        for n in sorted(topo, key=topo.__getitem__):
+            first.setdefault(base[n], len(first))
+        key = sort_key or (lambda nid: (first[base[nid]], role[nid], index[nid]))
 
     # dummies for long edges
     chain_edges: list[tuple] = []
@@ -166,8 +190,13 @@ def compute_layout(
     members: list[list] = [[] for _ in range(n_cols)]
     for nid in sorted(columns, key=key):
         members[columns[nid]].append(nid)
+    same: list[tuple[str, str]] = []
     for u, v in dag.edges:
         cu, cv = columns[u], columns[v]
+        if cu == cv:  # within a period's row: drawn inside the row, not routed
+            same.append((u, v))
+            dummies[(u, v)] = []
+            continue
         chain = [u]
         for c in range(cu + 1, cv):
             d = ("dummy", u, v, c)
@@ -196,11 +225,17 @@ def compute_layout(
                 ps = [pos[w] for w in nbrs[v] if w in pos]
                 return (sum(ps) / len(ps), cur[v]) if ps else (float(cur[v]), cur[v])
 
+            if c in fixed:  # lanes by barycentre, the period's nodes kept in causal order
+                real = [v for v in order[c] if isinstance(v, str)]
+                order[c].sort(key=bary)
+                it = iter(real)
+                order[c] = [next(it) if isinstance(v, str) else v for v in order[c]]
+                continue
             order[c].sort(key=bary)
-            order[c].sort(key=lambda v: v not in pin_top)
+            order[c].sort(key=pin_key)
         return order
 
-    best = [sorted(c, key=lambda v: v not in pin_top) for c in members]
+    best = [sorted(c, key=pin_key) for c in members]
     best_x = _crossings(best, chain_edges)
     order = best
     for it in range(12):
@@ -209,11 +244,16 @@ def compute_layout(
         if x < best_x:
             best, best_x = [list(c) for c in order], x
 
-    def height(v) -> float:
-        return sizes[v][1] if isinstance(v, str) else dummy_size
+    along, across = (0, 1) if vertical else (1, 0)  # size index along / across a layer
+
+    def height(v) -> float:  # extent along the layer (a box's height in a column)
+        return sizes[v][along] if isinstance(v, str) else dummy_size
 
     def sep(a, b) -> float:
-        gap = row_gap if isinstance(a, str) and isinstance(b, str) else row_gap * 0.5
+        # edges passing a layer run in lanes: closer together when layers run down the page,
+        # where lanes add width (the scarce dimension at a journal's column width)
+        gap = row_gap if isinstance(a, str) and isinstance(b, str) else \
+            row_gap * (0.25 if vertical else 0.5)
         return (height(a) + height(b)) / 2 + gap
 
     # vertical coordinates (y down while solving)
@@ -235,26 +275,37 @@ def compute_layout(
                 y[v] = yy
 
     # horizontal coordinates
-    col_w = [max((sizes[v][0] for v in col if isinstance(v, str)), default=0.3) for col in best]
+    col_w = [max((sizes[v][across] for v in col if isinstance(v, str)), default=0.3)
+             for col in best]
     xs: list[float] = []
     acc = 0.0
     for c, w in enumerate(col_w):
         if c:
             acc += col_w[c - 1] / 2 + col_gap + w / 2
-            if groups_change(best, c, groups):
+            if groups_change(best, c, groups) and not band_gap:
                 acc += col_gap * 0.6
+            if band_gap and _band_of(best[c], groups, stage_of) != _band_of(best[c - 1], groups,
+                                                                          stage_of):
+                acc += band_gap
         xs.append(acc)
 
     top = min(y[v] - height(v) / 2 for v in y)
     bottom = max(y[v] + height(v) / 2 for v in y)
-    centers = {v: (xs[columns[v]], bottom - y[v]) for v in columns}  # flip: y up
-    routes = {
-        (u, v): tuple((xs[d[3]], bottom - y[d]) for d in ds) for (u, v), ds in dummies.items()
-    }
-    # shift so the drawing starts at (0, 0)
     x0 = xs[0] - col_w[0] / 2
-    centers = {v: (cx - x0, cy) for v, (cx, cy) in centers.items()}
-    routes = {k: tuple((px - x0, py) for px, py in pts) for k, pts in routes.items()}
+    depth = xs[-1] + col_w[-1] / 2 - x0  # extent across the layers
+
+    if vertical:  # layers top to bottom; the order within a layer runs left to right
+        def place(layer_x: float, pos: float) -> tuple[float, float]:
+            return pos - top, depth - (layer_x - x0)
+        width, height_ = bottom - top, depth
+    else:  # layers left to right; the order within a layer runs top to bottom
+        def place(layer_x: float, pos: float) -> tuple[float, float]:
+            return layer_x - x0, bottom - pos
+        width, height_ = depth, bottom - top
+    centers = {v: place(xs[columns[v]], y[v]) for v in columns}
+    routes = {
+        (u, v): tuple(place(xs[d[3]], y[d]) for d in ds) for (u, v), ds in dummies.items()
+    }
     return Layout(
         centers=centers,
         sizes={v: sizes[v] for v in columns},
@@ -263,9 +314,39 @@ def compute_layout(
         column_x=tuple(x - x0 for x in xs),
         groups=groups,
         stage_of=stage_of,
-        width=xs[-1] + col_w[-1] / 2 - x0,
-        height=bottom - top,
+        width=width,
+        height=height_,
+        vertical=vertical,
+        same_layer=tuple(same),
     )
+
+
+def _period_rows(
+    mmap: MechanismMap, dag: nx.DiGraph, columns: dict[str, int], groups: dict[str, int]
+) -> tuple[dict[str, int], set[int]]:
+    """Layers of an unrolled map drawn top to bottom with one row per period (a dynamic Bayesian
+    network's layout): the baseline layers, then period k in one row, then the end layers.
+    Returns the layers and the set of period rows."""
+    periods = mmap.periods or 0
+    base = [c for n, c in columns.items() if groups[n] == 0]
+    end = [c for n, c in columns.items() if groups[n] == periods + 1]
+    start = (max(base) + 1) if base else 0
+    end0 = min(end) if end else 0
+    out = {}
+    for n, c in columns.items():
+        g = groups[n]
+        if g == 0:
+            out[n] = c
+        elif g <= periods:
+            out[n] = start + g - 1
+        else:
+            out[n] = start + periods + (c - end0)
+    return out, set(range(start, start + periods))
+
+
+def _band_of(layer: list, groups: dict[str, int], stage_of: dict[str, str | None]) -> tuple:
+    real = [v for v in layer if isinstance(v, str)]
+    return (groups[real[0]], stage_of[real[0]]) if real else ()
 
 
 def groups_change(order: list[list], c: int, groups: dict[str, int]) -> bool:

@@ -1,9 +1,13 @@
 """The publishable figure of a mechanism map: :func:`plot_map`.
 
-The map is drawn left to right in layers (baseline context, strategy, early, middle and late
-mechanisms, outcomes; on an unrolled map, one shaded band per period). Boxes are sized to their
-wrapped labels and filled by role; latent (unmeasured) nodes have a dashed outline and grey italic
-text. Edges are routed between the boxes as smooth splines; the line style gives the confidence in
+The map is drawn in layers (baseline context, strategy, early, middle and late mechanisms,
+outcomes; on an unrolled map, one shaded band per period), left to right or top to bottom:
+``orientation="auto"`` takes the one whose labels print largest in a journal's two-column width
+(180 mm, :data:`JOURNAL_WIDTH`, and at most :data:`JOURNAL_HEIGHT` tall), so a long causal chain
+such as the built-in map's runs down the page, its labels printing at 7.5 pt instead of 3 pt
+across it. Boxes are sized to their wrapped labels and filled by role; latent (unmeasured) nodes
+have a dashed outline and grey italic text. Edges are routed between the boxes as smooth
+splines; the line style gives the confidence in
 the arrow (solid H, long dashes M-H, dashes M, dash-dot L-M, dots L); numbered arrows carry their
 number in a circle; lagged edges (period *t* -> *t + 1*) are purple curves. A highlighted path is
 drawn bold in colour and everything else greyed. matplotlib is imported only when drawing.
@@ -40,7 +44,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["check_highlight", "highlight_edges", "plot_map", "save_map_figure"]
+__all__ = ["JOURNAL_HEIGHT", "JOURNAL_WIDTH", "check_highlight", "highlight_edges", "plot_map",
+           "printed_scale", "save_map_figure"]
 
 ROLE_FILL = {  # light tints of the Okabe-Ito palette (colour-blind safe)
     "context": "#E8E8E8",
@@ -71,6 +76,9 @@ STAGE_NAME = {
     "late": "Late mechanisms",
     "end": "Outcomes",
 }
+#: A journal's full (two-column) figure width, 180 mm, and the usable page height, in inches.
+JOURNAL_WIDTH = 180 / 25.4
+JOURNAL_HEIGHT = 230 / 25.4
 HIGHLIGHT = "#D55E00"
 LAG_COLOUR = "#7B3294"
 EDGE_COLOUR = "#333333"
@@ -134,6 +142,17 @@ def _wrap(label: str, width: int) -> str:
     return "\n".join(textwrap.wrap(label, width=width, break_long_words=False)) or label
 
 
+def printed_scale(width: float, height: float, *, page_width: float = JOURNAL_WIDTH,
+                  page_height: float = JOURNAL_HEIGHT) -> float:
+    """How much a ``width`` x ``height`` inch figure shrinks when printed on a journal page (1 if
+    it fits): its fonts print at ``fontsize * printed_scale``.
+
+    >>> round(printed_scale(19.7, 5.4), 2), printed_scale(6, 8)
+    (0.36, 1.0)
+    """
+    return min(1.0, page_width / width, page_height / height)
+
+
 def plot_map(
     mechanism_map: MechanismMap | str,
     *,
@@ -143,8 +162,9 @@ def plot_map(
     periods: int | None = None,
     title: str | None = None,
     fontsize: float = 9.0,
-    wrap: int = 15,
+    wrap: int | None = None,
     legend: bool = True,
+    orientation: str = "auto",
 ) -> Figure:
     """Draw a mechanism map as a publication figure.
 
@@ -162,15 +182,20 @@ def plot_map(
         Axes to draw on; by default a new figure sized to the map is made. On a smaller axes the
         font shrinks so the drawing fits.
     periods
-        Unroll the map over this many periods first (laid out left to right).
+        Unroll the map over this many periods first (one band per period).
     title
         An optional title above the map.
     fontsize
         Font size of node labels in points (arrow numbers and legend are slightly smaller).
     wrap
-        Wrap node labels at about this many characters.
+        Wrap node labels at about this many characters (default 15 left to right, 20 top to
+        bottom, where width is cheaper than height).
     legend
         Draw the legend (roles, latent nodes, confidence line styles, lag, highlight) below.
+        Line styles for confidence appear only when the map's arrows differ in confidence.
+    orientation : {"auto", "horizontal", "vertical"}
+        Layers left to right or top to bottom. ``"auto"`` picks the one printing the labels
+        largest at 180 mm wide (or on ``ax``).
 
     Returns
     -------
@@ -179,12 +204,17 @@ def plot_map(
     Raises
     ------
     MapError
-        A bad ``highlight`` (not a path, or unknown node with the closest ids suggested), or
-        ``periods`` < 1.
+        A bad ``highlight`` (not a path, or unknown node with the closest ids suggested), a bad
+        ``orientation``, or ``periods`` < 1.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    from facmech.plotting._draw import legend_height
+
+    if orientation not in ("auto", "horizontal", "vertical"):
+        raise MapError("`orientation` must be one of 'auto', 'horizontal', 'vertical' (got "
+                       f"{orientation!r})")
     mmap = load_map(mechanism_map)
     if periods is not None:
         mmap = mmap.unroll(periods)
@@ -195,48 +225,78 @@ def plot_map(
         FigureCanvasAgg(fig)
     else:
         fig = ax.figure
-    labels = {n.id: _wrap(n.label or n.id, wrap) for n in mmap.nodes}
+    def labels_for(width: int) -> dict[str, str]:
+        return {n.id: _wrap(n.label or n.id, width) for n in mmap.nodes}
+    has_loops = any(e.lag for e in mmap.edges) and not mmap.is_unrolled
     pinned = frozenset(
         x for e in mmap.edges if e.lag and not mmap.is_unrolled for x in (e.source, e.target)
     )
 
-    def layout_at(fs: float) -> tuple[Layout, float]:
-        sizes = _measure(fig, labels, fs)
+    def frame(fs: float, vertical: bool, width: int) -> tuple[Layout, float, dict[str, float]]:
+        """The layout at font size ``fs`` (labels wrapped at ``width``) and the room around it."""
+        sizes = _measure(fig, labels_for(width), fs)
         scale = fs / 9.0
-        return compute_layout(
-            mmap, sizes, col_gap=0.62 * scale, row_gap=0.30 * scale, dummy_size=0.10 * scale,
-            pin_top=pinned,
-        ), scale
+        lay = compute_layout(
+            mmap, sizes, col_gap=(0.27 if vertical else 0.62) * scale,
+            row_gap=(0.22 if vertical else 0.30) * scale,
+            dummy_size=(0.04 if vertical else 0.10) * scale,
+            pin_top=pinned, vertical=vertical,
+            band_gap=(fs / 72 * 1.3 + 0.08 * scale) if vertical else 0.0,
+        )
+        room = {
+            "header": (0.0 if vertical else 0.38) * scale,
+            "gutter": (0.18 if vertical else 0.0) * scale,  # left of a vertical drawing
+            "loops": 0.45 * scale if has_loops else 0.0,  # above (horizontal) or right
+            "title": 0.35 * scale if title else 0.0,
+            "margin": 0.25 * scale,
+        }
+        if vertical:  # each band's name sits in the gap above its first row
+            room["header"] = fs / 72 * 1.3 + 0.1 * scale
+        room["legend"] = legend_height(mmap, lay.width, fs, scale, highlight=bool(path)) \
+            if legend else 0.0
+        return lay, scale, room
 
-    layout, scale = layout_at(fontsize)
-    header = 0.38 * scale
-    legend_h = (0.95 if legend else 0.0) * scale + (0.35 * scale if title else 0.0)
-    margin = 0.25 * scale
-    lagged = [e for e in mmap.edges if e.lag and not mmap.is_unrolled]
-    loop_room = 0.45 * scale if lagged else 0.0
-    total_w = layout.width + 2 * margin
-    total_h = layout.height + header + loop_room + legend_h + 2 * margin
-    if ax is None:
-        fig.set_size_inches(max(total_w, 7.0), total_h)
-        ax = fig.add_axes((0, 0, 1, 1))
-    else:
+    def extent(lay: Layout, room: dict[str, float]) -> tuple[float, float]:
+        if lay.vertical:
+            w = lay.width + room["gutter"] + room["loops"] + 2 * room["margin"]
+            h = lay.height + room["header"] + room["legend"] + room["title"] + 2 * room["margin"]
+        else:
+            w = lay.width + 2 * room["margin"]
+            h = (lay.height + room["header"] + room["loops"] + room["legend"] + room["title"]
+                 + 2 * room["margin"])
+        return w, h
+
+    if ax is not None:
         bbox = ax.get_position()
         fw, fh = fig.get_size_inches()
-        avail_w, avail_h = bbox.width * fw, bbox.height * fh
-        shrink = min(1.0, avail_w / total_w, avail_h / total_h)
-        if shrink < 1.0:
-            layout, scale = layout_at(fontsize * shrink * 0.97)
-            fontsize = fontsize * shrink * 0.97
-            header, legend_h, margin, loop_room = (
-                v * shrink * 0.97 for v in (header, legend_h, margin, loop_room)
-            )
-            total_w = layout.width + 2 * margin
-            total_h = layout.height + header + loop_room + legend_h + 2 * margin
+        page = (bbox.width * fw, bbox.height * fh)
+    else:
+        page = (JOURNAL_WIDTH, JOURNAL_HEIGHT)
+    options = [False, True] if orientation == "auto" else [orientation == "vertical"]
+    candidates = []
+    for vertical in options:
+        # top to bottom, width is cheaper than height: also try wider label lines
+        for width in ([wrap] if wrap is not None else [15, 20] if vertical else [15]):
+            lay, scale, room = frame(fontsize, vertical, width)
+            w, h = extent(lay, room)
+            candidates.append((printed_scale(w, h, page_width=page[0], page_height=page[1]),
+                               vertical, width, lay, scale, room))
+    shrink, vertical, width, layout, scale, room = max(candidates, key=lambda c: c[:3])
+    total_w, total_h = extent(layout, room)
+    if ax is None:
+        fig.set_size_inches(max(total_w, 4.0), total_h)
+        ax = fig.add_axes((0, 0, 1, 1))
+    elif shrink < 1.0:
+        fontsize = fontsize * shrink * 0.97
+        layout, scale, room = frame(fontsize, vertical, width)
+        total_w, total_h = extent(layout, room)
     fw, fh = fig.get_size_inches()
     bbox = ax.get_position()
     aw, ah = bbox.width * fw, bbox.height * fh
+    margin, legend_h = room["margin"], room["legend"]
     # data units are inches; centre the drawing in the axes
-    x_lo = -margin - (aw - total_w) / 2
+    left = room["gutter"] if vertical else 0.0
+    x_lo = -margin - left - (aw - total_w) / 2
     y_lo = -legend_h - margin - (ah - total_h) / 2
     ax.set_xlim(x_lo, x_lo + aw)
     ax.set_ylim(y_lo, y_lo + ah)
@@ -246,17 +306,19 @@ def plot_map(
 
     edges = highlight_edges(mmap, path)
     on = tuple(dict.fromkeys([*path, *(n for e in sorted(edges) for n in e)]))
-    drawer = Drawer(ax, mmap, layout, path=on, fontsize=fontsize, scale=scale, labels=labels,
-                    path_edges=edges)
-    drawer.bands(header=header, loop_room=loop_room)
+    drawer = Drawer(ax, mmap, layout, path=on, fontsize=fontsize, scale=scale,
+                    labels=labels_for(width), path_edges=edges)
+    drawer.bands(header=room["gutter"] if vertical else room["header"],
+                 loop_room=0.0 if vertical else room["loops"])
     drawer.nodes()
     drawer.edges()
     drawer.arrow_numbers()
     if legend:
         drawer.legend(top=-0.15 * scale, has_lag=any(e.lag for e in mmap.edges))
     if title:
+        top = layout.height + (room["header"] if vertical else room["header"] + room["loops"])
         ax.text(
-            layout.width / 2, layout.height + header + loop_room + 0.15 * scale, title,
+            layout.width / 2, top + 0.15 * scale, title,
             ha="center", va="bottom", fontsize=fontsize * 1.25, fontweight="bold", gid="title",
         )
     return fig
@@ -291,6 +353,7 @@ def save_map_figure(
     periods: int | None = None,
     dpi: int = 200,
     title: str | None = None,
+    orientation: str = "auto",
 ) -> Path:
     """Draw the map with :func:`plot_map` and save it (``.png``, ``.svg`` or ``.pdf``).
 
@@ -302,7 +365,8 @@ def save_map_figure(
     suffix = path.suffix.lower()
     if suffix not in (".png", ".svg", ".pdf"):
         raise MapError(f"`out` must end in .png, .svg or .pdf (got {str(out)!r})")
-    fig = plot_map(mechanism_map, highlight=highlight, periods=periods, title=title)
+    fig = plot_map(mechanism_map, highlight=highlight, periods=periods, title=title,
+                   orientation=orientation)
     with matplotlib.rc_context({"svg.fonttype": "none", "pdf.fonttype": 42}):
         fig.savefig(path, dpi=dpi, facecolor="white")
     return path

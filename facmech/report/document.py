@@ -77,9 +77,11 @@ class Callout:
 
 @dataclass(frozen=True)
 class Code:
-    """Preformatted text (a formula, a command line, a model specification)."""
+    """Preformatted text (a formula, a command line, a model specification); with a ``summary``
+    it is folded under that line (HTML ``<details>``), for formulas a reader opens on demand."""
 
     text: str
+    summary: str = ""
 
 
 def format_cell(value: object, digits: int = 3) -> str:

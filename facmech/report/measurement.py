@@ -129,7 +129,9 @@ def linear_sem_measurement(mmap: MechanismMap, identification: Any) -> tuple[str
     coefficients under a linear structural model without interactions, with the regressions that
     identify each coefficient (single-door sets, which may include nodes the map marks unmeasured).
     This returns those unmeasured nodes in map order (``()`` when none is needed), or ``None`` when
-    the linear answer is not identified either.
+    the linear answer is not identified either. :class:`~facmech.identification.MeasurementPlan`
+    (``linear_measure``, ``recommended``, ``advice()``) carries the same answer with the rest of
+    what to measure; this function is kept for callers holding only an identification.
 
     >>> from facmech.identification import identify
     >>> from facmech.formats import load_map
@@ -139,10 +141,10 @@ def linear_sem_measurement(mmap: MechanismMap, identification: Any) -> tuple[str
     >>> linear_sem_measurement(m, identify(m, "facilitation", "uptake", effect="path", path=path))
     ('socialization', 'peer_experience')
     """
+    from facmech.identification.measurement import LINEAR_SEM
+
     for alt in identification.alternatives:
-        if alt.name.startswith("linear structural model") and alt.identifiable:
+        if alt.name.startswith(LINEAR_SEM) and alt.identifiable:
             need = set(alt.requires_measuring)
             return tuple(n for n in mmap.node_ids if n in need)
     return None
-
-

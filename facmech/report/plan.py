@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from facmech._columns import ColumnMap
 from facmech._deprecation import renamed
 from facmech._files import write_atomic
 from facmech._random import SeedLike
@@ -33,7 +34,8 @@ from facmech.formats import load_map
 from facmech.maps import MechanismMap
 from facmech.report.document import Figure, Section
 from facmech.report.inputs import check_output, check_path, load_data
-from facmech.report.measurement import linear_sem_measurement, measurement_schedule
+from facmech.report.labels import NodeNames
+from facmech.report.measurement import measurement_schedule
 from facmech.report.power_curve import PowerAssumptions, PowerCurve, plot_power_curve, power_curve
 from facmech.report.render import render_html, render_html_fragment, render_markdown
 from facmech.report.results import estimation_plan, results_section
@@ -133,6 +135,9 @@ class PlanReport:
         for est in ("path", "total"):
             n = self.power.sites_for(est)
             lines.append(f"  sites for 80% power ({est}): {n if n else 'more than considered'}")
+        lines.append("  power assumptions: " + describe_assumptions(self.power.assumptions,
+                                                                   self.design))
+        lines.append("    (options: " + " ".join(o for _, o in ASSUMPTION_OPTIONS) + ")")
         if self.estimates is not None:
             names = ["total", "nde", "nie"]
             if self.estimator is not None:
@@ -172,6 +177,99 @@ class PlanReport:
                                     footer=self.footer)
 
 
+#: ``facmech plan`` options of the power assumptions, in the order they are printed.
+ASSUMPTION_OPTIONS = (("first_link", "--first-link"), ("rest_of_path", "--rest-of-path"),
+                      ("other_routes", "--other-routes"), ("icc", "--icc"),
+                      ("patients", "--patients"), ("steps", "--steps"), ("alpha", "--alpha"),
+                      ("reps", "--reps"))
+
+
+def describe_assumptions(a: PowerAssumptions, design: TrialDesign) -> str:
+    """The power assumptions in one line (the options that change them follow on the CLI).
+
+    >>> print(describe_assumptions(PowerAssumptions(), TrialDesign.STEPPED_WEDGE)[:93])
+    path 0.15 SD (first link 0.6 x rest of path 0.25), total 0.3 SD (other routes 0.15); ICC 0.15
+    """
+    steps = f"; {a.steps} steps" if design is TrialDesign.STEPPED_WEDGE else ""
+    return (f"path {a.path_effect:.3g} SD (first link {a.first_link:g} x rest of path "
+            f"{a.rest_of_path:g}), total {a.total_effect:.3g} SD (other routes "
+            f"{a.other_routes:g}); ICC {a.icc:g}; {a.patients} patients per site-period{steps}; "
+            f"alpha {a.alpha:g}; {a.reps} simulated trials per site count")
+
+
+def _concrete_seed(seed: SeedLike) -> SeedLike:
+    """An integer seed for ``None`` (drawn once, then used and printed), so that the report's
+    reproduce command holds the seed actually used; integers and Generators pass through."""
+    if seed is None:
+        import numpy as np
+
+        return int(np.random.SeedSequence().generate_state(1)[0])
+    return seed
+
+
+def _shell(value: Any) -> str:
+    import shlex
+
+    return shlex.quote(str(value))
+
+
+def reproduce_command(
+    *, map_arg: Any, treatment: str, outcome: str, path: Sequence[str], design: TrialDesign,
+    sites: Sequence[int], data: Any, site: str | None, period: str | None,
+    exposure: str | None, columns: Mapping[str, str], seed: SeedLike,
+    assumptions: PowerAssumptions, out: Any,
+) -> str:
+    """The ``facmech plan`` command line that rebuilds the report: every option and the seed used.
+
+    Data or a map passed as Python objects have no file name: the command then says which file to
+    write them to (``DATA.csv``, ``MAP.yaml``); a ``numpy`` Generator as seed cannot be written
+    and is flagged.
+
+    >>> cmd = reproduce_command(map_arg="facilitation", treatment="facilitation",
+    ...       outcome="uptake", path=("facilitation", "trust", "uptake"),
+    ...       design=TrialDesign.PARALLEL, sites=(12,), data=None, site=None, period=None,
+    ...       exposure=None, columns={}, seed=3, assumptions=PowerAssumptions(), out=None)
+    >>> [line.rstrip(" " + chr(92)).strip() for line in cmd.splitlines()[-3:]]
+    ['--reps 200', '--seed 3', '--out report.html']
+    """
+    notes: list[str] = []
+    parts = ["facmech plan"]
+    if isinstance(map_arg, (str, os.PathLike)):
+        if str(map_arg) != "facilitation":
+            parts.append(f"--map {_shell(map_arg)}")
+    else:
+        parts.append("--map MAP.yaml")
+        notes.append("# the map was passed as an object: save it first, e.g. "
+                     "open('MAP.yaml', 'w').write(facmech.formats.dump_yaml(m))")
+    parts += [f"--treatment {_shell(treatment)}", f"--outcome {_shell(outcome)}",
+              f"--path {_shell(','.join(path))}", f"--design {design.value}",
+              f"--sites {','.join(map(str, sites))}"]
+    if data is not None:
+        if isinstance(data, (str, os.PathLike)):
+            parts.append(f"--data {_shell(data)}")
+        else:
+            parts.append("--data DATA.csv")
+            notes.append("# the data were passed as a DataFrame: save them first, e.g. "
+                         "data.to_csv('DATA.csv', index=False)")
+        parts.append(f"--site {_shell(site)}")
+        if period:
+            parts.append(f"--period {_shell(period)}")
+        if exposure:
+            parts.append(f"--exposure {_shell(exposure)}")
+        parts += [f"--column {_shell(f'{n}={c}')}" for n, c in columns.items()]
+    for field_name, option in ASSUMPTION_OPTIONS:
+        parts.append(f"{option} {getattr(assumptions, field_name)!r}")
+    import numpy as np
+
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        parts.append(f"--seed {int(seed)}")
+    else:
+        notes.append(f"# the seed was a {type(seed).__name__}, which a command line cannot "
+                     "carry: pass an integer seed to make the report reproducible")
+    parts.append(f"--out {_shell(out) if out is not None else 'report.html'}")
+    return "\n".join([*notes, " \\\n    ".join(parts)])
+
+
 def _identify(mmap: MechanismMap, treatment: str, outcome: str, path: tuple[str, ...]):
     from facmech.identification import identify
     from facmech.identification.measurement import Query, measurement_plan
@@ -182,29 +280,24 @@ def _identify(mmap: MechanismMap, treatment: str, outcome: str, path: tuple[str,
     frame = path_report(mmap, treatment, outcome).to_frame()
     paths = frame[frame["kind"] != "total"][["kind", "query", "identifiable", "strategy", "witness"]]
     to_measure: tuple[str, ...] = ()
-    note = ""
+    note: tuple[str, ...] = ()
     if not path_id.identifiable:
+        # what to measure: the measurement plan's own words (one source of truth with the CLI's
+        # `facmech measure` and the demo)
         mp = measurement_plan(mmap, Query(treatment, outcome, effect="path", path=tuple(path)))
-        if mp.possible:
-            to_measure = tuple(mp.measure)
-            note = (f"Measure {_names(mp.measure)} (currently unmeasured): then the path-specific "
-                    f"effect is identified ({mp.identification.strategy}).")
-        else:
-            note = f"No measurement makes the path-specific effect identified nonparametrically: {mp.reason}."
-            linear = linear_sem_measurement(mmap, path_id)
-            if linear:
-                to_measure = linear
-                note += (f" Under a linear structural model without interactions, measuring "
-                         f"{_names(linear)} identifies it as the product of the path coefficients: "
-                         f"the trial must measure them.")
-            elif linear == ():
-                note += (" Under a linear structural model without interactions it is identified "
-                         "from what the trial measures, as the product of the path coefficients.")
+        to_measure = mp.recommended
+        note = mp.advice(named=False)  # the report names nodes by label
     return path_id, total_id, paths, to_measure, note, _implications(mmap)
 
 
-def _names(nodes) -> str:
-    return ", ".join(f"`{n}`" for n in nodes)
+def _through(names: NodeNames, mechanisms: Sequence[str]) -> str:
+    """The mechanisms of a title: all of them up to three, else the first and last."""
+    if not mechanisms:
+        return "a direct arrow"
+    if len(mechanisms) <= 3:
+        return names.chain(mechanisms)
+    return (f"{names.name(mechanisms[0])} → … → {names.name(mechanisms[-1])} "
+            f"({len(mechanisms)} mechanisms)")
 
 
 def _implications(mmap: MechanismMap) -> list[str]:
@@ -218,10 +311,12 @@ def _map_figure(mmap: MechanismMap, path: tuple[str, ...]) -> Figure:
 
     fig = plot_map(mmap, highlight=list(path), waypoints=True)
     fig = getattr(fig, "figure", fig)
+    w, h = fig.get_size_inches()
     return Figure.from_matplotlib(
-        fig, caption=f"The mechanism map; highlighted: {' → '.join(path)}. Dashed boxes are "
+        fig, caption=f"The mechanism map; highlighted: {NodeNames(mmap).chain(path)}. Dashed boxes are "
         "constructs the trial does not measure; line style shows the map's confidence in an arrow.",
-        alt="mechanism map with the hypothesized path highlighted", dpi=150, wide=True)
+        alt="mechanism map with the hypothesized path highlighted", dpi=150,
+        wide=w > 1.3 * h)  # a map drawn left to right may use the page's width
 
 
 @renamed(cluster="site", time="period")
@@ -241,6 +336,7 @@ def plan(
     seed: SeedLike = 20231127,
     assumptions: PowerAssumptions | None = None,
     title: str | None = None,
+    columns: Mapping[str, str] | None = None,
 ) -> PlanReport:
     """Build the analysis plan for a hypothesized mechanism path.
 
@@ -275,6 +371,9 @@ def plan(
         Effect sizes and trial dimensions of the power curve.
     title : str, optional
         Report title.
+    columns : mapping of node to column, optional
+        Data columns holding map nodes under other names (``{"facilitation": "arm"}``; CLI
+        ``--column facilitation=arm``). ``cluster``, ``time`` and ``exposure`` may name either.
 
     Returns
     -------
@@ -297,6 +396,12 @@ def plan(
     df = load_data(data)
     if df is not None and site is None:
         raise FacmechError("`site` is required with `data`: name the site column (e.g. 'site')")
+    cols = ColumnMap.build(columns, df)
+    if df is not None and cols:
+        df = cols.rename(df)
+        site, period, exposure = cols.node(site), cols.node(period), cols.node(exposure)
+    seed = _concrete_seed(seed)
+    assumptions = assumptions if assumptions is not None else PowerAssumptions()
 
     path_id, total_id, paths, to_measure, note, imps = _identify(mmap, treatment, outcome, chain)
     adjustment = total_id.adjustment_sets[0] if total_id.adjustment_sets else ()
@@ -312,11 +417,12 @@ def plan(
         plot_power_curve(curve), caption="Power against the number of sites, for the hypothesized "
         "path and for the total effect.", alt="power curves")
 
+    names = NodeNames(mmap)
     sections = [
         hypothesis_section(mmap, chain, design=d.value, sites=curve.frame["sites"].unique()),
         map_section(mmap, _map_figure(mmap, chain), chain),
-        identification_section(path_id, total_id, paths),
-        measurement_section(schedule, note),
+        identification_section(path_id, total_id, paths, names=names),
+        measurement_section(schedule, note, names=names),
         implications_section(imps, focus=chain),
         est_plan.section(),
         power_section(curve, power_fig),
@@ -331,15 +437,15 @@ def plan(
 
     sections.append(reproducibility_section([
         f"facmech {__version__}; pandas {pd.__version__}; created {stamp}",
-        f"seed = {seed!r}",
-        est_plan.command(map_arg=map if isinstance(map, (str, os.PathLike)) else None,
-                         sites=tuple(int(s) for s in curve.frame['sites'].unique()),
-                         data=data if isinstance(data, (str, os.PathLike)) else None,
-                         site=site, period=period),
+        reproduce_command(
+            map_arg=map, treatment=treatment, outcome=outcome, path=chain, design=d,
+            sites=tuple(int(s) for s in curve.frame["sites"].unique()), data=data,
+            site=site, period=period, exposure=exposure, columns=cols.to_dict(), seed=seed,
+            assumptions=curve.assumptions, out=out_path),
     ]))
     report = PlanReport(
-        title=title or f"Analysis plan: does {treatment} change {outcome} through "
-        f"{' -> '.join(chain[1:-1]) or 'a direct arrow'}?",
+        title=title or f"Analysis plan: does {names.name(treatment)} change "
+        f"{names.name(outcome)} through {_through(names, chain[1:-1])}?",
         treatment=treatment, outcome=outcome, path=chain, design=d, identification=path_id,
         total=total_id, schedule=schedule, power=curve, sections=tuple(sections),
         estimates=estimates, implication_tests=tests, estimator=est_plan,

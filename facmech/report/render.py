@@ -160,7 +160,10 @@ def _block_html(block: Block) -> str:
         title = f"<strong>{inline_html(block.title)}</strong> " if block.title else ""
         return f'<div class="callout {block.kind.value}">{title}{inline_html(block.text)}</div>'
     if isinstance(block, Code):
-        return f"<pre>{html.escape(block.text, quote=False)}</pre>"
+        pre = f"<pre>{html.escape(block.text, quote=False)}</pre>"
+        if block.summary:
+            return f"<details><summary>{inline_html(block.summary)}</summary>{pre}</details>"
+        return pre
     if isinstance(block, Table):
         head = "".join(f"<th>{inline_html(c)}</th>" for c in block.columns)
         body = "".join(
@@ -270,7 +273,11 @@ def _block_md(block: Block, figure_dir: Path | None, link_prefix: str, counter: 
         return f"> {title}{esc(block.text)}"
     if isinstance(block, Code):
         fence = _fence(block.text)  # longer than any backtick run inside: cannot be closed early
-        return f"{fence}\n{block.text}\n{fence}"
+        code = f"{fence}\n{block.text}\n{fence}"
+        if block.summary:  # GitHub and most Markdown renderers fold <details>
+            return (f"<details><summary>{esc(block.summary)}</summary>\n\n{code}\n\n"
+                    "</details>")
+        return code
     if isinstance(block, Table):
         return _table_md(block)
     if isinstance(block, Figure):

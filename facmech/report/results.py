@@ -347,8 +347,7 @@ def _analyses(data: pd.DataFrame, mmap: MechanismMap, plan: EstimationPlan, bloc
             data, treatment=plan.assignment, mediators=list(plan.mediators),
             outcome=plan.outcome, covariates=list(plan.covariates), site=site,
             period=period, graph=mmap if plan.exposure is None else None, seed=seed,
-            effect_model="exposure_time" if plan.design is TrialDesign.STEPPED_WEDGE and period
-            else "constant")
+            effect_model=_effect_model(plan, period))
     except NotIdentifiedError as exc:
         blocks.append(Callout(str(exc), CalloutKind.WARN, "Not estimated."))
     if result is not None:
@@ -379,7 +378,8 @@ def _analyses(data: pd.DataFrame, mmap: MechanismMap, plan: EstimationPlan, bloc
                                     f"mechanisms; control and treated versions, equal without "
                                     f"interaction) are in the result object "
                                     f"(`report.estimates`)."))
-        blocks += _sensitivity_blocks(result, data, plan, site=site, period=period, seed=seed)
+        blocks += _sensitivity_blocks(result, data, plan, site=site, period=period, seed=seed,
+                                      mmap=mmap)
         if result.warnings:
             blocks.append(Bullets(tuple(f"Warning: {w}" for w in result.warnings)))
     tests = None
@@ -397,16 +397,26 @@ def _analyses(data: pd.DataFrame, mmap: MechanismMap, plan: EstimationPlan, bloc
 
 
 def _sensitivity_blocks(result: Any, data: pd.DataFrame, plan: EstimationPlan, *, site: str,
-                        period: str | None, seed: SeedLike) -> list:
+                        period: str | None, seed: SeedLike, mmap: MechanismMap | None = None) -> list:
     """Imai-Keele-Yamamoto rho sensitivity (one mediator: the last mechanism before the outcome,
-    earlier mechanisms collapsed into it) and E-values of the main analysis."""
+    earlier mechanisms collapsed into it) and E-values of the main analysis.
+
+    The rho analysis needs a model with that one mediator and a constant exposure effect, so its
+    estimand is the indirect effect through the last mechanism *by every route* under that model;
+    the text gives it that name, its value under the main analysis' effect model as well, and
+    tells it apart from the table's ``via:`` row (the part of the effect reaching the mechanism
+    other than through earlier ones), which issue 13 found printed as the same "indirect effect
+    through normalization" (-0.027 in the text, -0.063 in the table).
+    """
     from facmech.mediation import mediate
 
     last = plan.chain[-1]
     single = result
-    if len(plan.mediators) > 1:
-        single = mediate(data, treatment=plan.assignment, mediators=[last], outcome=plan.outcome,
-                         covariates=list(plan.covariates), site=site, period=period, seed=seed)
+    main_model = _effect_model(plan, period)
+    kw = dict(treatment=plan.assignment, mediators=[last], outcome=plan.outcome,
+              covariates=list(plan.covariates), site=site, period=period, seed=seed)
+    if len(plan.mediators) > 1 or main_model != "constant":
+        single = mediate(data, **kw)
     blocks: list = []
     try:
         sens = single.sensitivity()
@@ -414,18 +424,35 @@ def _sensitivity_blocks(result: Any, data: pd.DataFrame, plan: EstimationPlan, *
         blocks.append(Callout(f"Sensitivity analysis not available: {exc}", CalloutKind.INFO))
     else:
         e = single.effects["nie"]
-        blocks.append(Paragraph(
-            f"**Sensitivity to mediator-outcome confounding** (Imai, Keele & Yamamoto 2010): the "
-            f"indirect effect through `{last}` (the last mechanism before `{plan.outcome}`; earlier "
-            f"mechanisms act through it), estimated at {e.estimate:.3f}, as a function of the "
-            f"correlation rho between the errors of the `{last}` and `{plan.outcome}` models. It "
-            f"would be zero at rho = {sens.rho_at_zero:.2f}: an unmeasured common cause of "
-            f"`{last}` and `{plan.outcome}` that strong would explain it away."))
+        every = mmap is not None and _every_route_through(mmap, plan.treatment, plan.outcome, last)
+        where = (f"every route from `{plan.treatment}` to `{plan.outcome}` in the map passes "
+                 f"through it" if every else f"the last mechanism of the path before "
+                 f"`{plan.outcome}`")
+        text = (f"**Sensitivity to mediator-outcome confounding** (Imai, Keele & Yamamoto 2010) of "
+                f"the indirect effect through `{last}` by every route ({where}): a model with "
+                f"`{last}` as the only mediator, earlier mechanisms collapsed into it, and a "
+                f"constant exposure effect, as the rho analysis requires. It estimates this effect "
+                f"at {e.estimate:.3f}")
+        if main_model != "constant":
+            try:
+                alt = mediate(data, **kw, effect_model=main_model).effects["nie"].estimate
+                text += f" ({alt:.3f} under the {main_model.replace('_', '-')} model of the table)"
+            except FacmechError:
+                pass
+        via = result.effects.get(f"via:{last}")
+        if via is not None:
+            text += (f". It is not the table's `via:{last}` row ({via.estimate:.3f}), which counts "
+                     f"only the part of the effect that reaches `{last}` other than through earlier "
+                     f"mechanisms")
+        text += (f". The estimate would be zero at rho = {sens.rho_at_zero:.2f}, the correlation "
+                 f"between the errors of the `{last}` and `{plan.outcome}` models: an unmeasured "
+                 f"common cause of `{last}` and `{plan.outcome}` that strong would explain it away.")
+        blocks.append(Paragraph(text))
         from facmech.report.document import Figure
 
         blocks.append(Figure.from_matplotlib(
-            _figure(sens.plot()), caption=f"Indirect effect through {last} against rho.",
-            alt="sensitivity curve"))
+            _figure(sens.plot()), caption=f"Indirect effect through {last} by every route "
+            f"(single-mediator, constant-effect model) against rho.", alt="sensitivity curve"))
     try:
         ev = result.e_values()
     except FacmechError:
@@ -435,6 +462,21 @@ def _sensitivity_blocks(result: Any, data: pd.DataFrame, plan: EstimationPlan, *
                                    "(VanderWeele & Ding 2017): the risk ratio an unmeasured "
                                    "confounder would need with both treatment and outcome."))
     return blocks
+
+
+def _effect_model(plan: EstimationPlan, time: str | None) -> str:
+    """The main analysis' effect model: exposure-time indicators in a stepped wedge."""
+    return "exposure_time" if plan.design is TrialDesign.STEPPED_WEDGE and time else "constant"
+
+
+def _every_route_through(mmap: MechanismMap, x: str, y: str, node: str) -> bool:
+    """Whether every directed path from ``x`` to ``y`` of the map passes ``node``."""
+    from facmech.graphs import count_directed_paths
+
+    g = mmap.to_networkx()
+    if x not in g or y not in g or node not in g:
+        return False
+    return count_directed_paths(g, x, y, avoid=[node]) == 0
 
 
 def _figure(obj: Any) -> Any:

@@ -189,17 +189,28 @@ class SteppedWedge(Design):
 
     Sites are randomly split into ``steps`` groups whose sizes differ by at most one; group ``s``
     (0-based) crosses over at period ``1 + floor(s (T - 1) / S)``, so period 0 is all control and the
-    last period all facilitation. ``periods`` defaults to ``steps + 1``.
+    last period all facilitation. ``periods`` defaults to ``steps + 1`` and ``steps`` to
+    ``periods - 1`` (one step per period after the baseline period, the standard complete design
+    of Hussey & Hughes 2007 and swCRTdesign's ``swDsn``); give at least one of them.
+
+    >>> SteppedWedge(sites=24, periods=5, patients=20).steps
+    4
     """
 
     sites: int
-    steps: int
     patients: int
+    steps: int = None  # type: ignore[assignment]  # None: periods - 1
     periods: int = None  # type: ignore[assignment]  # None: steps + 1
 
     name = "stepped-wedge"
 
     def __post_init__(self) -> None:
+        if self.steps is None and self.periods is None:
+            raise DesignError("a stepped-wedge design needs `steps` or `periods` (steps default "
+                              "to periods - 1, periods to steps + 1)")
+        if self.steps is None:
+            _count("periods", self.periods, minimum=2)
+            object.__setattr__(self, "steps", self.periods - 1)
         _count("steps", self.steps)
         if self.periods is None:
             object.__setattr__(self, "periods", self.steps + 1)
@@ -423,8 +434,9 @@ def make_design(kind: str | DesignKind, **sizes: Any) -> Design:
         raise DesignError(f"the {k.value} design needs `sites`")
     if "patients" not in args:
         args["patients"] = 20
-    if cls is SteppedWedge and "steps" not in args:
-        raise DesignError("the stepped-wedge design needs `steps`")
+    if cls is SteppedWedge and "steps" not in args and "periods" not in args:
+        raise DesignError("the stepped-wedge design needs `steps` or `periods` (steps default to "
+                          "periods - 1, as in swCRTdesign)")
     return cls(**args)
 
 

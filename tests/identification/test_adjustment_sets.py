@@ -50,3 +50,40 @@ def test_random_graphs_match_brute_force(seed):
     assert ours == brute_minimal_sets(g, x, y, observed)
     for z in ours:
         assert brute_valid_adjustment(g, x, y, set(z))
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_is_adjustment_set_matches_brute_force_for_every_subset(seed):
+    # every subset of the other nodes, the empty set included (the no-copy fast path: no common
+    # ancestor of x and y in the proper back-door graph)
+    import itertools
+
+    rng = np.random.default_rng(100 + seed)
+    g = random_dag(rng, int(rng.integers(4, 7)), p=0.45)
+    nodes = list(g.nodes)
+    i, j = sorted(rng.choice(len(nodes), size=2, replace=False))
+    x, y = nodes[i], nodes[j]
+    rest = [v for v in nodes if v not in (x, y)]
+    for k in range(len(rest) + 1):
+        for z in itertools.combinations(rest, k):
+            assert is_adjustment_set(g, {x}, {y}, set(z)) == brute_valid_adjustment(g, x, y, set(z))
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_is_adjustment_set_for_sets_matches_the_copied_backdoor_graph(seed):
+    # several treatments (as the mediation formula asks): the criterion on an explicit copy of
+    # the proper back-door graph, as computed before the graph stopped being copied
+    from facmech.graphs import d_separated
+    from facmech.identification.adjustment import forbidden_nodes, proper_backdoor_graph
+
+    rng = np.random.default_rng(200 + seed)
+    g = random_dag(rng, 8, p=0.35)
+    nodes = list(g.nodes)
+    for _ in range(10):
+        pick = list(rng.choice(len(nodes), size=4, replace=False))
+        xs, ys = {nodes[pick[0]], nodes[pick[1]]}, {nodes[pick[2]]}
+        z = {v for v in nodes if v not in xs | ys and rng.random() < 0.3}
+        for zz in (z, set()):
+            ref = not (zz & forbidden_nodes(g, xs, ys)) and d_separated(
+                proper_backdoor_graph(g, xs, ys), xs, ys, zz)
+            assert is_adjustment_set(g, xs, ys, zz) == ref

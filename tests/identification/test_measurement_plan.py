@@ -74,3 +74,66 @@ def test_bad_inputs():
         measurement_plan(g, Query("x", "y"), latent=["c"], cost={"c": 0})
     with pytest.raises(QueryError, match="Query"):
         measurement_plan(g, ("x", "y"))
+
+
+DEMO = ("facilitation", "leadership_engagement", "acceptance", "socialization", "coherence",
+        "capacity", "trust", "normalization", "uptake")
+
+
+def test_impossible_plan_carries_the_linear_answer_and_instruments():
+    # issue 13: `measure` said "impossible" where the report offered the linear model and
+    # instruments; the plan now carries both (one source of truth)
+    import facmech
+
+    m = facmech.load_map()
+    plan = measurement_plan(m, Query("facilitation", "uptake", effect="path", path=DEMO))
+    assert not plan.possible
+    assert plan.linear_measure == ("socialization", "peer_experience") == plan.recommended
+    tools = dict(plan.instruments)
+    assert tools["socialization"] == ("NoMAD cognitive participation", "facilitator field notes")
+    assert tools["peer_experience"] == ("network participation logs",
+                                        "NoMAD cognitive participation")
+    advice = plan.advice()
+    assert advice[0].startswith("path-specific effect along facilitation -> leadership_engagement")
+    assert "leadership_engagement is a recanting witness" in advice[0]
+    assert any(s.startswith("Under a linear structural model without interactions") and
+               "once socialization (Socialization of the facilitator's role), peer_experience "
+               "(Peer experiences) are measured" in s for s in advice)
+    assert any(s.startswith("Identified instead: ") for s in advice)
+    assert "To measure socialization (Socialization of the facilitator's role): NoMAD cognitive " \
+           "participation; facilitator field notes." in advice
+    d = plan.to_dict()
+    assert d["recommended"] == ["socialization", "peer_experience"]
+    assert d["advice"] == list(advice)
+
+
+def test_cli_report_and_demo_print_the_same_advice(capsys, tmp_path):
+    import facmech
+    from facmech.cli import main
+    from facmech.report import plan as make_plan
+
+    m = facmech.load_map()
+    advice = measurement_plan(m, Query("facilitation", "uptake", effect="path", path=DEMO)).advice()
+    assert main(["measure", "--path", ",".join(DEMO)]) == 0
+    out = capsys.readouterr().out
+    for sentence in advice:
+        assert sentence in out
+    rep = make_plan(m, path=DEMO, sites=(12,))
+    # the report shows the same sentences, naming nodes by label (ids replaced in one pass)
+    from facmech.report.document import Bullets, Callout
+    from facmech.report.labels import NodeNames, sentence_case
+
+    names = NodeNames(m)
+    plain = [names.prose(t) for t in measurement_plan(
+        m, Query("facilitation", "uptake", effect="path", path=DEMO)).advice(named=False)]
+    section = next(s for s in rep.sections if s.id == "measurement")
+    callout = next(b for b in section.blocks if isinstance(b, Callout))
+    bullets = next(b for b in section.blocks if isinstance(b, Bullets))
+    assert callout.text == sentence_case(plain[0])
+    assert list(bullets.items) == plain[1:]
+    assert "To measure socialization of the facilitator's role: NoMAD cognitive participation; " \
+           "facilitator field notes." in bullets.items
+    # the schedule asks for exactly the recommended nodes
+    sched = rep.schedule.set_index("node")
+    assert set(sched.index[sched["status"] == "latent: add a measure"]) == {"socialization",
+                                                                             "peer_experience"}

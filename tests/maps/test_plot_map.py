@@ -122,7 +122,9 @@ def test_line_style_follows_confidence_and_latent_nodes_are_dashed(builtin):
 
 
 def test_lagged_edges_are_curves_above_the_boxes(builtin):
-    fig = plot_map(builtin)
+    # left-to-right layers (the figure's layout before issue 13 made "auto" pick top to bottom
+    # for this map; the vertical counterpart is tested in test_plot_map_journal.py)
+    fig = plot_map(builtin, orientation="horizontal")
     edges = _patches(fig, "edge:")
     lagged = {g: p for g, p in edges.items() if g.endswith(":lag")}
     assert set(lagged) == {

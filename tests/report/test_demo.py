@@ -82,3 +82,28 @@ def test_demo_cli_unwritable_out(tmp_path, capsys):
     assert main(["demo", "--quick", "--out", str(blocker / "sub")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("facmech demo: error: `out`: cannot create directory")
+
+
+def test_readme_demo_blocks_have_the_shape_the_demo_prints(demo):
+    # the README shows two pieces of `make demo` output (full sizes, seed 20231127); the quick
+    # demo here prints other numbers but the same lines: labels, columns, files, in order
+    import re
+    from pathlib import Path
+
+    _, text = demo
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```text\n(.*?)^```", readme, re.S | re.M)
+    files = next(b for b in blocks if b.startswith("== Where everything is"))
+    sustained = next(b for b in blocks if b.lstrip().startswith("estimator"))
+    number = r"-?\d+\.\d+"
+    for line in sustained.rstrip("\n").splitlines():
+        pattern = re.escape(line)
+        for x in re.findall(number, line):
+            pattern = pattern.replace(re.escape(x), number, 1)
+        pattern = re.sub(r"(\\ )+", r"\\s+", pattern)
+        assert re.search(pattern, text), line
+    shown = [line.split()[0] for line in files.splitlines()[1:] if line.startswith("  ")]
+    printed = text[text.index("== Where everything is"):].splitlines()[1:len(shown) + 1]
+    assert [line.split()[0] for line in printed] == shown
+    assert "Open the report in a browser: file://" in text and "Open the report in a browser" \
+        in files

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from facmech.errors import DesignError
@@ -109,3 +110,31 @@ def test_vignette_sizes_from_the_paper() -> None:
         assert trial.design.sites == sites and trial.design.name == kind
         assert trial.data["site"].nunique() == sites
         assert load_scenario(name).name == name
+
+
+def test_stepped_wedge_steps_default_to_periods_minus_one():
+    # issue 13: `--design stepped-wedge --sites 24 --periods 5` failed ("needs `steps`"); the
+    # complete design has one step per period after the baseline period (Hussey & Hughes 2007;
+    # swCRTdesign's swDsn(c(6, 6, 6, 6)) gives 5 periods for 4 steps)
+    from facmech.simulation.designs import make_design
+
+    d = SteppedWedge(sites=24, periods=5, patients=20)
+    assert (d.steps, d.periods, d.crossover_periods) == (4, 5, (1, 2, 3, 4))
+    assert make_design("stepped-wedge", sites=24, periods=5).steps == 4
+    assert SteppedWedge(sites=24, steps=4, patients=20) == d
+    with pytest.raises(DesignError, match="needs `steps` or `periods`"):
+        make_design("stepped-wedge", sites=24)
+    with pytest.raises(DesignError, match="`periods` must be an integer >= 2"):
+        SteppedWedge(sites=24, periods=1, patients=20)
+
+
+def test_simulate_cli_stepped_wedge_from_periods(tmp_path, capsys):
+    from facmech.cli import main
+
+    out = tmp_path / "sw.csv"
+    assert main(["simulate", "--design", "stepped-wedge", "--sites", "24", "--periods", "5",
+                 "--seed", "1", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "24 sites x 5 periods x 20 patients = 2400 rows" in text
+    data = pd.read_csv(out)
+    assert data.groupby("site")["step"].first().nunique() == 4
