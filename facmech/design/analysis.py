@@ -2,6 +2,16 @@ r"""What a design study estimates in each simulated trial, batched over replicat
 
 :class:`Analysis` chooses the estimands:
 
+* Map scenarios (:class:`~facmech.design.MapTrial`, parallel or stepped wedge): ``total``,
+  ``direct`` and the indirect effect come from the engine under :func:`facmech.mediate`
+  (:func:`~facmech.mediation.engine.mediate_arrays`) run on the site-period data of all ``R``
+  replicates at once: period fixed effects, site-clustered CR2 covariance with quasi-Bayesian Monte
+  Carlo intervals (``mc_draws`` draws; ``mediate``'s default) and, on a stepped wedge, the
+  exposure-time indicator model (Kenny, Voldal, Xia & Heagerty 2022) whose exposure-time-averaged
+  effects are the truth :meth:`MapTrial.truth <facmech.design.MapTrial.truth>` reports
+  (``total_eti``/``nde_eti``/``nie_eti`` of :func:`facmech.simulation.true_effects`). A design
+  study thus analyses each simulated trial as a user's ``mediate`` call would.
+* Other trial models (:mod:`facmech.design.model`, constant effects by construction):
 * ``total``: the total effect of the strategy, from the random-intercept model with period effects
   (:func:`~facmech.design.estimators.random_intercept_fit`; Hussey & Hughes 2007), Wald t interval.
 * ``mediation``: product-of-coefficients mediation on the site-level mediators (Baron & Kenny 1986;
@@ -45,6 +55,9 @@ from facmech.estimation.estimate import wald_intervals
 from facmech.estimation.intervals import product_draws
 from facmech.estimation.resampling import replicate_t_draws
 from facmech.gmethods.ice import ice_contrast
+from facmech.mediation.engine import mediate_arrays
+from facmech.mediation.inference import MonteCarlo
+from facmech.mediation.keys import EffectKey
 from facmech.power._common import check_alpha, check_count
 
 __all__ = ["Analysis", "Part", "analyze_batch", "indirect_estimands"]
@@ -204,13 +217,16 @@ def analyze_batch(
             alpha=analysis.alpha, mc_draws=analysis.mc_draws, rngs=rngs,
         )
         return _checked(out, n_r)
-    x = np.asarray(x, dtype=float)[..., None]
     out: dict[str, dict[str, np.ndarray]] = {}
-    if Part.TOTAL in analysis.parts:
+    if getattr(trial, "scenario", None) is not None and (
+            Part.TOTAL in analysis.parts or Part.MEDIATION in analysis.parts):
+        out.update(_mediate_batch(trial, analysis, np.asarray(x, dtype=float), y, m, rngs))
+    x = np.asarray(x, dtype=float)[..., None]
+    if Part.TOTAL in analysis.parts and "total" not in out:
         fit = random_intercept_fit(y, x)
         out["total"] = wald_intervals(fit.coef[:, 0], fit.std_error[:, 0], df=fit.df[0],
                                       alpha=analysis.alpha).columns()
-    if Part.MEDIATION in analysis.parts:
+    if Part.MEDIATION in analysis.parts and "direct" not in out:
         k = m.shape[1]
         meds = np.moveaxis(m, 1, -1)  # (R, I, T, K)
         outcome = random_intercept_fit(y, np.concatenate([x, meds], axis=3))
@@ -233,6 +249,50 @@ def analyze_batch(
                                           alpha=analysis.alpha).columns()
     return _checked(out, n_r)
 
+
+
+def _mediate_batch(trial: TrialModel, analysis: Analysis, x: np.ndarray, y: np.ndarray,
+                   m: np.ndarray, rngs: Sequence[np.random.Generator]
+                   ) -> dict[str, dict[str, np.ndarray]]:
+    """``total`` (and ``direct``, indirect) of a map scenario by the engine under
+    :func:`facmech.mediate` (:func:`~facmech.mediation.engine.mediate_arrays`) on the site-period
+    data of all replicates at once: period fixed effects, site-clustered CR2 Monte Carlo inference
+    (``mediate``'s default) and, when the exposure rolls out over periods (a stepped wedge), the
+    exposure-time indicator model whose exposure-time-averaged effects are the truth's
+    ``total_eti``/``nde_eti``/``nie_eti`` (:meth:`MapTrial.truth <facmech.design.MapTrial.truth>`)."""
+    n_r, n_i, n_t = y.shape
+    n = n_i * n_t
+    treat = x.reshape(n_r, n)
+    site = np.repeat(np.arange(n_i), n_t)
+    periods = np.tile(np.arange(n_t), n_i)
+    cov = (periods[:, None] == np.arange(1, n_t)[None, :]).astype(float)  # (n, T-1)
+    rollout = bool(np.any(x.min(axis=2) != x.max(axis=2)))
+    exposure = (np.cumsum(x, axis=2) * x).astype(int).reshape(n_r, n) if rollout else None
+    mediation = Part.MEDIATION in analysis.parts
+    if m.shape[1]:
+        meds = np.moveaxis(m, 1, -1).reshape(n_r, n, -1)
+    else:  # no mediators: the engine needs one, and with least squares the total effect
+        # (c' + a b = the reduced-form coefficient) does not depend on which
+        meds = np.random.default_rng(0).normal(size=(n_r, n, 1))
+    seed = np.random.SeedSequence([int(g.integers(2**32)) for g in rngs])
+    res = mediate_arrays(treat, meds, y.reshape(n_r, n), cov, site=site,
+                         inference=MonteCarlo(draws=analysis.mc_draws), alpha=analysis.alpha,
+                         seed=np.random.default_rng(seed), exposure=exposure)
+    names = list(res.names)
+
+    def cols(key: str) -> dict[str, np.ndarray]:
+        j = names.index(EffectKey(key))
+        return {"estimate": res.estimate[:, j], "std_error": res.std_error[:, j],
+                "ci_low": res.ci_low[:, j], "ci_high": res.ci_high[:, j],
+                "reject": res.p_value[:, j] < analysis.alpha}
+
+    out: dict[str, dict[str, np.ndarray]] = {}
+    if Part.TOTAL in analysis.parts:
+        out["total"] = cols("total")
+    if mediation:
+        out["direct"] = cols("nde")
+        out[indirect_estimands(trial)[0]] = cols("nie")
+    return out
 
 
 def _checked(out: dict[str, dict[str, np.ndarray]], n_r: int) -> dict[str, dict[str, np.ndarray]]:
