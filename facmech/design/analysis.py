@@ -2,6 +2,16 @@ r"""What a design study estimates in each simulated trial, batched over replicat
 
 :class:`Analysis` chooses the estimands:
 
+* Map scenarios (:class:`~facmech.design.MapTrial`, parallel or stepped wedge): ``total``,
+  ``direct`` and the indirect effect come from the engine under :func:`facmech.mediate`
+  (:func:`~facmech.mediation.engine.mediate_arrays`) run on the site-period data of all ``R``
+  replicates at once: period fixed effects, site-clustered CR2 covariance with quasi-Bayesian Monte
+  Carlo intervals (``mc_draws`` draws; ``mediate``'s default) and, on a stepped wedge, the
+  exposure-time indicator model (Kenny, Voldal, Xia & Heagerty 2022) whose exposure-time-averaged
+  effects are the truth :meth:`MapTrial.truth <facmech.design.MapTrial.truth>` reports
+  (``total_eti``/``nde_eti``/``nie_eti`` of :func:`facmech.simulation.true_effects`). A design
+  study thus analyses each simulated trial as a user's ``mediate`` call would.
+* Other trial models (:mod:`facmech.design.model`, constant effects by construction):
 * ``total``: the total effect of the strategy, from the random-intercept model with period effects
   (:func:`~facmech.design.estimators.random_intercept_fit`; Hussey & Hughes 2007), Wald t interval.
 * ``mediation``: product-of-coefficients mediation on the site-level mediators (Baron & Kenny 1986;
@@ -45,6 +55,9 @@ from facmech.estimation.estimate import wald_intervals
 from facmech.estimation.intervals import product_draws
 from facmech.estimation.resampling import replicate_t_draws
 from facmech.gmethods.ice import ice_contrast
+from facmech.mediation.engine import mediate_arrays
+from facmech.mediation.inference import MonteCarlo
+from facmech.mediation.keys import EffectKey
 from facmech.power._common import check_alpha, check_count
 
 __all__ = ["Analysis", "Part", "analyze_batch", "indirect_estimands"]
@@ -76,12 +89,21 @@ class Analysis:
         the delete-one-site jackknife covers at the nominal level from about 48 sites and
         conservatively below; the sandwich under-covers with fewer than about 100 sites
         (simulations/design/results/gformula.md).
+    model : {"mediate", "random_intercept"}, default "mediate"
+        How map scenarios (:class:`~facmech.design.MapTrial`) are analysed for ``total`` and
+        ``mediation``: ``"mediate"`` by the engine under :func:`facmech.mediate` (exposure-time model
+        on stepped wedges; the estimands the truth reports), ``"random_intercept"`` by the
+        constant-effect random-intercept model (Hussey & Hughes 2007), as other trial models are.
+        The latter targets the truth only when the effect does not vary with exposure time (on the
+        built-in scenarios it does not: simulations/validity/README.md); it has the power of the
+        Hussey & Hughes closed form.
     """
 
     parts: tuple[Part, ...] = (Part.TOTAL, Part.MEDIATION)
     alpha: float = 0.05
     mc_draws: int = 1000
     gformula_se: str = "jackknife"
+    model: str = "mediate"
 
     def __post_init__(self) -> None:
         parts = tuple(dict.fromkeys(_part(p) for p in self.parts))
@@ -96,6 +118,11 @@ class Analysis:
         if self.gformula_se not in ("sandwich", "jackknife"):
             raise DesignError(
                 f"`gformula_se` must be 'sandwich' or 'jackknife' (got {self.gformula_se!r})"
+            )
+
+        if self.model not in ("mediate", "random_intercept"):
+            raise DesignError(
+                f"`model` must be 'mediate' or 'random_intercept' (got {self.model!r})"
             )
 
     @classmethod
@@ -204,13 +231,16 @@ def analyze_batch(
             alpha=analysis.alpha, mc_draws=analysis.mc_draws, rngs=rngs,
         )
         return _checked(out, n_r)
-    x = np.asarray(x, dtype=float)[..., None]
     out: dict[str, dict[str, np.ndarray]] = {}
-    if Part.TOTAL in analysis.parts:
+    if analysis.model == "mediate" and getattr(trial, "scenario", None) is not None and (
+            Part.TOTAL in analysis.parts or Part.MEDIATION in analysis.parts):
+        out.update(_mediate_batch(trial, analysis, np.asarray(x, dtype=float), y, m, rngs))
+    x = np.asarray(x, dtype=float)[..., None]
+    if Part.TOTAL in analysis.parts and "total" not in out:
         fit = random_intercept_fit(y, x)
         out["total"] = wald_intervals(fit.coef[:, 0], fit.std_error[:, 0], df=fit.df[0],
                                       alpha=analysis.alpha).columns()
-    if Part.MEDIATION in analysis.parts:
+    if Part.MEDIATION in analysis.parts and "direct" not in out:
         k = m.shape[1]
         meds = np.moveaxis(m, 1, -1)  # (R, I, T, K)
         outcome = random_intercept_fit(y, np.concatenate([x, meds], axis=3))
@@ -233,6 +263,50 @@ def analyze_batch(
                                           alpha=analysis.alpha).columns()
     return _checked(out, n_r)
 
+
+
+def _mediate_batch(trial: TrialModel, analysis: Analysis, x: np.ndarray, y: np.ndarray,
+                   m: np.ndarray, rngs: Sequence[np.random.Generator]
+                   ) -> dict[str, dict[str, np.ndarray]]:
+    """``total`` (and ``direct``, indirect) of a map scenario by the engine under
+    :func:`facmech.mediate` (:func:`~facmech.mediation.engine.mediate_arrays`) on the site-period
+    data of all replicates at once: period fixed effects, site-clustered CR2 Monte Carlo inference
+    (``mediate``'s default) and, when the exposure rolls out over periods (a stepped wedge), the
+    exposure-time indicator model whose exposure-time-averaged effects are the truth's
+    ``total_eti``/``nde_eti``/``nie_eti`` (:meth:`MapTrial.truth <facmech.design.MapTrial.truth>`)."""
+    n_r, n_i, n_t = y.shape
+    n = n_i * n_t
+    treat = x.reshape(n_r, n)
+    site = np.repeat(np.arange(n_i), n_t)
+    periods = np.tile(np.arange(n_t), n_i)
+    cov = (periods[:, None] == np.arange(1, n_t)[None, :]).astype(float)  # (n, T-1)
+    rollout = bool(np.any(x.min(axis=2) != x.max(axis=2)))
+    exposure = (np.cumsum(x, axis=2) * x).astype(int).reshape(n_r, n) if rollout else None
+    mediation = Part.MEDIATION in analysis.parts
+    if m.shape[1]:
+        meds = np.moveaxis(m, 1, -1).reshape(n_r, n, -1)
+    else:  # no mediators: the engine needs one, and with least squares the total effect
+        # (c' + a b = the reduced-form coefficient) does not depend on which
+        meds = np.random.default_rng(0).normal(size=(n_r, n, 1))
+    seed = np.random.SeedSequence([int(g.integers(2**32)) for g in rngs])
+    res = mediate_arrays(treat, meds, y.reshape(n_r, n), cov, site=site,
+                         inference=MonteCarlo(draws=analysis.mc_draws), alpha=analysis.alpha,
+                         seed=np.random.default_rng(seed), exposure=exposure)
+    names = list(res.names)
+
+    def cols(key: str) -> dict[str, np.ndarray]:
+        j = names.index(EffectKey(key))
+        return {"estimate": res.estimate[:, j], "std_error": res.std_error[:, j],
+                "ci_low": res.ci_low[:, j], "ci_high": res.ci_high[:, j],
+                "reject": res.p_value[:, j] < analysis.alpha}
+
+    out: dict[str, dict[str, np.ndarray]] = {}
+    if Part.TOTAL in analysis.parts:
+        out["total"] = cols("total")
+    if mediation:
+        out["direct"] = cols("nde")
+        out[indirect_estimands(trial)[0]] = cols("nie")
+    return out
 
 
 def _checked(out: dict[str, dict[str, np.ndarray]], n_r: int) -> dict[str, dict[str, np.ndarray]]:

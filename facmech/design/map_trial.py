@@ -17,9 +17,11 @@ not: leadership engagement is a recanting witness). With several ordered mediato
 ``indirect`` is :math:`\sum_k \hat a_k \hat b_k` (``a_k`` the exposure's total effect on mediator
 ``k``), the paths through at least one mediator; per-mediator products are not reported, because
 their targets (e.g. every path through champions, including those via leadership engagement) are
-the non-identified natural effects of a single mediator. Because facilitation builds up over
-periods in these scenarios and the analysis model assumes a constant exposure effect, a design
-study reports the bias this causes along with power and coverage.
+the non-identified natural effects of a single mediator. On a stepped wedge, where facilitation
+builds up (and, in some scenarios, is withdrawn) over exposure time, the analysis is the
+exposure-time indicator model of :func:`facmech.mediate` (:mod:`facmech.design.analysis`), and the
+truth is the matching exposure-time average: ``total_eti``, ``nde_eti`` and ``nie_eti`` of
+:func:`facmech.simulation.true_effects` (on a parallel design ``total``, ``nde``, ``nie``).
 
 SMART designs (the AIM vignette, :class:`facmech.simulation.SMART`) are analysed by
 :mod:`facmech.design.smart`: there ``total``, ``direct`` and ``indirect:<m>`` are the EF+IF vs EF
@@ -310,10 +312,14 @@ class MapTrial:
                 self.scenario
             )
             t = _sim().true_effects(scenario, self.design, sites=self.truth_sites)
-            out = {"total": float(t["total"])}
+            # a stepped wedge is analysed with the exposure-time model (design/analysis.py), whose
+            # estimands are the exposure-time averages under the design's rollout
+            eti = isinstance(self.design, _sim().SteppedWedge)
+            sfx = "_eti" if eti else ""
+            out = {"total": float(t["total" + sfx])}
             if self.mediators:
-                out["direct"] = float(t["nde"])
-                out[self.indirect_estimands[0]] = float(t["nie"])
+                out["direct"] = float(t["nde" + sfx])
+                out[self.indirect_estimands[0]] = float(t["nie" + sfx])
             if self.is_smart:
                 out["regimes"] = _regime_truth(self.scenario, self.design, self.truth_sites)
             elif isinstance(self.design, _sim().SteppedWedge):

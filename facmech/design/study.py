@@ -192,7 +192,7 @@ def design_study(
             "scenario": model.to_dict(),
             "grid": grid_.to_dict(),
             "analysis": [ana.alpha, ana.mc_draws, [p.value for p in ana.parts]]
-            + ([ana.gformula_se] if Part.GFORMULA in ana.parts else []),
+            + ([ana.gformula_se] if Part.GFORMULA in ana.parts else []) + [ana.model],
             "reps": reps,
             "seed": entropy,
             "block": BLOCK,
@@ -238,6 +238,6 @@ def design_study(
         seed=entropy,
         scenario=model.to_dict(),
         analysis={"parts": [p.value for p in ana.parts], "alpha": ana.alpha,
-                  "mc_draws": ana.mc_draws, "gformula_se": ana.gformula_se},
+                  "mc_draws": ana.mc_draws, "gformula_se": ana.gformula_se, "model": ana.model},
         assumptions=tuple(getattr(model, "assumptions", ())),
     )
