@@ -232,7 +232,7 @@ class Dask(Backend):
         from dask.distributed import as_completed
 
         with self.connect() as client:
-            futures = client.map(_in_dask_worker, list(tasks), func=func, pure=False)
+            futures = client.map(_in_dask_worker, list(tasks), call=func, pure=False)
             index = {f.key: i for i, f in enumerate(futures)}
             for fut in as_completed(futures):
                 on_done(index[fut.key], fut.result())
@@ -244,13 +244,13 @@ _MMAP_THRESHOLD, _TRIM_THRESHOLD = 32 << 20, 64 << 20
 _TUNED = False
 
 
-def _in_dask_worker(task: Task, *, func: Callable[[Task], Any]) -> Any:
-    """Run ``func(task)`` on a Dask worker, with the allocator tuned once per worker process."""
+def _in_dask_worker(task: Task, *, call: Callable[[Task], Any]) -> Any:
+    """Run ``call(task)`` on a Dask worker, with the allocator tuned once per worker process."""
     global _TUNED
     if not _TUNED:
         _TUNED = True
         _tune_allocator()
-    return func(task)
+    return call(task)
 
 
 def _tune_allocator() -> None:

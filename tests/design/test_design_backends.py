@@ -28,7 +28,7 @@ _PROBE = textwrap.dedent("""
 
     churn()
     before = churn()
-    backends._in_dask_worker(0, func=lambda t: t)  # first task of a worker: tunes the allocator
+    backends._in_dask_worker(0, call=lambda t: t)  # first task of a worker: tunes the allocator
     after = churn()
     print(before, after)
 """)
@@ -48,4 +48,4 @@ def test_dask_worker_allocator_stops_page_fault_churn():
 
 
 def test_in_dask_worker_runs_the_task():
-    assert _in_dask_worker(3, func=lambda t: t * 2) == 6
+    assert _in_dask_worker(3, call=lambda t: t * 2) == 6
