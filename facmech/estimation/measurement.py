@@ -405,8 +405,6 @@ def _assemble(surveys: pd.DataFrame, items: dict[str, list[str]], scores: dict[s
               answered: dict[str, np.ndarray], keys: list[str]) -> SurveyMeasurement:
     names = tuple(items)
     frame_keys = surveys[keys]
-    # the site-periods surveyed on every construct hold the joint error covariance
-    every = np.logical_and.reduce([answered[c] for c in names])
     codes, uniq = pd.MultiIndex.from_frame(frame_keys).factorize()
     sp = pd.DataFrame(list(uniq), columns=keys)
     rows = []
@@ -438,17 +436,23 @@ def _assemble(surveys: pd.DataFrame, items: dict[str, list[str]], scores: dict[s
                      "mean_reliability": float(np.mean(spearman_brown(rel.icc1, n))),
                      "single_respondent": int((n <= 1).sum())})
         error_cov[:, j, j] = np.nan_to_num(col_err)
-    if len(names) > 1 and every.any():
-        g_codes = codes[every]
-        present = np.unique(g_codes)
-        remap = np.full(len(sp), -1)
-        remap[present] = np.arange(present.size)
-        joint = np.column_stack([scores[c][every] for c in names])
-        _, _, _, err = site_period_errors(joint, remap[g_codes])
-        diag = np.einsum("gii->gi", error_cov[present]).copy()
-        error_cov[present] = err
-        idx = np.arange(len(names))
-        error_cov[present[:, None], idx, idx] = diag  # each construct's own (all its rows) variance
+    # error covariance of two constructs' means: the within-site-period covariance of the scale
+    # scores of the respondents answering both, n_jk sigma_jk / (n_j n_k) (sigma_jk / n when every
+    # respondent answers both); site-periods where no respondent answers both keep 0
+    counts = {c: np.bincount(codes[answered[c]], minlength=len(sp)).astype(float) for c in names}
+    for j, a in enumerate(names):
+        for k in range(j + 1, len(names)):
+            b = names[k]
+            both = answered[a] & answered[b]
+            if not both.any():
+                continue
+            present = np.unique(codes[both])
+            remap = np.full(len(sp), -1)
+            remap[present] = np.arange(present.size)
+            joint = np.column_stack([scores[a][both], scores[b][both]])
+            n_ab, _, within, _ = site_period_errors(joint, remap[codes[both]])
+            cov = within[:, 0, 1] * n_ab / (counts[a][present] * counts[b][present])
+            error_cov[present, j, k] = error_cov[present, k, j] = cov
     sp.insert(len(keys), "n", n_all)
     return SurveyMeasurement(constructs=names, reliability=pd.DataFrame(rows).set_index(
         "construct"), site_periods=sp, error_cov=error_cov)

@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import html
 import warnings
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from facmech._validation import check_alpha, require_columns, require_complete, require_frame
-from facmech.errors import DataError, FewClustersWarning
+from facmech.errors import ArgumentError, DataError, FewClustersWarning
 from facmech.graphs import ancestors_of, minimal_separators
 from facmech.identification._cr2 import BatchedOLS
 from facmech.identification._query import prepare_graph
@@ -90,14 +90,27 @@ def implications(
     return tuple(out)
 
 
+def _no_rows() -> pd.DataFrame:
+    return pd.DataFrame(columns=["implication", "x", "y", "given", "periods", "reason"])
+
+
 @dataclass(frozen=True)
 class ImplicationTests:
-    """Results of :func:`test_implications`."""
+    """Results of :func:`test_implications`.
+
+    ``table`` has one row per test; on period data (``time``) ``untestable`` lists the claims that
+    these measurements cannot test, each with its reason, and ``reliability`` (with staff surveys)
+    the reliability of every surveyed construct.
+    """
 
     table: pd.DataFrame
     alpha: float
     cluster: str | None
     falsified: bool
+    untestable: pd.DataFrame = field(default_factory=_no_rows)
+    time: str | None = None
+    periods: int | None = None
+    reliability: pd.DataFrame | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """One row per implication: estimate, std_error, ci_low, ci_high, p_value, p_adjusted..."""
@@ -105,20 +118,43 @@ class ImplicationTests:
 
     def to_dict(self) -> dict[str, Any]:
         rows = self.table.replace({np.nan: None}).to_dict(orient="records")
-        return {"alpha": self.alpha, "cluster": self.cluster, "falsified": self.falsified,
-                "tests": rows}
+        out = {"alpha": self.alpha, "cluster": self.cluster, "falsified": self.falsified,
+               "tests": rows}
+        if self.time is not None:
+            out.update({"time": self.time, "periods": self.periods,
+                        "untestable": self.untestable.to_dict(orient="records")})
+            if self.reliability is not None:
+                out["reliability"] = self.reliability.reset_index().to_dict(orient="records")
+        return out
 
     def summary(self) -> str:
         n = len(self.table)
         rej = int(self.table["rejected"].sum())
-        head = (f"{n} testable implications, {rej} rejected at alpha={self.alpha:g} after Holm "
-                f"adjustment{' (cluster-robust by ' + self.cluster + ')' if self.cluster else ''}: "
-                f"the map is {'FALSIFIED' if self.falsified else 'not falsified'} by these data")
+        where = ""
+        if self.time is not None:
+            where = (f" on site-period data (the map unrolled over {self.periods} periods of "
+                     f"{self.time!r})")
+        head = (f"{n} testable implications{where}, {rej} rejected at alpha={self.alpha:g} after "
+                f"Holm adjustment{' (cluster-robust by ' + self.cluster + ')' if self.cluster else ''}"
+                f": the map is {'FALSIFIED' if self.falsified else 'not falsified'} by these data")
         lines = [head]
+        if self.time is not None and "measurement" in self.table:
+            fixed = int((self.table["measurement"] == "corrected").sum())
+            if fixed:
+                lines.append(f"  {fixed} tests on the measurement-corrected covariance of the staff "
+                             "surveys")
         for r in self.table.itertuples():
             flag = "  REJECTED" if r.rejected else ""
             lines.append(f"  {r.implication}: coef {r.estimate:.3g} (se {r.std_error:.3g}), "
                          f"p {r.p_value:.3g}, adjusted {r.p_adjusted:.3g}{flag}")
+        if len(self.untestable):
+            lines.append(f"{len(self.untestable)} implications cannot be tested with these "
+                         "measurements:")
+            for reason, grp in self.untestable.groupby("reason", sort=False):
+                lines.append(f"  {len(grp)} because {reason}; e.g. {grp['implication'].iloc[0]}")
+        if self.reliability is not None:
+            rel = ", ".join(f"{c} {v:.2f}" for c, v in self.reliability["mean_reliability"].items())
+            lines.append(f"reliability of the site-period survey means: {rel}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -143,6 +179,11 @@ def test_implications(
     data: pd.DataFrame,
     *,
     cluster: str | None = None,
+    time: str | None = None,
+    design: str | Sequence[str] | Any = None,
+    surveys: pd.DataFrame | None = None,
+    survey_items: Mapping[str, Sequence[str]] | None = None,
+    error_free: Iterable[str] = (),
     alpha: float = 0.05,
     observed: Iterable[str] | None = None,
     latent: Iterable[str] | None = None,
@@ -156,6 +197,26 @@ def test_implications(
         One column per measured node (numeric; not modified).
     cluster : str, optional
         Site column for cluster-robust inference.
+    time : str, optional
+        Period column: the data are site-periods (or patients in site-periods) and the claims are
+        those of the map unrolled over the data's periods
+        (:mod:`~facmech.identification.period_implications`), each tested on the site-period
+        means (:mod:`facmech.identification._period_tests`). Needs ``cluster``.
+    design : str, list of str or PeriodDesign, optional
+        With ``time``: the design column(s) (a stepped-wedge ``step``, a SMART ``arm``), a node of
+        the unrolled map pointing into the strategy (randomized unless a
+        :class:`~facmech.identification.period_implications.PeriodDesign` says what it depends
+        on). Without it the dose is taken to follow an unrecorded site-level schedule.
+    surveys : pandas.DataFrame, optional
+        With ``time``: the staff-survey table (one row per respondent and site-period, keys
+        ``cluster``, ``time`` and ``respondent``; as ``simulate(..., surveys=True).surveys``).
+        Claims given survey means are then tested on the measurement-corrected covariance;
+        without it they are listed as untestable.
+    survey_items : mapping, optional
+        Construct -> item columns of ``surveys`` (default: the columns named ``<node>_i<k>``).
+    error_free : iterable of str
+        Measured site-level nodes that are *not* survey means (administrative records); by
+        default every non-integer site-level node other than the strategy is taken to be one.
     alpha : float
         Family-wise error rate for the verdict (Holm).
     observed, latent : iterable of str, optional
@@ -169,6 +230,15 @@ def test_implications(
 
     alpha = check_alpha(alpha)
     data = require_frame(data)
+    if time is not None:
+        return _test_periods(graph, data, cluster=cluster, time=time, design=design,
+                             surveys=surveys, survey_items=survey_items, error_free=error_free,
+                             alpha=alpha, observed=observed, latent=latent)
+    for name, value in (("design", design), ("surveys", surveys), ("survey_items", survey_items)):
+        if value is not None:
+            raise ArgumentError(f"`{name}` needs `time` (the period column of the data)")
+    if tuple(error_free):
+        raise ArgumentError("`error_free` needs `time` (the period column of the data)")
     imps = implications(graph, observed=observed, latent=latent)
     needed = sorted({v for m in imps for v in (m.x, m.y, *m.given)})
     require_columns(data, needed + ([cluster] if cluster else []))
@@ -227,6 +297,35 @@ def test_implications(
     table["p_adjusted"] = _holm(p) if len(p) else p
     table["rejected"] = table["p_adjusted"] < alpha
     return ImplicationTests(table, alpha, cluster, bool(table["rejected"].any()))
+
+
+def _test_periods(graph: Any, data: pd.DataFrame, *, cluster: str | None, time: str,
+                  design: Any, surveys: pd.DataFrame | None,
+                  survey_items: Mapping[str, Sequence[str]] | None, error_free: Iterable[str],
+                  alpha: float, observed: Iterable[str] | None, latent: Iterable[str] | None
+                  ) -> ImplicationTests:
+    from facmech.identification._period_tests import run_period_tests
+
+    if cluster is None:
+        raise ArgumentError("`time` needs `cluster` (the site column): period data are tested "
+                            "site by site")
+    if isinstance(error_free, str):
+        error_free = [error_free]
+    table, untestable, reliability, periods = run_period_tests(
+        graph, data, cluster=cluster, time=time, design=design, surveys=surveys,
+        survey_items=survey_items, error_free=list(error_free), alpha=alpha,
+        observed=list(observed) if observed is not None else None,
+        latent=list(latent) if latent is not None else None)
+    n_sites = data[cluster].nunique()
+    if n_sites < FEW_CLUSTERS:
+        warnings.warn(f"only {n_sites} sites in {cluster!r}: cluster-robust tests of the "
+                      "implications are approximate", FewClustersWarning, stacklevel=3)
+    p = table["p_value"].to_numpy(float)
+    table["p_adjusted"] = _holm(p) if len(p) else p
+    table["rejected"] = table["p_adjusted"] < alpha
+    return ImplicationTests(table, alpha, cluster, bool(table["rejected"].any()),
+                            untestable=untestable, time=time, periods=periods,
+                            reliability=reliability)
 
 
 # not a pytest test function, despite its name
