@@ -8,7 +8,8 @@
     facmech paths --treatment X --outcome Y [...same options] [--json]
     facmech measure --treatment X --outcome Y [...same options] [--cost N=C ...]
                     [--unmeasurable N ...] [--json]
-    facmech implications [--data CSV [--cluster COL] [--alpha A]] [--map PATH] [--json]
+    facmech implications [--data CSV [--cluster COL] [--time COL] [--design COL ...]
+                         [--surveys CSV] [--error-free N ...] [--alpha A]] [--map PATH] [--json]
 
 Each command calls the library function a Python user would call (``facmech.identify``,
 ``path_report``, ``measurement_plan``, ``implications`` / ``test_implications``,
@@ -105,6 +106,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      "per measured node)")
     imp.add_argument("--cluster", default=None, metavar="COL",
                      help="site column for cluster-robust tests")
+    imp.add_argument("--time", default=None, metavar="COL",
+                     help="period column: test the map unrolled over the data's periods on "
+                     "site-period means (default: `period` when the data have it and --cluster "
+                     "is given; `--time none` tests the rows as they are)")
+    imp.add_argument("--design", nargs="+", action="extend", default=None, metavar="COL",
+                     help="with --time: randomized design column(s), e.g. a stepped wedge's "
+                     "`step`, acting on the strategy node")
+    imp.add_argument("--surveys", default=None, metavar="CSV",
+                     help="with --time: staff-survey table (one row per respondent and "
+                     "site-period, items <node>_i<k>): claims given survey means are tested on "
+                     "the measurement-corrected covariance instead of being untestable")
+    imp.add_argument("--error-free", nargs="+", action="extend", default=[], metavar="N",
+                     help="with --time: site-level nodes measured without error (not survey "
+                     "means)")
     imp.add_argument("--alpha", type=float, default=0.05, help="family-wise level (default 0.05)")
     imp.add_argument("--json", action="store_true", help="print JSON")
     imp.set_defaults(func=_implications)
@@ -207,8 +222,11 @@ def _implications(args: argparse.Namespace) -> int:
 
     graph = _graph(args)
     if args.data is None:
-        if args.cluster is not None:
-            raise FacmechError("`--cluster` needs `--data`")
+        for option, value in (("--cluster", args.cluster), ("--time", args.time),
+                              ("--design", args.design), ("--surveys", args.surveys),
+                              ("--error-free", args.error_free or None)):
+            if value is not None:
+                raise FacmechError(f"`{option}` needs `--data`")
         imps = implications(graph, observed=args.observed, latent=args.latent)
         if args.json:
             emit_json({"implications": [m.to_dict() for m in imps]})
@@ -220,7 +238,18 @@ def _implications(args: argparse.Namespace) -> int:
     from facmech._files import read_table
 
     data = read_table(args.data, argument="--data")
-    res = test_implications(graph, data, cluster=args.cluster, alpha=args.alpha,
+    time = args.time
+    if time is None and args.cluster is not None and "period" in data.columns and \
+            args.periods is None:
+        time = "period"
+    if time is not None and time.lower() == "none":
+        time = None
+    if time is not None and args.periods is not None:
+        raise FacmechError("`--time` and `--periods` exclude each other: with --time the map is "
+                           "unrolled over the data's periods")
+    surveys = read_table(args.surveys, argument="--surveys") if args.surveys else None
+    res = test_implications(graph, data, cluster=args.cluster, time=time, alpha=args.alpha,
+                            design=args.design, surveys=surveys, error_free=args.error_free,
                             observed=args.observed, latent=args.latent)
     if args.json:
         emit_json(res.to_dict())

@@ -141,9 +141,9 @@ def period_fit(
     b = (a * xg).sum(axis=1)
     u = np.outer(b, b) / ss
     a_row = a[g, slot][pos]  # each row's a value, in the original order
-    for rows, q in bases.values():
+    for rows, q in bases.values():  # one row per site in a period: no accumulation needed
         wmat = np.zeros((n_groups, q.shape[1]))
-        np.add.at(wmat, groups[rows], a_row[rows, None] * q)
+        wmat[groups[rows]] = a_row[rows, None] * q
         u += wmat @ wmat.T
     trace = aa.sum() - np.trace(u)
     fro2 = (aa * aa).sum() - 2.0 * (aa * np.diag(u)).sum() + (u * u).sum()
@@ -168,6 +168,7 @@ def period_fit(
     psi = np.einsum("gmp,gmk,gk->gp", pad(full), adj, pad(resid))
     corr = np.zeros((n, p))
     corr[:, eidx] = err_xy - np.einsum("npq,q->np", err_xx, beta[eidx])  # sigma_r - Sigma_r beta
-    np.subtract.at(psi, groups, corr)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    psi -= np.add.reduceat(corr[order], starts, axis=0)
     cov0 = minv[0] @ (psi.T @ psi) @ minv[0]
     return float(beta[0]), float(np.sqrt(cov0)), dfree

@@ -65,11 +65,20 @@ class PeriodData:
     cell: np.ndarray | None
     varying: frozenset[str]
 
+    def cells_in(self, period: int) -> np.ndarray:
+        """The design cells of the sites present in ``period``."""
+        cache = self.__dict__.setdefault("_cells", {})
+        if period not in cache:
+            cache[period] = np.unique(self.cell[self.present[:, period]])
+        return cache[period]
+
     def site_value(self, node: str) -> np.ndarray:
         """A site-level node's value per site (its mean over the site's periods)."""
-        v = self.values[node]
-        with np.errstate(invalid="ignore"):
-            return np.nanmean(np.where(self.present, v, np.nan), axis=1)
+        cache = self.__dict__.setdefault("_site_values", {})
+        if node not in cache:
+            with np.errstate(invalid="ignore"):
+                cache[node] = np.nanmean(np.where(self.present, self.values[node], np.nan), axis=1)
+        return cache[node]
 
 
 def period_data(data: pd.DataFrame, *, cluster: str, time: str, nodes: Sequence[str],
@@ -243,7 +252,7 @@ def _design_matrix(claim: PeriodImplication, pdata: PeriodData, strategy: frozen
         if not on.any():
             continue
         block = [_Column(on.astype(float), None, s)]
-        cells = np.unique(pdata.cell[i[on]]) if use_design else np.arange(0)
+        cells = pdata.cells_in(s) if use_design else np.arange(0)
         in_cell = {c: on & (pdata.cell[i] == c) for c in cells}
         for c in cells[1:]:
             block.append(_Column(in_cell[c].astype(float), None, s))
@@ -252,9 +261,20 @@ def _design_matrix(claim: PeriodImplication, pdata: PeriodData, strategy: frozen
             if gated:
                 block += [_Column(np.where(in_cell[c], v, 0.0), g, s, in_cell[c])
                           for c in cells[1:]]
-        mat = np.column_stack([c.values[on] for c in block])
-        cols += [block[k] for k in _independent(mat)]
+        cols += block
     return i, t, cols, yv, sources
+
+
+def _independent_columns(cols: list[_Column], t: np.ndarray) -> list[_Column]:
+    """``x`` and, per period, a maximal linearly independent set of its nuisance columns."""
+    out = [cols[0]]
+    periods = sorted({c.period for c in cols[1:]})
+    for s in periods:
+        block = [c for c in cols[1:] if c.period == s]
+        on = t == s
+        mat = np.column_stack([c.values[on] for c in block])
+        out += [block[k] for k in _independent(mat)]
+    return out
 
 
 def _independent(x: np.ndarray) -> np.ndarray:
@@ -290,23 +310,22 @@ def test_claims(
         base = {"implication": str(claim), "x": str(claim.x), "y": str(claim.y),
                 "given": ", ".join(map(str, claim.given)),
                 "periods": _period_text(labels[list(claim.periods)])}
+        base["needs"] = ", ".join(map(str, claim.error_prone))
         lacking = [g for g in claim.error_prone if g.node in uncorrectable]
         if lacking:
-            untestable.append({**base, "reason": (
-                f"it needs {', '.join(f'`{g}`' for g in lacking)}, survey means with no items in "
-                "`surveys` to correct them by; add their items (`survey_items`) or list them in "
-                "`error_free`")})
+            untestable.append({**base, "needs": ", ".join(map(str, lacking)), "reason": (
+                "it conditions on survey means with no items in `surveys` to correct them by "
+                "(add their items with `survey_items`, or list them in `error_free`)")})
             continue
         if claim.error_prone and errors is None:
-            names = ", ".join(f"`{g}`" for g in claim.error_prone)
             untestable.append({**base, "reason": (
-                f"every measured set separating them holds survey means ({names}): their "
-                "measurement error leaves the path through them open; give the staff surveys "
-                "(`surveys`) to test it on the measurement-corrected covariance, or list the "
-                "nodes in `error_free` if they are measured without error")})
+                "every measured set separating the pair holds survey means (`needs`), whose "
+                "measurement error leaves the paths through them open (give the staff surveys to "
+                "test it on the measurement-corrected covariance, or list the nodes in "
+                "`error_free` if they are measured without error)")})
             continue
         i, t, cols, y, sources = _design_matrix(claim, pdata, strategy)
-        n_sites = len(np.unique(i))
+        n_sites = int(np.count_nonzero(np.bincount(i, minlength=1)))
         if len(y) <= len(cols) or n_sites < 2:
             untestable.append({**base, "reason": (
                 f"too few site-periods ({len(y)}) for its {len(cols)} regression coefficients")})
@@ -314,10 +333,12 @@ def test_claims(
         if np.ptp(y) <= 1e-12 * (1.0 + np.abs(y).max()):
             untestable.append({**base, "reason": f"`{claim.y}` does not vary in these data"})
             continue
-        groups = pd.factorize(i, sort=True)[0]
+        groups = np.unique(i, return_inverse=True)[1]
+        corrected = errors is not None and _needs_correction(claim, cols, sources, noisy)
+        if corrected:  # the corrected moment matrix needs independent columns
+            cols = _independent_columns(cols, t)
         nuis = np.column_stack([c.values for c in cols[1:]])
         col_period = np.array([c.period for c in cols[1:]])
-        corrected = errors is not None and _needs_correction(claim, cols, sources, noisy)
         try:
             err = (_error_moments(cols, claim.y, sources, i, t, errors, noisy) if corrected
                    else None)
@@ -332,12 +353,19 @@ def test_claims(
         if not (np.isfinite(se) and se > 0 and np.isfinite(dfree)):
             untestable.append({**base, "reason": "zero or undefined standard error"})
             continue
-        tcrit = float(stats.t.ppf(1 - alpha / 2, dfree))
-        tested.append({**base, "n_obs": len(y), "sites": n_sites,
+        base.pop("needs")
+        tested.append({**base, "n_obs": int(len(y)), "sites": n_sites,
                        "measurement": "corrected" if corrected else "as measured",
-                       "estimate": est, "std_error": se, "ci_low": est - tcrit * se,
-                       "ci_high": est + tcrit * se,
-                       "p_value": float(2 * stats.t.sf(abs(est / se), dfree)), "df": dfree})
+                       "estimate": est, "std_error": se, "df": dfree})
+    if tested:
+        est = np.array([r["estimate"] for r in tested])
+        se = np.array([r["std_error"] for r in tested])
+        dfree = np.array([r["df"] for r in tested])
+        tcrit = stats.t.ppf(1 - alpha / 2, dfree)
+        pval = 2 * stats.t.sf(np.abs(est / se), dfree)
+        for k, r in enumerate(tested):
+            r.update(ci_low=float(est[k] - tcrit[k] * se[k]),
+                     ci_high=float(est[k] + tcrit[k] * se[k]), p_value=float(pval[k]))
     return tested, untestable
 
 
@@ -516,5 +544,5 @@ def run_period_tests(
             "estimate", "std_error", "ci_low", "ci_high", "p_value", "df"]
     table = pd.DataFrame.from_records(tested, columns=cols)
     skipped = pd.DataFrame.from_records(
-        untestable, columns=["implication", "x", "y", "given", "periods", "reason"])
+        untestable, columns=["implication", "x", "y", "given", "periods", "needs", "reason"])
     return table, skipped, (errors.reliability if errors is not None else None), T

@@ -91,7 +91,7 @@ def implications(
 
 
 def _no_rows() -> pd.DataFrame:
-    return pd.DataFrame(columns=["implication", "x", "y", "given", "periods", "reason"])
+    return pd.DataFrame(columns=["implication", "x", "y", "given", "periods", "needs", "reason"])
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,10 @@ class ImplicationTests:
             lines.append(f"{len(self.untestable)} implications cannot be tested with these "
                          "measurements:")
             for reason, grp in self.untestable.groupby("reason", sort=False):
-                lines.append(f"  {len(grp)} because {reason}; e.g. {grp['implication'].iloc[0]}")
+                needs = sorted({n.split("[")[0] for v in grp["needs"] for n in str(v).split(", ")
+                                if n})
+                what = f" ({', '.join(needs)})" if needs else ""
+                lines.append(f"  {len(grp)}: {reason}{what}; e.g. {grp['implication'].iloc[0]}")
         if self.reliability is not None:
             rel = ", ".join(f"{c} {v:.2f}" for c, v in self.reliability["mean_reliability"].items())
             lines.append(f"reliability of the site-period survey means: {rel}")

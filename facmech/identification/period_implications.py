@@ -129,7 +129,8 @@ class PeriodDesign:
         facilitator also acts on ``champions``.
     depends_on : tuple of (str, int)
         For an adaptive design, the ``(node, period index)`` its rule reads (a SMART's response
-        node at the end of stage 1); empty for a randomized design (a root).
+        node at the end of stage 1); empty for a randomized design (a root). An adaptive design
+        acts on its targets from the period after the last one it reads.
 
     >>> PeriodDesign(columns=("arm",), acts_on=("facilitation", "champions"),
     ...              depends_on=(("uptake", 1),)).adaptive
@@ -302,14 +303,17 @@ def period_graph(
         dag.add_node(DESIGN_NODE)
         timed[DESIGN_NODE] = (DESIGN_NODE, None)
         copies[(DESIGN_NODE, None)] = DESIGN_NODE
-        for t in targets:
-            dag.add_edges_from((DESIGN_NODE, c) for c in copies_of(t))
+        after = -1  # an adaptive design acts from the period after the last one it reads
         for node, k in design.depends_on:
             _check_names([node], ids, "design.depends_on")
             if node in tv and k >= periods:
                 raise ArgumentError(f"`design.depends_on`: period {k} of {node!r} is not in the "
                                     f"data's {periods} periods")
             dag.add_edge(period_id(node, k) if node in tv else node, DESIGN_NODE)
+            after = max(after, k if node in tv else periods)
+        for t in targets:
+            dag.add_edges_from((DESIGN_NODE, c) for k, c in enumerate(copies_of(t))
+                               if t not in tv or k > after)
     elif periods > 1 and strategy:
         dag.add_node("schedule")
         lat.add("schedule")
