@@ -1,0 +1,197 @@
+"""test_implications on period data (time=): calibration on trials simulated from the true map,
+power against a wrong one, the result's content, and bad input.
+
+The calibration reference is the simulator itself: data drawn from the built-in map must satisfy
+every claim of the map, so the family-wise rejection rate must stay at alpha (plus Monte Carlo error).
+The full tables (each built-in scenario, 24 and 120 sites, 200 trials) are in
+simulations/mapcheck/results.md; this is the CI-sized version.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from facmech import load_map
+from facmech.cli import main
+from facmech.errors import ArgumentError, DataError, FacmechError, FewClustersWarning, MapError
+from facmech.identification import test_implications
+from facmech.identification.period_implications import PeriodDesign
+from facmech.maps import Edge
+from facmech.simulation import SteppedWedge, load_scenario, simulate
+
+
+def _check(trial, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FewClustersWarning)
+        return test_implications(load_map(), trial.data, cluster="site", time="period", **kw)
+
+
+@pytest.fixture(scope="module")
+def trial():
+    return simulate("zambia", SteppedWedge(sites=24, steps=4, patients=10), seed=12, truth=False,
+                    surveys=True)
+
+
+def test_old_check_rejects_the_true_map_new_one_does_not():
+    # issue 12: the rolled map's implications tested on the rows as given reject data simulated
+    # from the map itself at 120 sites; unrolled over the periods, with the design, they do not.
+    # The same 8 trials (fixed seeds) for both.
+    old = new = 0
+    for seed in range(8):
+        tr = simulate("zambia", SteppedWedge(sites=120, steps=4, patients=20), seed=100 + seed,
+                      truth=False)
+        old += test_implications(load_map(), tr.data, cluster="site").falsified
+        new += test_implications(load_map(), tr.data, cluster="site", time="period",
+                                 design="step").falsified
+    assert old >= 4  # 0.67-0.77 in 30-trial runs (simulations/mapcheck/diagnosis.md)
+    assert new <= 1
+
+
+def test_calibrated_on_the_true_map_ci_sized():
+    # 40 Zambia-like trials at 24 sites, both modes: family-wise rate <= alpha + 2 MC SE (0.119)
+    reps = 40
+    bound = 0.05 + 2 * np.sqrt(0.05 * 0.95 / reps)
+    rej = {"without": 0, "with": 0}
+    corrected = []
+    for r in range(reps):
+        tr = simulate("zambia", SteppedWedge(sites=24, steps=4, patients=10), seed=700 + r,
+                      truth=False, surveys=True)
+        rej["without"] += _check(tr, design="step").falsified
+        res = _check(tr, design="step", surveys=tr.surveys)
+        rej["with"] += res.falsified
+        corrected.append(int((res.table["measurement"] == "corrected").sum()))
+    assert rej["without"] / reps <= bound and rej["with"] / reps <= bound
+    assert min(corrected) > 100  # the surveys make the claims given survey means testable
+
+
+def test_power_against_a_direct_facilitation_to_uptake_effect():
+    # the truth has facilitation -> uptake (0.8 on the logit per unit of dose) that the map lacks;
+    # with the staff surveys, facilitation[t] _||_ uptake[t] | normalization[t] is tested on the
+    # corrected covariance and rejects
+    sc = load_scenario("zambia")
+    coefs = {f"{s}->{t}[lag{lag}]": v for (s, t, lag), v in sc.coefficients.items()}
+    wrong = sc.replace(map=sc.map.with_edges([*sc.map.edges, Edge("facilitation", "uptake")]),
+                       coefficients={**coefs, "facilitation->uptake": 0.8})
+    hits = 0
+    for seed in range(4):
+        tr = simulate(wrong, SteppedWedge(sites=120, steps=4, patients=40), seed=300 + seed,
+                      truth=False, surveys=True)
+        res = _check(tr, design="step", surveys=tr.surveys)
+        hits += res.falsified
+        row = res.table.set_index("implication").loc[
+            "facilitation[t] _||_ uptake[t] | design, normalization[t]"]
+        assert row["measurement"] == "corrected" and row["estimate"] > 0
+    assert hits >= 3
+
+
+def test_result_content(trial):
+    res = _check(trial, design="step")
+    tab = res.to_frame()
+    assert {"periods", "n_obs", "sites", "measurement", "p_adjusted", "rejected"} <= set(tab)
+    assert (tab["measurement"] == "as measured").all()
+    # claims given survey means are listed with the nodes they need and why
+    un = res.untestable
+    assert len(un) > 50 and un["needs"].str.len().gt(0).all()
+    assert un["reason"].str.contains("measurement error").all()
+    text = res.summary()
+    assert "unrolled over 5 periods" in text and "cannot be tested" in text
+    d = json.loads(json.dumps(res.to_dict()))
+    assert d["time"] == "period" and d["periods"] == 5 and len(d["untestable"]) == len(un)
+    with_s = _check(trial, design="step", surveys=trial.surveys)
+    assert with_s.reliability is not None and "trust" in with_s.reliability.index
+    assert "reliability of the site-period survey means" in with_s.summary()
+    # error_free: survey means declared error-free are tested as measured, none untestable for it
+    free = _check(trial, design="step", error_free=["normalization", "champions", "trust"])
+    assert len(free.table) > len(tab)
+
+
+def test_data_not_modified(trial):
+    before, sbefore = trial.data.copy(), trial.surveys.copy()
+    _check(trial, design="step", surveys=trial.surveys)
+    pd.testing.assert_frame_equal(trial.data, before)
+    pd.testing.assert_frame_equal(trial.surveys, sbefore)
+
+
+def test_site_period_table_gives_the_same_tests(trial):
+    # patient rows are reduced to site-period means: the site-period table gives the same numbers
+    a = _check(trial, design="step").table
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FewClustersWarning)
+        b = test_implications(load_map(), trial.site_periods, cluster="site", time="period",
+                              design="step").table
+    np.testing.assert_allclose(a["estimate"], b["estimate"], rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize(("kwargs", "error", "needle"), [
+    (dict(time="period"), ArgumentError, "`time` needs `cluster`"),
+    (dict(cluster="site", design="step"), ArgumentError, "`design` needs `time`"),
+    (dict(cluster="site", error_free=["trust"]), ArgumentError, "`error_free` needs `time`"),
+    (dict(cluster="site", time="period", design="nope"), DataError, "nope"),
+    (dict(cluster="site", time="period", design=3), ArgumentError, "`design` must be"),
+    (dict(cluster="site", time="period", error_free=["trsut"]), FacmechError, "trust"),
+    (dict(cluster="site", time="when"), DataError, "when"),
+    (dict(cluster="site", time="period",
+          design=PeriodDesign(columns=("step",), depends_on=(("uptake", 9),))),
+     ArgumentError, "period index 9"),
+])
+def test_bad_arguments(trial, kwargs, error, needle):
+    with pytest.raises(error, match=needle):
+        test_implications(load_map(), trial.data, **kwargs)
+
+
+def test_bad_survey_input(trial):
+    kw = dict(cluster="site", time="period", design="step")
+    with pytest.raises(DataError, match="item columns"):
+        test_implications(load_map(), trial.data, surveys=trial.surveys[["site", "period"]], **kw)
+    with pytest.raises(DataError, match="`survey_items`: construct 'trsut'"):
+        test_implications(load_map(), trial.data, surveys=trial.surveys,
+                          survey_items={"trsut": ["trust_i1"]}, **kw)
+    bad = trial.data.copy()
+    bad.loc[bad["period"] == 2, "trust"] += 1.0
+    with pytest.raises(DataError, match="column `trust` of `data` is not the site-period mean"):
+        test_implications(load_map(), bad, surveys=trial.surveys, **kw)
+    moved = trial.surveys.copy()
+    moved.loc[moved.index[:3], "site"] = 999
+    with pytest.raises(DataError, match="not in the patient data"):
+        test_implications(load_map(), trial.data, surveys=moved, **kw)
+    varying = trial.data.copy()
+    varying.loc[varying.index[0], "step"] = 99
+    with pytest.raises(DataError, match="design column 'step' takes several values"):
+        test_implications(load_map(), varying, **kw)
+    text = trial.data.assign(trust="high")
+    with pytest.raises(DataError, match="'trust' must be numeric"):
+        test_implications(load_map(), text, **kw)
+    with pytest.raises(MapError, match="already unrolled"):
+        test_implications(load_map().unroll(5), trial.data, **kw)
+
+
+def test_cli_period_data(tmp_path, capsys, trial):
+    data, staff = tmp_path / "trial.csv", tmp_path / "staff.csv"
+    trial.data.to_csv(data, index=False)
+    trial.surveys.to_csv(staff, index=False)
+    # `period` in the data and --cluster: the check unrolls the map over the data's periods
+    code = main(["implications", "--data", str(data), "--cluster", "site", "--design", "step",
+                 "--surveys", str(staff), "--json"])
+    out = capsys.readouterr()
+    d = json.loads(out.out)
+    assert code == 0 and d["time"] == "period" and d["periods"] == 5
+    assert any(t["measurement"] == "corrected" for t in d["tests"])
+    code = main(["implications", "--data", str(data), "--cluster", "site", "--time", "none"])
+    assert code == 0 and "unrolled" not in capsys.readouterr().out
+    for argv, needle in [
+        (["--cluster", "site", "--design", "nope"], "nope"),
+        (["--cluster", "site", "--surveys", str(tmp_path / "missing.csv")], "missing.csv"),
+        (["--cluster", "site", "--error-free", "trsut"], "trsut"),
+        (["--cluster", "site", "--periods", "3", "--time", "period"], "--periods"),
+    ]:
+        code = main(["implications", "--data", str(data), *argv])
+        err = capsys.readouterr().err
+        assert code == 2 and needle in err and len(err.strip().splitlines()) == 1, err
+    code = main(["implications", "--design", "step"])
+    err = capsys.readouterr().err
+    assert code == 2 and "`--design` needs `--data`" in err
