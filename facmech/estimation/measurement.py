@@ -445,7 +445,7 @@ def _assemble(surveys: pd.DataFrame, items: dict[str, list[str]], scores: dict[s
 
 def _cross_covariances(error_cov: np.ndarray, codes: np.ndarray, n_sp: int, names: tuple[str, ...],
                        scores: dict[str, np.ndarray], answered: dict[str, np.ndarray]) -> None:
-    """Fill the off-diagonal error covariances of two constructs' site-period means in place.
+    r"""Fill the off-diagonal error covariances of two constructs' site-period means in place.
 
     The error covariance of the means of constructs ``j`` and ``k`` in a site-period is
     :math:`n_{jk}\,\sigma_{jk}/(n_j n_k)`, with :math:`\sigma_{jk}` the within-site-period

@@ -354,7 +354,7 @@ def test_claims(
             untestable.append({**base, "reason": "zero or undefined standard error"})
             continue
         base.pop("needs")
-        tested.append({**base, "n_obs": int(len(y)), "sites": n_sites,
+        tested.append({**base, "n_obs": len(y), "sites": n_sites,
                        "measurement": "corrected" if corrected else "as measured",
                        "estimate": est, "std_error": se, "df": dfree})
     if tested:

@@ -31,7 +31,6 @@ import pandas as pd
 from facmech.errors import FewClustersWarning
 from facmech.formats import load_map
 from facmech.identification import test_implications
-from facmech.identification.period_implications import PeriodDesign
 from facmech.simulation import load_design, load_scenario, simulate
 from facmech.simulation.sources import switch_off
 
