@@ -41,18 +41,19 @@ observed columns; with no error the estimator is that CR2 fit.
 >>> nuis = np.column_stack([(t == s).astype(float) for s in range(3)])
 >>> x = rng.standard_normal(60)
 >>> y = 0.5 * x + rng.standard_normal(60)
->>> b, se, df = period_fit(x, y, np.repeat(np.arange(20), 3), nuis, np.arange(3), t)
->>> bool(abs(b - 0.5) < 3 * se), bool(df > 5)
-(True, True)
+>>> b, se, df, status = period_fit(x, y, np.repeat(np.arange(20), 3), nuis, np.arange(3), t)
+>>> bool(abs(b[0] - 0.5) < 3 * se[0]), bool(df[0] > 5), int(status[0])
+(True, True, 0)
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 
-from facmech.errors import EstimationError
-
-__all__ = ["period_fit"]
+__all__ = ["ErrorMoments", "period_fit"]
 
 #: Floor on the eigenvalues of ``I - H_gg`` (as in the dense CR2 computation).
 _EIG_FLOOR = 1e-12
@@ -67,108 +68,152 @@ def _span(block: np.ndarray) -> np.ndarray:
     return u[:, s > tol]
 
 
+@dataclass(frozen=True)
+class ErrorMoments:
+    """Per-row error covariances for a stack of K claims sharing their nuisance columns.
+
+    ``e``: the indices of the nuisance columns measured with error; ``nn`` (n, e, e): their error
+    covariance; per claim ``xx`` (K, n) the variance of ``x``'s error, ``xn`` (K, n, e) its
+    covariance with the noisy nuisance columns, ``xy`` (K, n) with the response's error, ``ny``
+    (K, n, e) the response's error with the nuisance columns.
+    """
+
+    e: np.ndarray
+    nn: np.ndarray
+    xx: np.ndarray
+    xn: np.ndarray
+    xy: np.ndarray
+    ny: np.ndarray
+
+
 def period_fit(
-    x: np.ndarray,
-    y: np.ndarray,
+    xs: np.ndarray,
+    ys: np.ndarray,
     groups: np.ndarray,
     nuisance: np.ndarray,
     col_period: np.ndarray,
     period: np.ndarray,
     *,
-    errors: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
-) -> tuple[float, float, float]:
-    """Estimate, CR2 standard error and Bell-McCaffrey df of the coefficient of ``x``.
+    errors: ErrorMoments | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Estimates, CR2 standard errors and Bell-McCaffrey df of the coefficient of ``x`` in K
+    regressions sharing their rows and nuisance columns.
 
     Parameters
     ----------
-    x, y : array (n,)
-        The tested column and the response.
+    xs, ys : arrays (K, n)
+        Per regression the tested column and the response.
     groups : array (n,)
         Integer site codes ``0..G-1``; at most one row per site and period.
     nuisance : array (n, q)
         Nuisance columns, column ``k`` zero outside the rows of period ``col_period[k]``.
     col_period, period : arrays (q,) and (n,)
         The period of each nuisance column and of each row.
-    errors : (e, err_xx, err_xy), optional
-        The indices ``e`` in ``[x, nuisance]`` of the columns measured with error and, per row,
-        their error covariance (n, len(e), len(e)) and their error covariance with the response's
-        (n, len(e)): the measurement-corrected estimator.
+    errors : ErrorMoments, optional
+        The measurement-corrected estimator (the nuisance columns must then be linearly
+        independent).
 
-    Raises
-    ------
-    EstimationError
-        ``x`` lies in the span of the nuisance columns, or the corrected moment matrix is not
-        positive definite (survey means too unreliable for this regression).
+    Returns
+    -------
+    estimate, std_error, df, status : arrays (K,)
+        ``status`` 0 when fitted, 1 when ``x`` lies in the span of the nuisance columns, 2 when
+        the corrected moment matrix is not positive definite (survey means too unreliable).
     """
-    n = len(y)
-    xt, yt, lev = x.astype(float).copy(), y.astype(float).copy(), np.zeros(n)
-    bases: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    xs, ys = np.atleast_2d(np.asarray(xs, float)), np.atleast_2d(np.asarray(ys, float))
+    n_fit, n = xs.shape
+    xt, yt, lev = xs.copy(), ys.copy(), np.zeros(n)
+    bases = []
     for s in np.unique(period):
         rows = np.flatnonzero(period == s)
         q = _span(nuisance[np.ix_(rows, np.flatnonzero(col_period == s))])
-        bases[int(s)] = (rows, q)
-        xt[rows] -= q @ (q.T @ xt[rows])
-        yt[rows] -= q @ (q.T @ yt[rows])
+        bases.append((rows, q))
+        xt[:, rows] -= (xt[:, rows] @ q) @ q.T
+        yt[:, rows] -= (yt[:, rows] @ q) @ q.T
         lev[rows] = (q * q).sum(axis=1)
-    ss = float(xt @ xt)
-    if ss <= 1e-16 * max(float(x @ x), 1e-300) or ss == 0.0:
-        raise EstimationError("the tested variable does not vary given the conditioning set")
-    beta0 = float(xt @ yt) / ss
-    e0 = yt - beta0 * xt
+    ss = (xt * xt).sum(axis=1)
+    status = np.where(ss <= 1e-16 * np.maximum((xs * xs).sum(axis=1), 1e-300), 1, 0)
+    ss = np.where(status == 1, 1.0, ss)
+    beta = (xt * yt).sum(axis=1) / ss
+    resid = yt - beta[:, None] * xt
     order = np.argsort(groups, kind="stable")
     g = groups[order]
     n_groups = int(g.max()) + 1
     counts = np.bincount(g, minlength=n_groups)
-    slot = np.arange(n) - np.concatenate([[0], np.cumsum(counts)[:-1]])[g]
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    slot = np.arange(n) - starts[g]
     m = int(counts.max())
-    pos = np.empty(n, dtype=int)
-    pos[order] = np.arange(n)
 
-    def pad(v: np.ndarray) -> np.ndarray:
-        out = np.zeros((n_groups, m, *v.shape[1:]))
-        out[g, slot] = v[order]
+    def pad(v: np.ndarray) -> np.ndarray:  # (K, n) -> (K, G, m)
+        out = np.zeros((v.shape[0], n_groups, m))
+        out[:, g, slot] = v[:, order]
         return out
 
-    xg, hg = pad(xt), pad(lev)
-    h = np.zeros((n_groups, m, m))
-    h[:, np.arange(m), np.arange(m)] = hg
-    h += xg[:, :, None] * xg[:, None, :] / ss
+    xg = pad(xt)
+    h = xg[..., :, None] * xg[..., None, :] / ss[:, None, None, None]
+    diag = np.arange(m)
+    h[..., diag, diag] += pad(lev[None])[0]
     w, v = np.linalg.eigh(np.eye(m) - h)
-    adj = (v / np.sqrt(np.maximum(w, _EIG_FLOOR))[:, None, :]) @ v.transpose(0, 2, 1)
-    # Bell-McCaffrey degrees of freedom of the naive (observed-column) fit
-    a = np.einsum("gij,gj->gi", adj, xg) / ss  # (G, m)
-    aa = (a * a).sum(axis=1)
-    b = (a * xg).sum(axis=1)
-    u = np.outer(b, b) / ss
-    a_row = a[g, slot][pos]  # each row's a value, in the original order
-    for rows, q in bases.values():  # one row per site in a period: no accumulation needed
-        wmat = np.zeros((n_groups, q.shape[1]))
-        wmat[groups[rows]] = a_row[rows, None] * q
-        u += wmat @ wmat.T
-    trace = aa.sum() - np.trace(u)
-    fro2 = (aa * aa).sum() - 2.0 * (aa * np.diag(u)).sum() + (u * u).sum()
-    dfree = float(trace**2 / fro2)
+    adj = (v / np.sqrt(np.maximum(w, _EIG_FLOOR))[..., None, :]) @ np.swapaxes(v, -1, -2)
+    # Bell-McCaffrey degrees of freedom of the fit on the observed columns
+    a = np.einsum("kgij,kgj->kgi", adj, xg) / ss[:, None, None]
+    aa = (a * a).sum(axis=2)
+    b = (a * xg).sum(axis=2)
+    u = b[:, :, None] * b[:, None, :] / ss[:, None, None]
+    pos = np.empty(n, dtype=int)
+    pos[order] = np.arange(n)
+    a_row = a[:, g, slot][:, pos]  # each row's entry of a, in the original row order
+    for rows, q in bases:  # one row per site in a period: a plain assignment
+        wmat = np.zeros((n_fit, n_groups, q.shape[1]))
+        wmat[:, groups[rows]] = a_row[:, rows, None] * q[None]
+        u += wmat @ np.swapaxes(wmat, 1, 2)
+    trace = aa.sum(axis=1) - np.trace(u, axis1=1, axis2=2)
+    fro2 = ((aa * aa).sum(axis=1) - 2.0 * (aa * np.diagonal(u, axis1=1, axis2=2)).sum(axis=1)
+            + (u * u).sum(axis=(1, 2)))
+    dfree = trace**2 / fro2
     if errors is None:
-        meat = np.einsum("gi,gij,gj->g", xg, adj, pad(e0))
-        return beta0, float(np.sqrt((meat**2).sum()) / ss), dfree
-    eidx, err_xx, err_xy = errors
-    full = np.column_stack([x, nuisance])
-    p = full.shape[1]
-    big = full.T @ full
-    big[np.ix_(eidx, eidx)] -= err_xx.sum(axis=0)
-    rhs = full.T @ y
-    rhs[eidx] -= err_xy.sum(axis=0)
-    vals = np.linalg.eigvalsh((big + big.T) / 2)
+        meat = np.einsum("kgi,kgij,kgj->kg", xg, adj, pad(resid))
+        return beta, np.sqrt((meat**2).sum(axis=1)) / ss, dfree, status
+    return _corrected(xs, ys, nuisance, errors, adj, pad, order, starts, dfree, status)
+
+
+def _corrected(xs: np.ndarray, ys: np.ndarray, nuis: np.ndarray, err: ErrorMoments,
+               adj: np.ndarray, pad: Any, order: np.ndarray, starts: np.ndarray,
+               dfree: np.ndarray, status: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Fuller's moment estimator of ``x``'s coefficient through the partitioned corrected moment
+    matrix ``[[x'x - c_xx, M_xN], [M_Nx, N'N - C_NN]]`` (``M_NN`` shared by the stack) and its
+    site sandwich, with the CR2 adjustments ``adj`` of the fits on the observed columns."""
+    e = err.e
+    mnn = nuis.T @ nuis
+    mnn[np.ix_(e, e)] -= err.nn.sum(axis=0)
+    status = status.copy()
+    vals = np.linalg.eigvalsh((mnn + mnn.T) / 2) if len(mnn) else np.ones(1)
     if vals.min() <= 1e-10 * max(vals.max(), 1.0):
-        raise EstimationError("the measurement-corrected moment matrix is not positive definite: "
-                              "the survey means are too unreliable for this regression")
-    minv = np.linalg.inv(big)
-    beta = minv @ rhs
-    resid = y - full @ beta
-    psi = np.einsum("gmp,gmk,gk->gp", pad(full), adj, pad(resid))
-    corr = np.zeros((n, p))
-    corr[:, eidx] = err_xy - np.einsum("npq,q->np", err_xx, beta[eidx])  # sigma_r - Sigma_r beta
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    psi -= np.add.reduceat(corr[order], starts, axis=0)
-    cov0 = minv[0] @ (psi.T @ psi) @ minv[0]
-    return float(beta[0]), float(np.sqrt(cov0)), dfree
+        status[status == 0] = 2
+        nan = np.full(xs.shape[0], np.nan)
+        return nan, nan, dfree, status
+    inv = np.linalg.inv(mnn)
+    mnx = xs @ nuis
+    mnx[:, e] -= err.xn.sum(axis=1)
+    mxx = (xs * xs).sum(axis=1) - err.xx.sum(axis=1)
+    mx = (xs * ys).sum(axis=1) - err.xy.sum(axis=1)
+    mn = ys @ nuis
+    mn[:, e] -= err.ny.sum(axis=1)
+    bx = mnx @ inv  # M_NN^{-1} M_Nx per claim
+    schur = mxx - (mnx * bx).sum(axis=1)
+    tiny = schur <= 1e-10 * np.maximum(np.abs(mxx), 1e-300)
+    status[(status == 0) & tiny] = 2
+    schur = np.where(tiny, 1.0, schur)
+    beta_x = (mx - (bx * mn).sum(axis=1)) / schur
+    beta_n = mn @ inv - bx * beta_x[:, None]
+    resid = ys - xs * beta_x[:, None] - beta_n @ nuis.T
+    xc = (xs - bx @ nuis.T) / schur[:, None]  # X l, l = M^{-1} e_0
+    first = np.einsum("kgi,kgij,kgj->kg", pad(xc), adj, pad(resid))
+    bxe, bne = bx[:, e], beta_n[:, e]
+    l_sigma = err.xy - np.einsum("ke,kne->kn", bxe, err.ny)
+    l_sigma_beta = (err.xx * beta_x[:, None] + np.einsum("kne,ke->kn", err.xn, bne)
+                    - np.einsum("ke,kne->kn", bxe, err.xn) * beta_x[:, None]
+                    - np.einsum("ke,nef,kf->kn", bxe, err.nn, bne))
+    second = (l_sigma - l_sigma_beta) / schur[:, None]  # l'(sigma_r - Sigma_r beta) per row
+    psi = first - np.add.reduceat(second[:, order], starts, axis=1)
+    return beta_x, np.sqrt((psi**2).sum(axis=1)), dfree, status

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from facmech.errors import DataError, EstimationError
-from facmech.identification._eiv import period_fit
+from facmech.identification._eiv import ErrorMoments, period_fit
 from facmech.identification.period_implications import DESIGN_NODE, PeriodImplication, TimedNode
 
 __all__ = [
@@ -206,8 +206,8 @@ def survey_errors(surveys: pd.DataFrame, items: Mapping[str, Sequence[str]], pda
 class _Column:
     values: np.ndarray
     node: TimedNode | None  # the node behind it (None: intercept, design dummy)
-    period: int | None  # the period it is active in (None: every row)
-    active: np.ndarray | None = None  # rows where it carries the node (None: every row)
+    period: int  # the period it is active in
+    active: np.ndarray | None = None  # rows where it carries the node (None: none)
 
 
 def _node_values(pdata: PeriodData, tn: TimedNode, i: np.ndarray, t: np.ndarray
@@ -223,54 +223,56 @@ def _node_values(pdata: PeriodData, tn: TimedNode, i: np.ndarray, t: np.ndarray
     return out, np.where(ok, tt, -1)
 
 
-def _design_matrix(claim: PeriodImplication, pdata: PeriodData, strategy: frozenset[str]
-                   ) -> tuple[np.ndarray, np.ndarray, list[_Column], np.ndarray, dict]:
-    """Rows (site codes, period codes), the columns (x first, then the nuisance columns of each
-    period, linearly independent within it), and y; rows with an absent site-period in any value
-    are dropped. When ``y`` is a strategy node and the design is conditioned on, the conditioning
-    nodes' slopes are specific to the design cell too: the design gates the dose (no dose outside
-    facilitation, whatever its other causes)."""
-    i = np.concatenate([np.flatnonzero(pdata.present[:, t]) for t in claim.periods])
-    t = np.concatenate([np.full(int(pdata.present[:, s].sum()), s) for s in claim.periods])
-    xv, xs = _node_values(pdata, claim.x, i, t)
-    yv, ys = _node_values(pdata, claim.y, i, t)
-    given = [g for g in claim.given if g.node != DESIGN_NODE]
-    gv = [_node_values(pdata, g, i, t) for g in given]
-    keep = np.isfinite(xv) & np.isfinite(yv)
+@dataclass
+class _Group:
+    """The rows and nuisance columns shared by the claims with one conditioning set and periods."""
+
+    i: np.ndarray
+    t: np.ndarray
+    cols: list[_Column]
+    sources: dict[TimedNode, np.ndarray]
+
+
+def _group_design(given: tuple[TimedNode, ...], periods: tuple[int, ...], gated: bool,
+                  pdata: PeriodData) -> _Group:
+    """Rows of ``periods`` whose conditioning values exist and the nuisance columns: per period
+    an intercept, the design cells, the conditioning nodes (with cell-specific slopes when the
+    response is the dose the design gates: no dose outside facilitation, whatever its other
+    causes)."""
+    i = np.concatenate([np.flatnonzero(pdata.present[:, t]) for t in periods])
+    t = np.concatenate([np.full(int(pdata.present[:, s].sum()), s) for s in periods])
+    nodes = [g for g in given if g.node != DESIGN_NODE]
+    gv = [_node_values(pdata, g, i, t) for g in nodes]
+    keep = np.ones(len(i), dtype=bool)
     for v, _ in gv:
         keep &= np.isfinite(v)
-    i, t, xv, yv = i[keep], t[keep], xv[keep], yv[keep]
-    sources = {claim.x: xs[keep], claim.y: ys[keep]}
-    gv = [(v[keep], s[keep]) for v, s in gv]
-    for g, (_, s) in zip(given, gv, strict=True):
-        sources[g] = s
-    cols = [_Column(xv, claim.x, None)]
-    use_design = pdata.cell is not None and any(g.node == DESIGN_NODE for g in claim.given)
-    gated = use_design and claim.y.node in strategy
-    for s in claim.periods:
+    i, t = i[keep], t[keep]
+    gv = [(v[keep], src[keep]) for v, src in gv]
+    use_design = pdata.cell is not None and len(nodes) < len(given)
+    cols: list[_Column] = []
+    for s in periods:
         on = t == s
         if not on.any():
             continue
-        block = [_Column(on.astype(float), None, s)]
+        cols.append(_Column(on.astype(float), None, s))
         cells = pdata.cells_in(s) if use_design else np.arange(0)
         in_cell = {c: on & (pdata.cell[i] == c) for c in cells}
         for c in cells[1:]:
-            block.append(_Column(in_cell[c].astype(float), None, s))
-        for g, (v, _) in zip(given, gv, strict=True):
-            block.append(_Column(np.where(on, v, 0.0), g, s, on))
+            cols.append(_Column(in_cell[c].astype(float), None, s))
+        for g, (v, _) in zip(nodes, gv, strict=True):
+            cols.append(_Column(np.where(on, v, 0.0), g, s, on))
             if gated:
-                block += [_Column(np.where(in_cell[c], v, 0.0), g, s, in_cell[c])
-                          for c in cells[1:]]
-        cols += block
-    return i, t, cols, yv, sources
+                cols += [_Column(np.where(in_cell[c], v, 0.0), g, s, in_cell[c])
+                         for c in cells[1:]]
+    return _Group(i=i, t=t, cols=cols,
+                  sources={g: src for g, (_, src) in zip(nodes, gv, strict=True)})
 
 
 def _independent_columns(cols: list[_Column], t: np.ndarray) -> list[_Column]:
-    """``x`` and, per period, a maximal linearly independent set of its nuisance columns."""
-    out = [cols[0]]
-    periods = sorted({c.period for c in cols[1:]})
-    for s in periods:
-        block = [c for c in cols[1:] if c.period == s]
+    """Per period, a maximal linearly independent set of the nuisance columns."""
+    out = []
+    for s in sorted({c.period for c in cols}):
+        block = [c for c in cols if c.period == s]
         on = t == s
         mat = np.column_stack([c.values[on] for c in block])
         out += [block[k] for k in _independent(mat)]
@@ -291,6 +293,15 @@ def _independent(x: np.ndarray) -> np.ndarray:
     return np.sort(live[piv[: int((d > tol).sum())]])
 
 
+_NO_SURVEYS = (
+    "every measured set separating the pair holds survey means (`needs`), whose measurement error "
+    "leaves the paths through them open (give the staff surveys to test it on the "
+    "measurement-corrected covariance, or list the nodes in `error_free` if they are measured "
+    "without error)")
+_NO_ITEMS = ("it conditions on survey means with no items in `surveys` to correct them by (add "
+             "their items with `survey_items`, or list them in `error_free`)")
+
+
 def test_claims(
     claims: Sequence[PeriodImplication],
     pdata: PeriodData,
@@ -301,62 +312,36 @@ def test_claims(
     uncorrectable: frozenset[str] = frozenset(),
     strategy: frozenset[str] = frozenset(),
 ) -> tuple[list[dict], list[dict]]:
-    """Run every claim; returns the rows of the results table and of the untestable table."""
+    """Run every claim; returns the rows of the results table and of the untestable table.
+
+    Claims with the same conditioning set and periods share their rows and nuisance columns and
+    are fitted together (:func:`~facmech.identification._eiv.period_fit` on a stack of them).
+    """
     from scipy import stats
 
-    tested, untestable = [], []
+    results: dict[int, dict] = {}
+    untestable: list[dict] = []
     labels = pdata.periods
-    for claim in claims:
+    pending: dict[tuple, list[tuple[int, PeriodImplication, dict]]] = {}
+    for k, claim in enumerate(claims):
         base = {"implication": str(claim), "x": str(claim.x), "y": str(claim.y),
                 "given": ", ".join(map(str, claim.given)),
-                "periods": _period_text(labels[list(claim.periods)])}
-        base["needs"] = ", ".join(map(str, claim.error_prone))
+                "periods": _period_text(labels[list(claim.periods)]),
+                "needs": ", ".join(map(str, claim.error_prone))}
         lacking = [g for g in claim.error_prone if g.node in uncorrectable]
         if lacking:
-            untestable.append({**base, "needs": ", ".join(map(str, lacking)), "reason": (
-                "it conditions on survey means with no items in `surveys` to correct them by "
-                "(add their items with `survey_items`, or list them in `error_free`)")})
+            untestable.append({**base, "needs": ", ".join(map(str, lacking)), "reason": _NO_ITEMS})
             continue
         if claim.error_prone and errors is None:
-            untestable.append({**base, "reason": (
-                "every measured set separating the pair holds survey means (`needs`), whose "
-                "measurement error leaves the paths through them open (give the staff surveys to "
-                "test it on the measurement-corrected covariance, or list the nodes in "
-                "`error_free` if they are measured without error)")})
+            untestable.append({**base, "reason": _NO_SURVEYS})
             continue
-        i, t, cols, y, sources = _design_matrix(claim, pdata, strategy)
-        n_sites = int(np.count_nonzero(np.bincount(i, minlength=1)))
-        if len(y) <= len(cols) or n_sites < 2:
-            untestable.append({**base, "reason": (
-                f"too few site-periods ({len(y)}) for its {len(cols)} regression coefficients")})
-            continue
-        if np.ptp(y) <= 1e-12 * (1.0 + np.abs(y).max()):
-            untestable.append({**base, "reason": f"`{claim.y}` does not vary in these data"})
-            continue
-        groups = np.unique(i, return_inverse=True)[1]
-        corrected = errors is not None and _needs_correction(claim, cols, sources, noisy)
-        if corrected:  # the corrected moment matrix needs independent columns
-            cols = _independent_columns(cols, t)
-        nuis = np.column_stack([c.values for c in cols[1:]])
-        col_period = np.array([c.period for c in cols[1:]])
-        try:
-            err = (_error_moments(cols, claim.y, sources, i, t, errors, noisy) if corrected
-                   else None)
-            est, se, dfree = period_fit(cols[0].values, y, groups, nuis, col_period, t,
-                                        errors=err)
-        except EstimationError as exc:
-            reason = str(exc)
-            if "does not vary" in reason:
-                reason = f"`{claim.x}` does not vary given the conditioning set in these data"
-            untestable.append({**base, "reason": reason})
-            continue
-        if not (np.isfinite(se) and se > 0 and np.isfinite(dfree)):
-            untestable.append({**base, "reason": "zero or undefined standard error"})
-            continue
-        base.pop("needs")
-        tested.append({**base, "n_obs": len(y), "sites": n_sites,
-                       "measurement": "corrected" if corrected else "as measured",
-                       "estimate": est, "std_error": se, "df": dfree})
+        gated = (pdata.cell is not None and claim.y.node in strategy
+                 and any(g.node == DESIGN_NODE for g in claim.given))
+        pending.setdefault((claim.given, claim.periods, gated), []).append((k, claim, base))
+    for (given, periods, gated), members in pending.items():
+        group = _group_design(given, periods, gated, pdata)
+        _test_group(group, members, pdata, errors, noisy, results, untestable)
+    tested = [results[k] for k in sorted(results)]
     if tested:
         est = np.array([r["estimate"] for r in tested])
         se = np.array([r["std_error"] for r in tested])
@@ -373,6 +358,81 @@ def test_claims(
 test_claims.__test__ = False  # type: ignore[attr-defined]
 
 
+def _test_group(group: _Group, members: list[tuple[int, PeriodImplication, dict]],
+                pdata: PeriodData, errors: SurveyErrors | None, noisy: frozenset[str],
+                results: dict[int, dict], untestable: list[dict]) -> None:
+    """Fit the claims of one group: batches of claims whose ``x`` and ``y`` exist in the same
+    rows."""
+    batches: dict[bytes, list] = {}
+    for k, claim, base in members:
+        xv, xs = _node_values(pdata, claim.x, group.i, group.t)
+        yv, ys = _node_values(pdata, claim.y, group.i, group.t)
+        ok = np.isfinite(xv) & np.isfinite(yv)
+        batches.setdefault(np.packbits(ok).tobytes() + ok.size.to_bytes(8, "little"),
+                           []).append((k, claim, base, xv, xs, yv, ys, ok))
+    for batch in batches.values():
+        ok = batch[0][-1]
+        sub = _Group(i=group.i[ok], t=group.t[ok],
+                     cols=[_Column(c.values[ok], c.node, c.period,
+                                   None if c.active is None else c.active[ok])
+                           for c in group.cols],
+                     sources={g: v[ok] for g, v in group.sources.items()})
+        if not ok.all():
+            sub.cols = [c for c in sub.cols if np.any(c.values != 0)]
+        _fit_batch(sub, [(k, c, b, xv[ok], xs[ok], yv[ok], ys[ok])
+                         for k, c, b, xv, xs, yv, ys, _ in batch],
+                   errors, noisy, results, untestable)
+
+
+def _fit_batch(group: _Group, members: list, errors: SurveyErrors | None, noisy: frozenset[str],
+               results: dict[int, dict], untestable: list[dict]) -> None:
+    n = len(group.i)
+    n_sites = int(np.count_nonzero(np.bincount(group.i, minlength=1))) if n else 0
+    keep = []
+    for m in members:
+        k, claim, base, xv, xs, yv, ys = m
+        if n <= len(group.cols) + 1 or n_sites < 2:
+            untestable.append({**base, "reason": (
+                f"too few site-periods ({n}) for its {len(group.cols) + 1} regression "
+                "coefficients")})
+        elif np.ptp(yv) <= 1e-12 * (1.0 + np.abs(yv).max()):
+            untestable.append({**base, "reason": f"`{claim.y}` does not vary in these data"})
+        else:
+            keep.append(m)
+    if not keep:
+        return
+    sites = np.unique(group.i, return_inverse=True)[1]
+    cols = group.cols
+    moments = None
+    flags = np.zeros(len(keep), dtype=bool)
+    if errors is not None:
+        flags = np.array([_needs_correction(m[1], m[4], m[6], group, noisy) for m in keep])
+        if flags.any():
+            cols = _independent_columns(cols, group.t)
+            moments = _error_moments(cols, keep, group, errors, noisy, flags)
+    nuis = np.column_stack([c.values for c in cols]) if cols else np.zeros((n, 0))
+    col_period = np.array([c.period for c in cols], dtype=int)
+    xs = np.stack([m[3] for m in keep])
+    ys = np.stack([m[5] for m in keep])
+    est, se, dfree, status = period_fit(xs, ys, sites, nuis, col_period, group.t, errors=moments)
+    for j, (k, claim, base, *_rest) in enumerate(keep):
+        if status[j] == 1:
+            untestable.append({**base, "reason": (
+                f"`{claim.x}` does not vary given the conditioning set in these data")})
+        elif status[j] == 2:
+            untestable.append({**base, "reason": (
+                "the measurement-corrected moment matrix is not positive definite: the survey "
+                "means are too unreliable for this regression")})
+        elif not (np.isfinite(se[j]) and se[j] > 0 and np.isfinite(dfree[j])):
+            untestable.append({**base, "reason": "zero or undefined standard error"})
+        else:
+            row = {key: v for key, v in base.items() if key != "needs"}
+            results[k] = {**row, "n_obs": n, "sites": n_sites,
+                          "measurement": "corrected" if flags[j] else "as measured",
+                          "estimate": float(est[j]), "std_error": float(se[j]),
+                          "df": float(dfree[j])}
+
+
 def _period_text(labels: np.ndarray) -> str:
     vals = list(labels)
     if len(vals) > 2 and all(isinstance(v, (int, np.integer)) for v in vals) and \
@@ -381,55 +441,71 @@ def _period_text(labels: np.ndarray) -> str:
     return ", ".join(str(v) for v in vals)
 
 
-def _needs_correction(claim: PeriodImplication, cols: list[_Column],
-                      sources: Mapping[TimedNode, np.ndarray], noisy: frozenset[str]) -> bool:
-    if any(c.node is not None and c.node != claim.x and c.node.node in noisy for c in cols):
+def _needs_correction(claim: PeriodImplication, xs: np.ndarray, ys: np.ndarray, group: _Group,
+                      noisy: frozenset[str]) -> bool:
+    if any(g.node in noisy for g in group.sources):
         return True
     if claim.x.node in noisy and claim.y.node in noisy:  # the same respondents' errors
-        return bool(np.any(sources[claim.x] == sources[claim.y]))
+        return bool(np.any((xs == ys) & (xs != -1)))
     return False
 
 
-def _error_moments(cols: list[_Column], y_node: TimedNode, sources: Mapping[TimedNode, np.ndarray],
-                   i: np.ndarray, t: np.ndarray, errors: SurveyErrors, noisy: frozenset[str]
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The error-prone columns' indices ``e`` and, per row, their error covariance (n, e, e) and
-    their error covariance with the response (n, e)."""
-    n, p = len(i), len(cols)
-    nodes = [c.node for c in cols] + [y_node]
-    which, samples, kidx = [], [], []
-    for j, node in enumerate(nodes):
-        if node is None or node.node not in noisy or node.node not in errors.index:
-            continue
+def _error_moments(cols: list[_Column], members: list, group: _Group, errors: SurveyErrors,
+                   noisy: frozenset[str], corrected: np.ndarray) -> ErrorMoments:
+    """Per row, the error covariances of the noisy nuisance columns, of each claim's ``x`` and
+    ``y`` with them and with each other (zero where two means come from different surveys, and
+    for the claims not ``corrected``: fitted as measured)."""
+    i, n = group.i, len(group.i)
+
+    def sample(node: TimedNode, src: np.ndarray, active: np.ndarray | None
+               ) -> tuple[int, np.ndarray]:
+        """(construct index, per-row survey period or -1 where the column carries no error)."""
+        if node.node not in noisy or node.node not in errors.index:
+            return 0, np.full(n, -1)
         k = errors.index[node.node]
-        src = sources[node]
         per = np.where(src == -2, errors.baseline[i, k], src)
-        active = src != -1
-        if j < p and cols[j].active is not None:
-            active &= cols[j].active
-        if np.any(active & (per < 0)):
-            r = int(np.flatnonzero(active & (per < 0))[0])
+        on = src != -1 if active is None else (src != -1) & active
+        if np.any(on & (per < 0)):
+            r = int(np.flatnonzero(on & (per < 0))[0])
             raise DataError(f"construct `{node.node}` has no survey at site index {int(i[r])}")
-        ok = errors.surveyed[i, np.maximum(per, 0), k]
-        if np.any(active & ~ok):
-            r = int(np.flatnonzero(active & ~ok)[0])
+        surveyed = errors.surveyed[i, np.maximum(per, 0), k]
+        if np.any(on & ~surveyed):
+            r = int(np.flatnonzero(on & ~surveyed)[0])
             raise DataError(
                 f"construct `{node.node}` has no survey responses for a site-period the test "
                 f"needs (site index {int(i[r])}, period index {int(per[r])})")
-        which.append(j)
-        samples.append(np.where(active, per, -1))
-        kidx.append(k)
-    has_y = bool(which) and which[-1] == p
-    sample = np.column_stack(samples) if samples else np.full((n, 0), -1)
-    ks = np.array(kidx, dtype=int)
-    same = (sample[:, :, None] == sample[:, None, :]) & (sample[:, :, None] >= 0)
-    cov = errors.cov[i[:, None, None], np.maximum(sample, 0)[:, :, None], ks[None, :, None],
-                     ks[None, None, :]]
-    full = np.where(same, cov, 0.0)
-    e = np.array(which[:-1] if has_y else which, dtype=int)
-    k = len(e)
-    xy = full[:, :k, k] if has_y else np.zeros((n, k))
-    return e, full[:, :k, :k], xy
+        return k, np.where(on, per, -1)
+
+    e_idx, ks, samples = [], [], []
+    for j, c in enumerate(cols):
+        if c.node is None:
+            continue
+        k, smp = sample(c.node, group.sources[c.node], c.active)
+        if np.any(smp >= 0):
+            e_idx.append(j)
+            ks.append(k)
+            samples.append(smp)
+    e_idx_a = np.array(e_idx, dtype=int)
+    ks_a = np.array(ks, dtype=int)
+    sm = np.column_stack(samples) if samples else np.full((n, 0), -1)
+
+    def cov(ka: int | np.ndarray, sa: np.ndarray, kb: int | np.ndarray, sb: np.ndarray
+            ) -> np.ndarray:
+        same = (sa == sb) & (sa >= 0)
+        return np.where(same, errors.cov[i.reshape(i.shape + (1,) * (sa.ndim - 1)) if sa.ndim > 1
+                                         else i, np.maximum(sa, 0), ka, kb], 0.0)
+
+    nn = cov(ks_a[None, :, None], sm[:, :, None], ks_a[None, None, :], sm[:, None, :])
+    xx, xn, xy, ny = [], [], [], []
+    for (_, claim, _, _, xsrc, _, ysrc), fix in zip(members, corrected, strict=True):
+        kx, sx = sample(claim.x, xsrc, None) if fix else (0, np.full(n, -1))
+        ky, sy = sample(claim.y, ysrc, None) if fix else (0, np.full(n, -1))
+        xx.append(cov(kx, sx, kx, sx))
+        xy.append(cov(kx, sx, ky, sy))
+        xn.append(cov(kx, sx[:, None], ks_a[None, :], sm))
+        ny.append(cov(ky, sy[:, None], ks_a[None, :], sm))
+    return ErrorMoments(e=e_idx_a, nn=nn, xx=np.stack(xx), xn=np.stack(xn), xy=np.stack(xy),
+                        ny=np.stack(ny))
 
 
 def _default_noisy(mmap: object, pdata: PeriodData, observed: Sequence[str]) -> set[str]:
