@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from facmech.errors import DataError, EstimationError
+from facmech.errors import DataError
 from facmech.identification._eiv import ErrorMoments, period_fit
 from facmech.identification.period_implications import DESIGN_NODE, PeriodImplication, TimedNode
 
@@ -390,7 +390,7 @@ def _fit_batch(group: _Group, members: list, errors: SurveyErrors | None, noisy:
     n_sites = int(np.count_nonzero(np.bincount(group.i, minlength=1))) if n else 0
     keep = []
     for m in members:
-        k, claim, base, xv, xs, yv, ys = m
+        _k, claim, base, _xv, _xs, yv, _ys = m
         if n <= len(group.cols) + 1 or n_sites < 2:
             untestable.append({**base, "reason": (
                 f"too few site-periods ({n}) for its {len(group.cols) + 1} regression "
