@@ -4,7 +4,9 @@
   direct/indirect, controlled direct and path-specific effects, as an :class:`Identification`.
 - :func:`path_report`: every directed path and mediator between two nodes, judged.
 - :func:`measurement_plan`: the cheapest set of unmeasured nodes to measure.
-- :func:`implications` / :func:`test_implications`: testable independencies and tests on data.
+- :func:`implications` / :func:`test_implications`: testable independencies and tests on data;
+  on period data (``time=``) the claims of the map unrolled over the data's periods
+  (:func:`period_implications`, with the trial design as a :class:`PeriodDesign`).
 - :func:`identify_across_variants`: robustness of a verdict to map uncertainty.
 
 >>> import networkx as nx
@@ -22,6 +24,11 @@ from facmech.identification.implications import (
     test_implications,
 )
 from facmech.identification.measurement import MeasurementPlan, Query, measurement_plan
+from facmech.identification.period_implications import (
+    PeriodDesign,
+    PeriodImplication,
+    period_implications,
+)
 from facmech.identification.report import PathReport, path_report
 from facmech.identification.result import Alternative, Effect, Identification, Strategy
 from facmech.identification.variants import VariantReport, identify_across_variants
@@ -34,6 +41,8 @@ __all__ = [
     "ImplicationTests",
     "MeasurementPlan",
     "PathReport",
+    "PeriodDesign",
+    "PeriodImplication",
     "Query",
     "QueryError",
     "Strategy",
@@ -43,5 +52,6 @@ __all__ = [
     "implications",
     "measurement_plan",
     "path_report",
+    "period_implications",
     "test_implications",
 ]
