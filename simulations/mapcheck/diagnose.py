@@ -10,7 +10,8 @@ outcome; then the dose feedback; then the lagged edges and the exposure-time bui
 binary uptake). The **new check** (``time="period"``) is run on the unchanged data in full and
 without each of its parts: without the staff surveys (claims given survey means untestable), with
 the survey means taken as error-free (``error_free``: tested uncorrected), and without the design
-node (an unmeasured schedule instead).
+node (an unmeasured schedule instead), and with neither (what ``facmech implications --data
+trial.csv --cluster site`` now runs: the data's ``period`` column is used, no design, no surveys).
 
 Usage: ``OPENBLAS_NUM_THREADS=1 python simulations/mapcheck/diagnose.py --reps 100``; writes
 ``diagnosis.csv`` and ``diagnosis.md`` here.
@@ -70,7 +71,8 @@ def main() -> None:
         tallies = {lvl: [0, collections.Counter()] for lvl in ("patient rows", "site-period means")}
         new = {m: [0, collections.Counter()] for m in (
             ["full (design, surveys)", "without surveys", "survey means taken as error-free",
-             "without the design node"] if k == 0 else [])}
+             "without the design node", "neither design nor surveys (the bare CLI command)"]
+            if k == 0 else [])}
         t0 = time.time()
         for rep in range(args.reps):
             trial = simulate(scenario, design, seed=np.random.default_rng(seeds[rep]),
@@ -87,7 +89,8 @@ def main() -> None:
                         ("without surveys", dict(design="step")),
                         ("survey means taken as error-free", dict(design="step",
                                                                    error_free=SURVEYED)),
-                        ("without the design node", dict(surveys=trial.surveys))):
+                        ("without the design node", dict(surveys=trial.surveys)),
+                        ("neither design nor surveys (the bare CLI command)", {})):
                     if mode in new:
                         _tally(new[mode], test_implications(mmap, trial.data, **kw, **extra))
         for lvl, (rej, cnt) in tallies.items():
