@@ -97,7 +97,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp = subparsers.add_parser(
         "implications", help="testable conditional independencies, optionally tested on data",
         description="List the map's implied conditional independencies among measured nodes "
-        "(as dagitty); with --data, test each and give a Holm-adjusted verdict.")
+        "(as dagitty); with --data, test each and give a Holm-adjusted verdict. On period data "
+        "(--time, by default the data's `period` column) the claims are those of the map "
+        "unrolled over the data's periods, tested on site-period means; claims given survey "
+        "means need --surveys (measurement-corrected) and are listed as untestable without.")
     add_map_option(imp)
     _add_measured(imp)
     imp.add_argument("--periods", type=int, default=None, metavar="K",
