@@ -231,3 +231,19 @@ def test_networkx_graph_with_lagged_edge():
                             error_free=["x", "m", "y"])
     row = bad.table.set_index("implication").loc["x[t-1] _||_ y[t] | m[t]"]
     assert bad.falsified and row["rejected"] and row["ci_low"] < 0.5 < row["ci_high"]
+
+
+def test_missing_site_periods(trial):
+    # a site-period without data: the claims of that period lose its row, the lagged claims of
+    # the next period lose theirs too (no earlier value), nothing else changes
+    data = trial.data[~((trial.data["site"] == 3) & (trial.data["period"] == 2))]
+    full = _check(trial, design="step").table.set_index("implication")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FewClustersWarning)
+        part = test_implications(load_map(), data, cluster="site", time="period",
+                                 design="step").table.set_index("implication")
+    assert set(part.index) == set(full.index)
+    same = "acceptance[t] _||_ patient_outcomes[t] | design, uptake[t]"
+    lagged = "acceptance[t-1] _||_ patient_outcomes[t] | design, uptake[t]"
+    assert part.loc[same, "n_obs"] == full.loc[same, "n_obs"] - 1
+    assert part.loc[lagged, "n_obs"] == full.loc[lagged, "n_obs"] - 2
