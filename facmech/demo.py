@@ -11,9 +11,11 @@ block per stage and writing every artefact under one directory (default ``facmec
 4. a simulated Zambia-like stepped-wedge trial (24 facilities, adaptive and tapering dose) with its
    known true effects;
 5. mediation through the scenario's mediator next to the truth;
-6. the sustained-dose effect by the g-formula next to the truth and the biased naive regression;
-7. a small Monte Carlo power curve against the number of sites;
-8. the analysis-plan report with the trial's estimates.
+6. the map check: the map's implications, unrolled over the trial's periods, tested on its
+   site-period data without and with the staff surveys (measurement-corrected);
+7. the sustained-dose effect by the g-formula next to the truth and the biased naive regression;
+8. a small Monte Carlo power curve against the number of sites;
+9. the analysis-plan report with the trial's estimates.
 
 It returns a :class:`DemoResult` holding the key numbers, so tests and notebooks can check them.
 """
@@ -164,6 +166,58 @@ def _sustained_stage(scenario: Any, trial: Any, *, seed: int, quick: bool) -> di
     return out
 
 
+def _map_check_stage(st: _Stages, mmap: Any, trial: Any, files: Mapping[str, Path]
+                     ) -> dict[str, float]:
+    """The map's implications on the trial's period data, without and with the staff surveys."""
+    from facmech.identification import test_implications
+
+    kw = dict(site="site", period="period", design="step")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plain = test_implications(mmap, trial.data, **kw)
+        full = test_implications(mmap, trial.data, surveys=trial.surveys, **kw)
+    total = len(plain.table) + len(plain.untestable)
+    st.print(_wrap(
+        f"The map unrolled over the trial's {plain.periods} periods (lag-1 arrows between them; the "
+        f"stepped-wedge step as the design node pointing into facilitation) implies {total} "
+        "conditional independencies among what the trial measures, one per pair of measured nodes "
+        "in the same or in consecutive periods (e.g. `outer_context _||_ facilitation[t] | design, "
+        "leadership_engagement[t-1]`: last period's buy-in sets this period's dose). Each is "
+        "tested on the site-period means, cluster-robust by site; Holm over the family.",
+        indent="  "))
+    corrected = int((full.table["measurement"] == "corrected").sum())
+    rel = full.reliability["mean_reliability"] if full.reliability is not None else None
+    for label, res in (("trial data alone", plain), ("with the staff surveys", full)):
+        rej = int(res.table["rejected"].sum())
+        st.print(_wrap(
+            f"{label}: {len(res.table)} tested, {rej} rejected; {len(res.untestable)} untestable"
+            f" -> the map is {'FALSIFIED' if res.falsified else 'not falsified'} by these data",
+            indent="  "))
+    st.print(_wrap(
+        f"Without the surveys, {len(plain.untestable)} claims condition on survey means (trust, "
+        "normalization, ...): the survey error of a conditioning construct leaves the path "
+        "through it open, so they are shown as untestable, not tested wrongly. The staff surveys "
+        f"(files: {files['surveys'].name}) give each site-period mean's error variance; {corrected} "
+        "claims are then tested on the measurement-corrected covariance (Fuller 1987)"
+        + (f"; reliability of the survey means {rel.min():.2f}-{rel.max():.2f}." if rel is not None
+           else "."), indent="  "))
+    best = full.table.nsmallest(1, "p_value").iloc[0]
+    st.print(_wrap(f"smallest p-value: {best['implication']} (p {best['p_value']:.3g}, Holm-"
+                   f"adjusted {best['p_adjusted']:.3g})", indent="  "))
+    st.print(_wrap(
+        "Calibrated: on trials simulated from this map the check declares it falsified at most "
+        "about 5% of the time, for every built-in scenario at 24 and 120 sites, and it detects "
+        "wrong maps (simulations/mapcheck/results.md). The check before (the map's one-period "
+        "implications on the rows as given) rejected the true map in about 7 of 10 such trials at "
+        "120 sites.", indent="  "))
+    return {"mapcheck.claims": float(total), "mapcheck.tested": float(len(plain.table)),
+            "mapcheck.untestable": float(len(plain.untestable)),
+            "mapcheck.falsified": float(plain.falsified),
+            "mapcheck.tested_surveys": float(len(full.table)),
+            "mapcheck.corrected": float(corrected),
+            "mapcheck.falsified_surveys": float(full.falsified)}
+
+
 def run_demo(
     out: str | Path = "facmech-out",
     *,
@@ -242,10 +296,12 @@ def run_demo(
 
     st.start("simulate", "A Zambia-like stepped-wedge trial with adaptive dose (simulated)")
     scenario = load_scenario("zambia")
-    trial = simulate("zambia", seed=seed)
+    trial = simulate("zambia", seed=seed, surveys=True)
     data, truth = trial.data, dict(trial.truth)
     files["data"] = outdir / "zambia-trial.csv"
     data.to_csv(files["data"], index=False)
+    files["surveys"] = outdir / "zambia-staff-surveys.csv"
+    trial.surveys.to_csv(files["surveys"], index=False)
     files["truth"] = outdir / "zambia-truth.json"
     files["truth"].write_text(json.dumps(truth, indent=2, default=float), encoding="utf-8")
     d = trial.design
@@ -258,7 +314,9 @@ def run_demo(
                          data[data["exposed"] == 1].groupby("period")["facilitation"].mean()))
     st.print(f"  truth: total {truth['total']:.3f}, nde {truth['nde']:.3f}, nie {truth['nie']:.3f} "
              f"(mediators {', '.join(truth['mediators'])}; outcome {truth['outcome']})")
-    st.print(f"  wrote {files['data']} and {files['truth']}")
+    st.print(f"  {len(trial.surveys)} staff-survey responses ({scenario.staff_per_site} staff per "
+             "site-period, items per construct)")
+    st.print(f"  wrote {files['data']}, {files['surveys']} and {files['truth']}")
     for k in ("total", "nde", "nie"):
         numbers[f"truth.{k}"] = float(truth[k])
 
@@ -299,6 +357,9 @@ def run_demo(
     st.print("  One trial of 24 sites is noisy: over 150 simulated trials these intervals covered the")
     st.print("  truth 94-95% of the time" + (f" (this trial's {', '.join(missed)} missed)."
                                              if missed else "."))
+
+    st.start("mapcheck", "Do the trial's data contradict the map? (the map check)")
+    numbers.update(_map_check_stage(st, mmap, trial, files))
 
     st.start("gformula", "Sustained facilitation: g-formula vs truth vs naive regression")
     gres = _sustained_stage(scenario, trial, seed=seed, quick=quick)

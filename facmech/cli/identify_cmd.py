@@ -10,7 +10,8 @@
     facmech paths --treatment X --outcome Y [...same options] [--json]
     facmech measure --treatment X --outcome Y [...same options] [--cost N=C ...]
                     [--unmeasurable N ...] [--json]
-    facmech implications [--data CSV [--site COL] [--alpha A]] [--map PATH] [--json]
+    facmech implications [--data CSV [--site COL] [--period COL] [--design COL ...]
+                         [--surveys CSV] [--error-free N ...] [--alpha A]] [--map PATH] [--json]
 
 Each command calls the library function a Python user would call (``facmech.identify``,
 ``path_report``, ``measurement_plan``, ``implications`` / ``test_implications``,
@@ -123,7 +124,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp = subparsers.add_parser(
         "implications", help="testable conditional independencies, optionally tested on data",
         description="List the map's implied conditional independencies among measured nodes "
-        "(as dagitty); with --data, test each and give a Holm-adjusted verdict.")
+        "(as dagitty); with --data, test each and give a Holm-adjusted verdict. On period data "
+        "(--time, by default the data's `period` column) the claims are those of the map "
+        "unrolled over the data's periods, tested on site-period means; claims given survey "
+        "means need --surveys (measurement-corrected) and are listed as untestable without.")
     add_map_option(imp)
     _add_measured(imp)
     imp.add_argument("--periods", type=int, default=None, metavar="K",
@@ -132,6 +136,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      "per measured node)")
     add_renamed_option(imp, "--site", "--cluster", default=None, metavar="COL",
                        help="site column for cluster-robust tests")
+    add_renamed_option(imp, "--period", "--time", default=None, metavar="COL",
+                       help="period column: test the map unrolled over the data's periods on "
+                       "site-period means (default: `period` when the data have it and --site "
+                       "is given; `--period none` tests the rows as they are)")
+    imp.add_argument("--design", nargs="+", action="extend", default=None, metavar="COL",
+                     help="with --time: randomized design column(s), e.g. a stepped wedge's "
+                     "`step`, acting on the strategy node")
+    imp.add_argument("--surveys", default=None, metavar="CSV",
+                     help="with --time: staff-survey table (one row per respondent and "
+                     "site-period, items <node>_i<k>): claims given survey means are tested on "
+                     "the measurement-corrected covariance instead of being untestable")
+    imp.add_argument("--error-free", nargs="+", action="extend", default=[], metavar="N",
+                     help="with --time: site-level nodes measured without error (not survey "
+                     "means)")
     imp.add_argument("--alpha", type=float, default=0.05, help="family-wise level (default 0.05)")
     add_column_option(imp)
     imp.add_argument("--json", action="store_true", help="print JSON")
@@ -259,8 +277,11 @@ def _implications(args: argparse.Namespace) -> int:
 
     graph = _graph(args)
     if args.data is None:
-        if args.site is not None:
-            raise FacmechError("`--site` needs `--data`")
+        for option, value in (("--site", args.site), ("--period", args.period),
+                              ("--design", args.design), ("--surveys", args.surveys),
+                              ("--error-free", args.error_free or None)):
+            if value is not None:
+                raise FacmechError(f"`{option}` needs `--data`")
         if args.column:
             raise FacmechError("`--column` maps map nodes to columns of `--data`; give `--data`")
         imps = implications(graph, observed=args.observed, latent=args.latent)
@@ -274,7 +295,18 @@ def _implications(args: argparse.Namespace) -> int:
     from facmech._files import read_table
 
     data = read_table(args.data, argument="--data")
-    res = test_implications(graph, data, site=args.site, alpha=args.alpha,
+    time = args.period
+    if time is None and args.site is not None and "period" in data.columns and \
+            args.periods is None:
+        time = "period"
+    if time is not None and time.lower() == "none":
+        time = None
+    if time is not None and args.periods is not None:
+        raise FacmechError("`--period` and `--periods` exclude each other: with --period the map is "
+                           "unrolled over the data's periods")
+    surveys = read_table(args.surveys, argument="--surveys") if args.surveys else None
+    res = test_implications(graph, data, site=args.site, period=time, alpha=args.alpha,
+                            design=args.design, surveys=surveys, error_free=args.error_free,
                             observed=args.observed, latent=args.latent,
                             columns=column_map(args) or None)
     if args.json:

@@ -405,8 +405,6 @@ def _assemble(surveys: pd.DataFrame, items: dict[str, list[str]], scores: dict[s
               answered: dict[str, np.ndarray], keys: list[str]) -> SurveyMeasurement:
     names = tuple(items)
     frame_keys = surveys[keys]
-    # the site-periods surveyed on every construct hold the joint error covariance
-    every = np.logical_and.reduce([answered[c] for c in names])
     codes, uniq = pd.MultiIndex.from_frame(frame_keys).factorize()
     sp = pd.DataFrame(list(uniq), columns=keys)
     rows = []
@@ -438,17 +436,41 @@ def _assemble(surveys: pd.DataFrame, items: dict[str, list[str]], scores: dict[s
                      "mean_reliability": float(np.mean(spearman_brown(rel.icc1, n))),
                      "single_respondent": int((n <= 1).sum())})
         error_cov[:, j, j] = np.nan_to_num(col_err)
-    if len(names) > 1 and every.any():
-        g_codes = codes[every]
-        present = np.unique(g_codes)
-        remap = np.full(len(sp), -1)
-        remap[present] = np.arange(present.size)
-        joint = np.column_stack([scores[c][every] for c in names])
-        _, _, _, err = site_period_errors(joint, remap[g_codes])
-        diag = np.einsum("gii->gi", error_cov[present]).copy()
-        error_cov[present] = err
-        idx = np.arange(len(names))
-        error_cov[present[:, None], idx, idx] = diag  # each construct's own (all its rows) variance
+    if len(names) > 1:
+        _cross_covariances(error_cov, codes, len(sp), names, scores, answered)
     sp.insert(len(keys), "n", n_all)
     return SurveyMeasurement(constructs=names, reliability=pd.DataFrame(rows).set_index(
         "construct"), site_periods=sp, error_cov=error_cov)
+
+
+def _cross_covariances(error_cov: np.ndarray, codes: np.ndarray, n_sp: int, names: tuple[str, ...],
+                       scores: dict[str, np.ndarray], answered: dict[str, np.ndarray]) -> None:
+    r"""Fill the off-diagonal error covariances of two constructs' site-period means in place.
+
+    The error covariance of the means of constructs ``j`` and ``k`` in a site-period is
+    :math:`n_{jk}\,\sigma_{jk}/(n_j n_k)`, with :math:`\sigma_{jk}` the within-site-period
+    covariance of the scale scores of the :math:`n_{jk}` respondents answering both
+    (:math:`\sigma_{jk}/n` when every respondent answers both; 0 where nobody answers both). A
+    site-period with a single such respondent takes the pooled within covariance.
+    """
+    w = np.column_stack([answered[c] for c in names]).astype(float)  # (N, P)
+    s = np.column_stack([np.where(answered[c], scores[c], 0.0) for c in names])
+    order = np.argsort(codes, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=n_sp))[:-1]])
+    ws, ss = w[order], s[order]
+    n_jk = np.add.reduceat(ws[:, :, None] * ws[:, None, :], bounds, axis=0)
+    s_jk = np.add.reduceat(ss[:, :, None] * ss[:, None, :], bounds, axis=0)  # sum of products
+    s_jw = np.add.reduceat(ss[:, :, None] * ws[:, None, :], bounds, axis=0)  # sum of j over both
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cross = s_jk - s_jw * s_jw.transpose(0, 2, 1) / n_jk  # centred cross-products over both
+    cross = np.nan_to_num(cross)
+    dof = n_jk - 1
+    pooled = cross.sum(axis=0) / np.maximum(dof.sum(axis=0), 1.0)
+    within = np.where(dof > 0, cross / np.maximum(dof, 1.0), pooled[None])
+    n_j = np.einsum("gjj->gj", n_jk)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = within * n_jk / (n_j[:, :, None] * n_j[:, None, :])
+    cov = np.where(n_jk > 0, np.nan_to_num(cov), 0.0)
+    p = len(names)
+    off = ~np.eye(p, dtype=bool)
+    error_cov[:, off] = cov[:, off]

@@ -5,7 +5,9 @@
 - :func:`check_adjustment`: is a given set a valid adjustment set, and if not why.
 - :func:`path_report`: every directed path and mediator between two nodes, judged.
 - :func:`measurement_plan`: the cheapest set of unmeasured nodes to measure.
-- :func:`implications` / :func:`test_implications`: testable independencies and tests on data.
+- :func:`implications` / :func:`test_implications`: testable independencies and tests on data;
+  on period data (``time=``) the claims of the map unrolled over the data's periods
+  (:func:`period_implications`, with the trial design as a :class:`PeriodDesign`).
 - :func:`identify_across_variants`: robustness of a verdict to map uncertainty.
 - :class:`Assumption`: what a verdict rests on, as data (:mod:`~facmech.identification.assumptions`).
 - :meth:`Identification.to_dowhy` / :meth:`Identification.cross_check`: the hand-over to DoWhy
@@ -31,6 +33,11 @@ from facmech.identification.implications import (
     test_implications,
 )
 from facmech.identification.measurement import MeasurementPlan, Query, measurement_plan
+from facmech.identification.period_implications import (
+    PeriodDesign,
+    PeriodImplication,
+    period_implications,
+)
 from facmech.identification.report import PathReport, path_report
 from facmech.identification.result import Alternative, Effect, Identification, Strategy
 from facmech.identification.variants import VariantReport, identify_across_variants
@@ -48,6 +55,8 @@ __all__ = [
     "ImplicationTests",
     "MeasurementPlan",
     "PathReport",
+    "PeriodDesign",
+    "PeriodImplication",
     "Query",
     "QueryError",
     "Strategy",
@@ -58,5 +67,6 @@ __all__ = [
     "implications",
     "measurement_plan",
     "path_report",
+    "period_implications",
     "test_implications",
 ]

@@ -386,9 +386,12 @@ def _analyses(data: pd.DataFrame, mmap: MechanismMap, plan: EstimationPlan, bloc
     try:
         from facmech.identification.implications import test_implications
 
-        units = [site, period] if period else [site]
-        means = data.groupby(units, sort=True).mean(numeric_only=True).reset_index()
-        tests = test_implications(mmap, means, site=site if period else None)
+        if period:  # the map unrolled over the data's periods, the exposure as the design
+            design = plan.exposure if plan.exposure in data.columns else None
+            tests = test_implications(mmap, data, site=site, period=period, design=design)
+        else:
+            means = data.groupby([site], sort=True).mean(numeric_only=True).reset_index()
+            tests = test_implications(mmap, means)
     except FacmechError as exc:
         blocks.append(Callout(f"The map's implications were not tested: {exc}", CalloutKind.INFO))
     if tests is not None:
@@ -495,9 +498,18 @@ def _tests_blocks(tests: Any, *, show: int = 10) -> list:
                if tests.falsified else
                f"None of the map's {len(frame)} implications is rejected (Holm-adjusted, alpha "
                f"{tests.alpha:g}).")
-    return [
+    blocks = [
         Callout(verdict, CalloutKind.WARN if tests.falsified else CalloutKind.OK, "Map check."),
         Table.from_frame(shown[cols], caption=f"Tests of the map's implications on site-period "
                          f"means, cluster-robust by site: the rejected ones and the {show} "
                          f"smallest p-values."),
     ]
+    untestable = getattr(tests, "untestable", None)
+    if untestable is not None and len(untestable):
+        blocks.append(Paragraph(
+            f"{len(untestable)} further implications cannot be tested with these measurements: "
+            "every set of measured nodes that separates their pair holds survey means, whose "
+            "measurement error leaves the paths through them open. With the staff-survey table "
+            "(`test_implications(..., surveys=staff)`, CLI `facmech implications --surveys`) they "
+            "are tested on the measurement-corrected covariance."))
+    return blocks

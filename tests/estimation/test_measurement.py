@@ -228,3 +228,37 @@ def test_baseline_construct_surveyed_once(small) -> None:
     assert ctx[m.site_periods["period"] > 0].isna().all()
     assert m.reliability.loc["inner_context", "site_periods"] == 6
     assert m.reliability.loc["leadership_engagement", "items"] == 4
+
+
+def test_cross_covariances_where_not_every_construct_is_surveyed() -> None:
+    """The error covariance of two constructs' means, in every site-period where both are asked:
+    n_ab sigma_ab / (n_a n_b), sigma_ab the within covariance of the respondents answering both
+    (a direct per-site-period computation). Baseline constructs are asked in period 0 only, and
+    here some respondents skip trust, so site-periods are not surveyed on every construct."""
+    rng = np.random.default_rng(5)
+    rows = []
+    for site in range(4):
+        for period in range(3):
+            base = rng.normal(size=3)
+            for r in range(5):
+                lead, trust, ctx = base + rng.normal(size=3) @ np.array(
+                    [[1.0, 0.5, 0.2], [0.0, 1.0, 0.3], [0.0, 0.0, 1.0]])
+                rows.append({"site": site, "period": period, "respondent": r, "lead_i1": lead,
+                             "trust_i1": np.nan if r == 4 and period == 1 else trust,
+                             "ctx_i1": ctx if period == 0 else np.nan})
+    d = pd.DataFrame(rows)
+    m = survey_measurement(d, {"lead": ["lead_i1"], "trust": ["trust_i1"], "ctx": ["ctx_i1"]})
+    idx = {c: k for k, c in enumerate(m.constructs)}
+    for g, key in enumerate(m.site_periods[["site", "period"]].itertuples(index=False)):
+        sub = d[(d.site == key.site) & (d.period == key.period)]
+        for a in ("lead", "trust", "ctx"):
+            for b in ("lead", "trust", "ctx"):
+                if a == b:
+                    continue
+                both = sub[[f"{a}_i1", f"{b}_i1"]].dropna()
+                n_a, n_b = sub[f"{a}_i1"].notna().sum(), sub[f"{b}_i1"].notna().sum()
+                want = (np.cov(both.to_numpy().T, ddof=1)[0, 1] * len(both) / (n_a * n_b)
+                        if len(both) > 1 else 0.0)
+                assert m.error_cov[g, idx[a], idx[b]] == pytest.approx(want, abs=1e-12)
+    # period 1: trust has 4 respondents, lead 5; period 2: ctx not asked, its covariances 0
+    assert np.all(m.error_cov[m.site_periods["period"].to_numpy() == 2][:, idx["ctx"], :2] == 0)

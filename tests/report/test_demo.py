@@ -22,12 +22,13 @@ def demo(tmp_path_factory):
 
 def test_demo_stages_and_files(demo):
     res, text = demo
-    for k in range(1, 9):
+    for k in range(1, 10):
         assert f"\n== {k}. " in text
     assert "== Where everything is" in text
     assert "#15  socialization -> trust" in text  # the 15 numbered arrows with confidence
     assert " -> ".join(DEMO_PATH) in text
-    for name in ("map", "data", "truth", "power", "power_table", "report", "report_md"):
+    for name in ("map", "data", "surveys", "truth", "power", "power_table", "report",
+                 "report_md"):
         path = res.files[name]
         assert path.exists() and path.stat().st_size > 0, name
         assert str(path.resolve()) in text
@@ -54,6 +55,17 @@ def test_demo_numbers(demo):
     assert n["truth.total_eti"] == pytest.approx(n["truth.nde_eti"] + n["truth.nie_eti"], abs=1e-9)
     for k in ("total", "nde", "nie"):
         assert n[f"mediation.{k}.ci_low"] < n[f"mediation.{k}"] < n[f"mediation.{k}.ci_high"]
+
+
+def test_demo_map_check(demo):
+    # the map check on the simulated (true-map) trial: claims given survey means are untestable
+    # without the staff surveys and tested on the corrected covariance with them
+    res, text = demo
+    n = res.numbers
+    assert n["mapcheck.claims"] == n["mapcheck.tested"] + n["mapcheck.untestable"] > 200
+    assert n["mapcheck.untestable"] > 100 and n["mapcheck.corrected"] > 100
+    assert n["mapcheck.tested_surveys"] > n["mapcheck.tested"]
+    assert "measurement-corrected covariance" in text and "unrolled over the trial's 5" in text
 
 
 def test_demo_asks_the_map_before_mediating(demo):
