@@ -130,7 +130,7 @@ def test_site_period_table_gives_the_same_tests(trial):
 @pytest.mark.parametrize(("kwargs", "error", "needle"), [
     (dict(period="period"), ArgumentError, "`period` needs `site`"),
     (dict(site="site", design="step"), ArgumentError, "`design` needs `period`"),
-    (dict(site="site", error_free=["trust"]), ArgumentError, "`error_free` needs `time`"),
+    (dict(site="site", error_free=["trust"]), ArgumentError, "`error_free` needs `period`"),
     (dict(site="site", period="period", design="nope"), DataError, "nope"),
     (dict(site="site", period="period", design=3), ArgumentError, "`design` must be"),
     (dict(site="site", period="period", error_free=["trsut"]), FacmechError, "trust"),
