@@ -5,7 +5,7 @@ A Zambia-like stepped wedge (120 sites x 5 periods x 40 patients) simulated from
 mean (the others are untestable without the staff surveys). Each claim's regression has one
 common tested slope and period-specific nuisance columns (~20-40 columns). facmech fits the claims
 sharing a conditioning set as one stack, from per-period projections (Frisch-Waugh-Lovell); the
-alternative fits each claim's full design with :class:`facmech.identification._cr2.BatchedOLS`
+alternative fits each claim's full design with :class:`facmech.estimation.subsets.SubsetRegressions`
 (the CR2 engine of the rolled-map check: one QR, per-site Gram matrices, an eigendecomposition per
 site of p x p). Both give the same estimates, standard errors and Bell-McCaffrey df (checked here
 to 1e-9). CPU seconds, best of 3. Also times the check with the staff surveys (Fuller-corrected
@@ -20,8 +20,8 @@ import time
 import warnings
 
 import numpy as np
-from facmech.identification._cr2 import BatchedOLS
 
+from facmech.estimation.subsets import SubsetRegressions as BatchedOLS
 from facmech.formats import load_map
 from facmech.identification import test_implications
 from facmech.identification._period_tests import (

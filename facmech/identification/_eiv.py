@@ -19,7 +19,7 @@ per-period fits:
   :math:`G \times G` matrix :math:`M = \mathrm{diag}(a_g'a_g) - U`, :math:`a_g = A_g\tilde x_g/S`,
   :math:`U_{gh} = a_g' H_{gh} a_h = \sum_s (a_{gs} q_{gs})'(a_{hs} q_{hs}) + b_g b_h/S` with
   :math:`q` the rows of :math:`Q_s` and :math:`b_g = a_g'\tilde x_g` (the formula of
-  :class:`~facmech.identification._cr2.BatchedOLS`, which gives the same numbers on the full design
+  :class:`~facmech.estimation.subsets.SubsetRegressions`, which gives the same numbers on the full design
   in :math:`O(G p^3)`; here the cost is :math:`O(n q^2 + G^2)`).
 
 **Survey means measured with error.** When columns are survey means :math:`x_r = \xi_r + u_r` with

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from facmech.identification._cr2 import BatchedOLS
 from scipy import stats
 
+from facmech.estimation.subsets import SubsetRegressions as BatchedOLS
 from facmech.identification._eiv import ErrorMoments, period_fit
 
 
