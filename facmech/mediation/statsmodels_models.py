@@ -37,6 +37,7 @@ from facmech.estimation.covariance import Classical, Clustered, ModelPieces, Rob
 from facmech.estimation.resampling import coefficient_draws
 from facmech.mediation.effects import Layout
 from facmech.mediation.engine import _effects as engine_effects
+from facmech.mediation.engine import _pieces as engine_pieces
 from facmech.mediation.exposure import ExposureLayout
 from facmech.mediation.formulas import quote
 from facmech.mediation.keys import Naming
@@ -89,20 +90,12 @@ def _exog(res: Any) -> np.ndarray:
 
 
 def _pieces(res: Any, family: Family) -> ModelPieces:
-    """Working design, residuals and bread of one fit, for facmech's sandwich covariances."""
-    X = _exog(res)
-    y = np.asarray(res.model.endog, dtype=float)
-    if family is Family.GAUSSIAN:
-        xt, et, scale = X, y - X @ np.asarray(res.params), float(res.scale)
-    else:
-        eta = X @ np.asarray(res.params)
-        link = res.model.family.link
-        mu = np.clip(link.inverse(eta), 1e-10, 1 - 1e-10)
-        d = np.maximum(np.abs(link.inverse_deriv(eta)), 1e-300)
-        sd = np.sqrt(mu * (1 - mu))
-        xt, et, scale = X * (d / sd)[:, None], (y - mu) / sd, 1.0
-    bread = np.linalg.inv(xt.T @ xt)
-    return ModelPieces(xt[None], et[None], bread[None], np.array([scale]), X[None])
+    """Working design, residuals and bread of one statsmodels fit (the batched core's
+    :func:`~facmech.mediation.engine._pieces` on one replicate), for the sandwich covariances."""
+    X = _exog(res)[None]
+    y = np.asarray(res.model.endog, dtype=float)[None]
+    sigma = np.array([np.sqrt(float(res.scale)) if family is Family.GAUSSIAN else 1.0])
+    return engine_pieces(X, y, np.asarray(res.params, dtype=float)[None], sigma, family)
 
 
 @dataclass(frozen=True, eq=False)

@@ -4,7 +4,9 @@ Each notebook asserts its own story in its last cell and prints ``KEY_NUMBERS {j
 checked here are external: the R ``mediation`` vignette plug-in values for ``framing`` (Tingley et al.
 2014; validation-references.md), swCRTdesign ``swPwr`` and PowerUpR ``power.cra2``/``power.med221``
 manual examples, the map's published structure (Kilbourne et al. 2023: 15 numbered arrows), and the
-DoWhy hand-over's estimates against statsmodels regressions and the simulations' true effects.
+DoWhy hand-over's estimates against statsmodels regressions and the simulations' true effects; R
+``lme4`` + ``mediation`` 4.5.1 on ``tests/mediation/results/multisite.csv``
+(``multisite_lme4_mediation.R``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pytest
 from nbclient import NotebookClient
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+MEDIATION_RESULTS = Path(__file__).resolve().parents[1] / "mediation" / "results"
 
 
 def _run(name: str, monkeypatch) -> dict:
@@ -98,3 +101,18 @@ def test_06_dowhy_handover(monkeypatch):
     assert k["total_agrees"] and not k["nie_identified"]
     assert k["nie_witness"] == "leadership_engagement" and k["nie_difference_explained"]
     assert k["mediate_covariates"] == ["c"]
+
+
+def test_05_statsmodels_models(monkeypatch):
+    k = _run("05_statsmodels_models", monkeypatch)
+    R = json.loads((MEDIATION_RESULTS / "multisite_lme4_mediation.json").read_text())
+    assert abs(k["product_minus_nie"]) < 1e-10  # batched core = statsmodels OLS
+    # R lm + mediation (fitted models passed in), lmer + mediation (random intercepts, dose 1 -> 4)
+    assert k["fitted_nie_treated"] == pytest.approx(R["lm_interaction"]["plugin"]["nie_treated"],
+                                                    abs=1e-10)
+    assert k["ri_nie"] == pytest.approx(R["mixed_binary"]["plugin"]["nie"], abs=1e-6)
+    assert k["ri_total"] == pytest.approx(R["mixed_binary"]["plugin"]["total"], abs=1e-6)
+    assert k["ri_site_sd_trust"] == pytest.approx(R["mixed_binary"]["mediator"]["sigma_site"],
+                                                  rel=1e-4)
+    assert k["dose_nie"] == pytest.approx(R["mixed_dose"]["plugin"]["nie"], abs=1e-6)
+    assert abs(k["tmint_minus_difference"]) < 1e-12
