@@ -62,12 +62,20 @@ def _claim(block: tuple[str, str, int]) -> str:
         return "error-example"
     if lang == "text" and _follows_output(block):
         return "output"
+    if lang == "python" and _next_is_output(block):
+        return "python-example"
     return ""
+
+
+def _next_is_output(block: tuple[str, str, int]) -> bool:
+    i = BLOCKS.index(block)
+    return i + 1 < len(BLOCKS) and BLOCKS[i + 1][0] == "text"
 
 
 def _follows_output(block: tuple[str, str, int]) -> bool:
     i = BLOCKS.index(block)
-    return i > 0 and _claim(BLOCKS[i - 1]) in ("python-quickstart", "shell-quickstart")
+    return i > 0 and _claim(BLOCKS[i - 1]) in ("python-quickstart", "shell-quickstart",
+                                                "python-example")
 
 
 def _output_after(kind: str) -> list[str]:
@@ -121,6 +129,21 @@ def test_python_quickstart_prints_its_output(tmp_path, monkeypatch):
     assert (tmp_path / "plan.html").exists()
 
 
+def test_python_examples_print_their_output(tmp_path, monkeypatch):
+    """Every other Python block followed by an ``Output:`` block (the statsmodels models, the
+    DoWhy hand-over) prints it line for line."""
+    examples = [b for b in BLOCKS if _claim(b) == "python-example"]
+    assert len(examples) >= 2
+    monkeypatch.chdir(tmp_path)
+    for block in examples:
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            exec(compile(block[1], "README.md", "exec"), {"__name__": "readme"})
+        got = [line.rstrip() for line in buf.getvalue().rstrip("\n").splitlines()]
+        out = BLOCKS[BLOCKS.index(block) + 1][1]
+        assert got == [line.rstrip() for line in out.rstrip("\n").splitlines()], block[2]
+
+
 def test_shell_quickstart_prints_its_output(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     out = []
@@ -154,7 +177,7 @@ def test_gformula_example_runs_on_the_simulated_trial(tmp_path, monkeypatch, cap
     (cmd,) = _commands(_block("gformula-example"))
     assert main(cmd[1:]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("g-methods (parametric): 24 units x 5 periods")
+    assert out.startswith("g-methods (parametric): 24 sites x 5 periods")
     assert "from:1:1.5 - never" in out
 
 

@@ -42,7 +42,7 @@ def test_reproduce_command_rebuilds_the_report(tmp_path, capsys, monkeypatch):
     cmd = _command(first)
     assert cmd[:2] == ["facmech", "plan"]
     for flag in ("--icc", "--patients", "--reps", "--first-link", "--seed", "--column",
-                 "--exposure", "--time", "--cluster", "--data", "--design", "--sites"):
+                 "--exposure", "--period", "--site", "--data", "--design", "--sites"):
         assert flag in cmd
     assert cmd[cmd.index("--seed") + 1] == "7" and cmd[cmd.index("--icc") + 1] == "0.1"
     cmd[cmd.index("--out") + 1] = "second.md"
