@@ -101,7 +101,7 @@ def test_sensitivity_least_squares_run_on_validated_data_only():
     # rho_sensitivity is the one np.linalg.lstsq caller: it reads the result's validated arrays
     res = mediate(trial_frame(), treatment="x", mediators=["m"], outcome="y", cluster="site",
                   seed=1)
-    assert np.isfinite(res._data.outcome).all() and np.isfinite(res._data.mediators).all()
+    assert np.isfinite(res.data.outcome).all() and np.isfinite(res.data.mediators).all()
     with _capture_fds() as out:
         sens = rho_sensitivity(res)
     assert out["out"] + out["err"] == ""
